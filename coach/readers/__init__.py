@@ -23,7 +23,9 @@ from coach.transcript import Role, RoleSource, Speaker, Transcript, Turn
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
-_PLAIN_LINE = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:\s*(?P<text>.+?)\s*$")
+_PLAIN_LINE = re.compile(
+    r"^\s*(?:[\[(]?(?P<ts>\d{1,2}(?::\d{2}){1,2})[\])]?\s+)?(?P<name>[^:\n]{1,60}?)\s*:\s*(?P<text>.+?)\s*$"
+)
 
 
 def read_path(
@@ -84,10 +86,14 @@ def _read_plain(text: str, name: str) -> Transcript:
         who, said = match["name"], match["text"]
         sid = re.sub(r"\W+", "_", who.lower()).strip("_") or "speaker"
         speakers.setdefault(sid, Speaker(id=sid, name=who))
+        start = None
+        if match["ts"]:
+            parts = [int(p) for p in match["ts"].split(":")]
+            start = float(sum(v * 60**i for i, v in enumerate(reversed(parts))))
         if turns and turns[-1].speaker == sid:
             turns[-1].text += " " + said
         else:
-            turns.append(Turn(index=len(turns), speaker=sid, text=said))
+            turns.append(Turn(index=len(turns), speaker=sid, text=said, start_s=start))
     return Transcript(format="plain", speakers=list(speakers.values()), turns=turns)
 
 
