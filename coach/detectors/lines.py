@@ -33,6 +33,7 @@ class LineHit(BaseModel):
     kind: str
     label: str = ""  # discovery question number, never-say phrase id...
     match: str  # the words that matched
+    match_start: int  # character offset of the match in the line
     sentence: str  # the whole sentence, verbatim from the line
     start: int  # character offsets of the sentence in the line
     end: int
@@ -213,6 +214,7 @@ class LineAnalyser:
                     kind=kind,
                     label=label,
                     match=text[doc[span[0]].idx : doc[span[1] - 1].idx + len(doc[span[1] - 1])],
+                    match_start=doc[span[0]].idx,
                     sentence=quote,
                     start=sent.start_char + lead,
                     end=sent.start_char + lead + len(quote),

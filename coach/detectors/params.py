@@ -132,6 +132,8 @@ class ExecSponsorParams(_Params):
     title: PatternList = Field(min_length=1)
     sponsor_cue: PatternList = Field(min_length=1)
     plan: PatternList = Field(min_length=1)
+    # "who would sign off on this?": mapping only once the customer names someone
+    sponsor_question: PatternList = []
     vendor_side: PatternList = []
 
 
