@@ -61,6 +61,7 @@ class ItemResult(_Model):
     evidence: list[Evidence] = Field(default_factory=list)
     advice: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+    reason: str = ""  # why the verdict (always set for not_applicable)
 
 
 class SpeakerInfo(_Model):
