@@ -51,7 +51,8 @@ class ScoreOutcome(BaseModel):
 
 
 @cache
-def _rubric(path: Path | None) -> Any:
+def rubric_for(path: Path | None) -> Any:
+    """The rubric at `path` (None: the bundled one), loaded once per process."""
     # PROVISIONAL until coach.rubric lands: without it the scorer's bundled default is used.
     try:
         from coach.rubric import load_rubric
@@ -76,14 +77,14 @@ def warm_up(rubric: Path | None) -> None:
     else:
         get_nlp()
     try:
-        _rubric(rubric)
+        rubric_for(rubric)
     except CoachError:
         pass  # the job reports it, naming the file
 
 
 def score_file(job: ScoreJob) -> ScoreOutcome:
     try:
-        rubric = _rubric(job.rubric)
+        rubric = rubric_for(job.rubric)
         transcript = read_path(job.path, sellers=job.sellers)
         card = score_transcript(transcript, rubric)
         output = render(

@@ -56,7 +56,7 @@ def score_command(
     try:
         sellers = [*seller, *(load_roles(roles).sellers if roles else [])]
         if rubric is not None:
-            batch._rubric(rubric)  # a bad rubric stops the run before any call is read
+            batch.rubric_for(rubric)  # a bad rubric stops the run before any call is read
         files = callfiles.expand(paths)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
