@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -150,3 +151,12 @@ def test_installed_entry_point_runs_the_batch_in_worker_processes(calls_dir, tmp
     assert len(lines) == 3, proc.stderr  # two one-line errors and the summary
     assert "Traceback" not in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["a_good.scorecard.md", "c_good.scorecard.md"]
+
+
+def test_demo_script_scores_the_bundled_sample(tmp_path):
+    """The README's main command, run as a new user would (reusing this environment's venv)."""
+    env = {**os.environ, "COACH_VENV": sys.prefix}
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh")], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Expansion-call scorecard" in proc.stdout
+    assert sample_call().name in proc.stdout and "Marcus Lee (customer" in proc.stdout
