@@ -83,16 +83,28 @@ class _Hit:
     token: str
 
 
+@dataclass(frozen=True)
+class Replacement:
+    start: int  # in the redacted text
+    end: int
+    original_start: int
+    original_end: int
+    token: str
+
+
 @dataclass
 class RedactedText:
     original: str
     text: str
-    # (redacted_start, redacted_end, original_start, original_end) per replacement, in order.
-    replacements: list[tuple[int, int, int, int]] = field(default_factory=list)
+    replacements: list[Replacement] = field(default_factory=list)  # in text order
 
     @property
     def changed(self) -> bool:
         return bool(self.replacements)
+
+    def overlaps(self, start: int, end: int, token: str) -> bool:
+        """Whether the redacted span [start, end) touches a placeholder of this kind."""
+        return any(r.token == token and start < r.end and end > r.start for r in self.replacements)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Maps a span of the redacted text to the span of the original it came from."""
@@ -100,13 +112,13 @@ class RedactedText:
 
     def _map(self, pos: int, *, is_end: bool) -> int:
         shift = 0  # original minus redacted length of everything before `pos`
-        for r_start, r_end, o_start, o_end in self.replacements:
-            if pos <= r_start:
+        for r in self.replacements:
+            if pos <= r.start:
                 break
-            if pos < r_end:
+            if pos < r.end:
                 # Inside a placeholder: widen to the whole original span.
-                return o_end if is_end else o_start
-            shift = o_end - r_end
+                return r.original_end if is_end else r.original_start
+            shift = r.original_end - r.end
         return pos + shift
 
 
@@ -144,13 +156,13 @@ def _personal_hits(text: str, hits: list[_Hit], free: Callable[[int, int], bool]
 def _apply(text: str, hits: list[_Hit]) -> RedactedText:
     hits.sort(key=lambda h: h.start)
     out: list[str] = []
-    replacements: list[tuple[int, int, int, int]] = []
+    replacements: list[Replacement] = []
     cursor = 0
     length = 0
     for hit in hits:
         out.append(text[cursor : hit.start])
         length += hit.start - cursor
-        replacements.append((length, length + len(hit.token), hit.start, hit.end))
+        replacements.append(Replacement(length, length + len(hit.token), hit.start, hit.end, hit.token))
         out.append(hit.token)
         length += len(hit.token)
         cursor = hit.end
