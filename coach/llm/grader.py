@@ -236,6 +236,8 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
     }
     if llm.verdict == heuristic.verdict:
         update["source"] = VerdictSource.both
+        if not heuristic.evidence:
+            update["evidence"] = llm.evidence  # a verdict without evidence is a bug; the LLM's checked out
         result = heuristic.model_copy(update=update)
         return _with_advice(result, llm, item)
     update["disputed"] = True

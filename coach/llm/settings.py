@@ -125,4 +125,4 @@ def load_settings(**overrides: Any) -> LLMSettings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"
         source = os.environ.get(CONFIG_ENV) or "environment"
-        raise ConfigError(f"LLM setting {field}: {first['msg']}", source=source) from None
+        raise ConfigError(f"LLM setting {field}: {first['msg'].removeprefix('Value error, ')}", source=source) from None
