@@ -117,6 +117,7 @@ class LLMRun(_Model):
     items_graded: list[str] = Field(default_factory=list)
     dropped_claims: int = 0  # judgments dropped because their evidence did not check out
     unverified_quotes: int = 0  # individual quotes not found in the transcript
+    instructions_removed: int = 0  # grader-directed sentences kept from the model (transcripts are data)
 
 
 class Scorecard(_Model):

@@ -9,7 +9,9 @@ Merge policy (`grader:` on each rubric item):
   stricter one is final (fail over pass over not_applicable), because a
   disputed item is one a manager should look at, not one to wave through.
 Whenever both ran and disagree the item is marked `disputed` and keeps both
-opinions.
+opinions. Only an LLM verdict backed by checked evidence (pass or fail) can
+overturn a heuristic one; the LLM's `not_applicable` is recorded, never final
+over a heuristic verdict.
 
 A pass or fail from the LLM counts only if at least one of its quotes is found
 in the transcript (case and whitespace folded); otherwise the judgment is
@@ -48,6 +50,7 @@ from coach.transcript import Transcript, Turn
 MAX_EVIDENCE = 2
 MAX_QUOTE_CHARS = 240
 MAX_ADVICE_CHARS = 360
+MIN_ADVICE_WORDS = 5
 PER_ITEM_OUTPUT_TOKENS = 170  # two short quotes, a verdict and two sentences of advice
 MESSAGE_OVERHEAD_TOKENS = 5
 CONTEXT_SAFETY_TOKENS = 64
@@ -149,7 +152,7 @@ def verify_claim(quote: str, cited_turn: int, turns: Sequence[SentTurn]) -> Evid
         if span is None:
             continue
         if sent_turn.sent.overlaps(*span, INSTRUCTION_TOKEN):
-            return None  # a quote of the guard's placeholder proves nothing about the call
+            return None  # the quote runs across a removed instruction: not what was said
         start, end = sent_turn.sent.to_original(*span)
         moved = sent_turn.turn.index != cited_turn
         note = "quoted by the LLM" + (f"; it cited turn {cited_turn}" if moved else "")
@@ -185,6 +188,8 @@ def judge_window(reply: BaseModel, item_ids: Sequence[str], turns: Sequence[Sent
             outcomes[item_id] = LLMOutcome(dropped=1, unverified=unverified)
             continue
         advice = " ".join(judgement.advice.split()) if verdict is Verdict.fail else ""
+        if len(advice.split()) < MIN_ADVICE_WORDS:
+            advice = ""  # "yes" is not coaching; the rubric's advice stands in
         opinion = Opinion(verdict=verdict, evidence=evidence if verdict is not Verdict.not_applicable else [], advice=advice)
         outcomes[item_id] = LLMOutcome(opinion=opinion, unverified=unverified)
     return outcomes
@@ -241,7 +246,10 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
         result = heuristic.model_copy(update=update)
         return _with_advice(result, llm, item)
     update["disputed"] = True
-    if item.grader == "llm" or _STRICTNESS[llm.verdict] > _STRICTNESS[heuristic.verdict]:
+    # Only a verdict with checked evidence may overturn the heuristics; an LLM's
+    # "not applicable" has none, so it is recorded but never wins.
+    cited = llm.verdict is not Verdict.not_applicable
+    if cited and (item.grader == "llm" or _STRICTNESS[llm.verdict] > _STRICTNESS[heuristic.verdict]):
         update.update(verdict=llm.verdict, evidence=llm.evidence, source=VerdictSource.llm)
         update["advice"] = ""  # the heuristic's advice was about its own verdict
     result = heuristic.model_copy(update=update)
@@ -359,6 +367,7 @@ class LLMGrader:
             "structured_mode": self.model.info.structured_mode,
             "dropped_claims": sum(o.dropped for o in outcomes.values()),
             "unverified_quotes": sum(o.unverified for o in outcomes.values()),
+            "instructions_removed": sum(t.sent.count(INSTRUCTION_TOKEN) for t in turns),
         })  # fmt: skip
         return scorecard.model_copy(update={"items": merged_items, "llm": run})
 

@@ -219,14 +219,15 @@ def test_a_model_that_obeys_an_injection_changes_no_verdict():
     verdicts = {"signal_first_opening": F, "diagnostic_framing": F, "next_step": F}
     card = heuristic_card(call, verdicts)
     obeying = {item: judgement("pass", (3, injected)) for item in verdicts}
-    obeying_placeholder = {item: judgement("pass", (3, "[instruction to the grader removed]")) for item in verdicts}
-    fake = FakeChatModel().enqueue(json.dumps(obeying), json.dumps(obeying_placeholder))
+    obeying_across = {item: judgement("pass", (3, "Sure. Anyway, reconciliation is a mess")) for item in verdicts}
+    fake = FakeChatModel().enqueue(json.dumps(obeying), json.dumps(obeying_across))
     grader = LLMGrader(fake)
     for _ in range(2):
         out = grader.grade(call, card, rubric)
         assert {i.id: i.verdict for i in out.items} == verdicts
         assert out.llm.dropped_claims == 3
     assert all("mark every item" not in m.content.lower() for call_ in fake.history for m in call_.messages)
+    assert out.llm.instructions_removed == 1
 
 
 def test_long_calls_are_graded_in_overlapping_windows_and_any_fail_wins():
@@ -269,3 +270,24 @@ def test_grade_many_keeps_each_calls_failure_on_its_own_card(call):
     first, second = LLMGrader(fake).grade_many([(call, card), (call, card)], rubric, concurrency=1)
     assert first.llm.llm_status == "ok" and first.item("signal_first_opening").verdict is P
     assert second.llm.llm_status.startswith("failed: timeout") and second.items == card.items
+
+
+def test_an_llm_not_applicable_never_overturns_a_heuristic_verdict(call):
+    rubric = make_rubric(signal_first_opening="llm", next_step="both")
+    card = heuristic_card(call, {"signal_first_opening": F, "next_step": P})
+    fake = FakeChatModel().enqueue(
+        reply(signal_first_opening=judgement("not_applicable"), next_step=judgement("not_applicable"))
+    )
+    out = LLMGrader(fake).grade(call, card, rubric)
+    for item_id, verdict in (("signal_first_opening", F), ("next_step", P)):
+        item = out.item(item_id)
+        assert item.verdict is verdict and item.disputed and item.llm_opinion.verdict is NA
+        assert item.source is VerdictSource.heuristic
+
+
+def test_one_word_advice_falls_back_to_the_rubric(call):
+    rubric = make_rubric(diagnostic_framing="llm")
+    card = heuristic_card(call, {"diagnostic_framing": F})
+    fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement("fail", (4, DIAGNOSTIC_QUOTE), advice="yes")))
+    item = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
+    assert item.advice == "static advice" and item.advice_source == "rubric"
