@@ -56,7 +56,7 @@ class LLMSettings(BaseSettings):
     concurrency: int = Field(default=2, ge=1, le=64)
     redact: RedactMode = RedactMode.auto
     structured_mode: StructuredMode = StructuredMode.auto
-    max_output_tokens: int = Field(default=1200, ge=64)
+    max_output_tokens: int = Field(default=2048, ge=64)
     context_tokens: int = Field(default=8192, ge=1024, description="the model's context window")
     # The embedded server: how long to wait for it and how many threads it may use.
     embedded_start_timeout_s: float = Field(default=60.0, gt=0)

@@ -67,6 +67,16 @@ SAMPLE_LINES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def no_llm_environment(monkeypatch):
+    """Tests never pick up a developer's or CI's endpoint or key."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("OPENAI_", "COACH_LLM_")) and name != "COACH_RECORD_CASSETTES":
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def sample_call() -> Transcript:
     return make_call(SAMPLE_LINES)

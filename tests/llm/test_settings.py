@@ -3,14 +3,6 @@ import pytest
 from coach.errors import ConfigError
 from coach.llm.settings import EndpointKind, RedactMode, is_loopback_url, load_settings
 
-ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_LLM_CONFIG", "COACH_LLM_MODEL", "COACH_LLM_REDACT", "COACH_LLM_SEED")
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
-
 
 def test_no_endpoint_means_the_embedded_model_without_redaction():
     settings = load_settings()
