@@ -48,7 +48,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _BODY_OVERHEAD)
+    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
     for module in (health, calls, scorecards, teams, reps, rubrics):
         app.include_router(module.router)
     logging.getLogger("coach.api").setLevel(logging.INFO)

@@ -14,10 +14,12 @@ def too_large(limit: int) -> ApiProblem:
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, limit: int, slack: int):
         self.app = app
-        # Multipart framing and JSON escaping add to the file's own size.
-        self.max_bytes = max_bytes
+        self.limit = limit
+        # Multipart framing and JSON escaping add to the file's own size; the route
+        # checks the file itself against `limit` once the body is parsed.
+        self.max_bytes = limit + slack
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -25,7 +27,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await problem_response(too_large(self.max_bytes))(scope, receive, send)
+            await problem_response(too_large(self.limit))(scope, receive, send)
             return
         seen = 0
 
@@ -35,7 +37,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise too_large(self.max_bytes)
+                    raise too_large(self.limit)
             return message
 
         await self.app(scope, limited, send)

@@ -93,3 +93,9 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
 @pytest.fixture
 def world(client: TestClient) -> World:
     return build_world(client.app.state.db)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world_factory() -> Callable[[TestClient], World]:
+    """For tests that make their own client: the world in that client's database."""
+    return lambda client: build_world(client.app.state.db)  # type: ignore[attr-defined]
