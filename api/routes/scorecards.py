@@ -40,7 +40,7 @@ def list_scorecards(
     cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
     format: Annotated[ListFormat, Query(description="csv exports every match (no paging)")] = ListFormat.json,
 ) -> ScorecardPage | StreamingResponse:
-    """Scorecards you may see, newest first, filtered; `?format=csv` for a spreadsheet export."""
+    """Scorecards you may see, most recently stored first, filtered; `?format=csv` for a spreadsheet export."""
     flt = store.ScorecardFilter(rep_id=rep, team_id=team, since=since, until=until, item=item, verdict=verdict)
     if format is ListFormat.csv:
         rows = list(store.export_csv(session, user, flt))
