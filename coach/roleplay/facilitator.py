@@ -22,6 +22,7 @@ from coach.roleplay.director import DirectorState
 from coach.rubric import Rubric, load_rubric
 
 FACILITATOR_FILE = Path("roleplay") / "facilitator.yaml"
+RULE_IDS = ("ask_once", "never_say", "demo_before_discovery", "price_before_discovery")
 
 
 class _Model(BaseModel):
@@ -47,7 +48,7 @@ class FacilitatorRules(_Model):
 
 class FacilitatorNote(_Model):
     turn: int  # the rep's turn index in the session transcript
-    rule: str  # ask_once | never_say | demo_before_discovery
+    rule: str  # one of RULE_IDS
     item: str  # rubric item id
     quote: str  # the rep's words that broke it, verbatim
     message: str  # names the rule
@@ -66,7 +67,7 @@ def load_rules(path: Path | None = None) -> FacilitatorRules:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise RubricError(f"{where}: {first['msg']}", source=str(path)) from None
-    for wanted in ("ask_once", "never_say", "demo_before_discovery"):
+    for wanted in RULE_IDS:
         rules.rule(wanted)
     return rules
 
@@ -104,7 +105,9 @@ def review(
         says, instead = _banned_phrase(rubric or load_rubric(), hit.label)
         note("never_say", hit.sentence, phrase=says, instead=instead)
     asked = set(state.asked) | set(signals.discovery_questions)
-    if (signals.demo or signals.pricing) and not {1, 2, 3} <= asked:
-        hit = (signals.demo or signals.pricing)[0]
-        note("demo_before_discovery", hit.sentence)
+    if not {1, 2, 3} <= asked:
+        if signals.demo:
+            note("demo_before_discovery", signals.demo[0].sentence)
+        elif signals.pricing:
+            note("price_before_discovery", signals.pricing[0].sentence)
     return notes
