@@ -145,7 +145,8 @@ def roleplay_command(
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="How to show the scorecard.")] = OutputFormat.text,
 ) -> None:
     """Practise an expansion call against a simulated customer; a facilitator steps in when a rule breaks."""
-    console = Console(highlight=False, soft_wrap=True)
+    # With a machine-readable scorecard format the chat goes to stderr so stdout stays parseable.
+    console = Console(highlight=False, soft_wrap=True, stderr=fmt is not OutputFormat.text and not list_)
     try:
         if list_:
             _list(console)
