@@ -15,7 +15,8 @@ from api.db.migrate import upgrade
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.ratelimit import RateLimiter
-from api.routes import calls, health, reps, rubrics, scorecards, teams
+from api.routes import calls, health, reps, roleplay, rubrics, scorecards, teams
+from api.roleplay_actor import roleplay_actor
 from api.settings import ApiSettings
 
 # Framing a multipart or JSON body adds to the transcript's own bytes; allow for it.
@@ -34,7 +35,9 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         app.state.jobs = runner
         runner.start()
         try:
-            yield
+            with roleplay_actor(settings) as actor:
+                app.state.roleplay_actor = actor
+                yield
         finally:
             runner.stop()
             db.dispose()
@@ -49,7 +52,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     problems.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
-    for module in (health, calls, scorecards, teams, reps, rubrics):
+    for module in (health, calls, scorecards, teams, reps, rubrics, roleplay):
         app.include_router(module.router)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app

@@ -45,6 +45,9 @@ class ApiSettings(BaseSettings):
     scorer: str = "coach.scoring:score_transcript"
 
     page_size_max: int = Field(default=500, ge=1)
+    # Role-play customers voiced by the LLM (the embedded model unless an endpoint is configured);
+    # off by default: the scenarios' scripted lines need no model.
+    roleplay_llm: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_outside_development(self) -> "ApiSettings":

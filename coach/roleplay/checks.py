@@ -18,6 +18,8 @@ from coach.roleplay.scenario import Scenario
 MAX_CHARS = 400
 MAX_WORDS = 70
 _LABEL = re.compile(r"^\s*\[?([A-Za-z][\w .'-]{0,40})\]?\s*:")
+# Phrases of the actor's own prompt: a tiny model sometimes reads its instructions back.
+_PROMPT_ECHOES = ("your mood is", "director:", "answer briefly", "in your own words", "reply as", "<conversation>", "json")
 _SELLER_LABELS = {"seller", "rep", "ae", "csm", "am", "sales", "salesperson", "vendor", "assistant", "account manager"}
 
 
@@ -35,6 +37,9 @@ def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | 
             return "speaks as the seller"
         if who not in scenario.persona.name.lower() and who not in {"customer", "me"}:
             return "speaks as someone else"
+    lowered = line.lower()
+    if any(marker in lowered for marker in _PROMPT_ECHOES):
+        return "echoes the director's instructions"
     signals = analyse_customer_line(line)
     if signals.discovery or signals.commercial_ask or signals.pitch or signals.never_say:
         return "speaks as the seller"
@@ -47,6 +52,8 @@ def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | 
             return "contradicts the move: no soft answer"
     if move.kind is MoveKind.accept_meeting and (signals.soft_answer or signals.info_request):
         return "contradicts the move: hedges instead of accepting"
+    if move.kind is MoveKind.end and "?" in line:
+        return "contradicts the move: asks a question while ending the call"
     if move.kind is MoveKind.object and signals.yes_answer and not signals.soft_answer:
         return "contradicts the move: agrees instead of objecting"
     if move.kind is MoveKind.reveal:
@@ -55,7 +62,6 @@ def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | 
             fact = next(f for f in scenario.facts if f.id == fact_id)
             if not any(k.lower() in lowered for k in fact.keywords):
                 return f"contradicts the move: does not reveal {fact_id}"
-    lowered = line.lower()
     for fact in scenario.facts:
         if fact.id in move.fact_ids:
             continue

@@ -53,6 +53,7 @@ def test_usable_reply_is_used_and_prompt_holds_only_the_released_fact():
         (Q1, CustomerLine(line="It's going fine, thanks for asking."), "does not reveal seat_workflow"),
         (ASK, CustomerLine(line="Yes, let's do it."), "agrees instead of a soft no"),
         (MEETING, CustomerLine(line="Let me think about it, I need to check with Tom."), "hedges instead of accepting"),
+        ("Hi Maya.", CustomerLine(line="Your mood is neutral. Answer briefly and naturally."), "echoes the director's instructions"),
         (Q1, '{"line": "cut off mid', "invalid structured output after 2 attempt(s)"),
     ],
 )
