@@ -8,7 +8,7 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 
 from __future__ import annotations
 
-from coach.detectors import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
+from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
 from coach.detectors.context import CallContext
 from coach.detectors.facts import detect_motion, detect_trigger
 from coach.detectors.metrics import compute_metrics

@@ -18,8 +18,8 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from coach.detectors.params import BannedPhrase, QuestionSpec
-from coach.nlp import get_nlp
-from coach.patterns import compile_pattern
+from coach.nlp import get_nlp, lemma_of
+from coach.patterns import compile_patterns
 from coach.rubric import Rubric
 
 Spans = dict[str, list[tuple[int, int]]]  # key -> token (start, end) spans in a doc
@@ -46,6 +46,19 @@ def _groups(prefix: str, model: BaseModel) -> Iterator[tuple[str, list[str]]]:
 _WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels"}
 
 
+def _with_lemmas(pattern: list[dict]) -> list[dict]:
+    """Lemma slots also accept the lemma of each listed word, so "~lose|bottlenecks" works as written."""
+    out = []
+    for spec in pattern:
+        value = spec.get("LEMMA")
+        if value is not None:
+            words = value["IN"] if isinstance(value, dict) else [value]
+            lemmas = list(dict.fromkeys([*words, *(lemma_of(w) for w in words)]))
+            spec = {**spec, "LEMMA": {"IN": lemmas}}
+        out.append(spec)
+    return out
+
+
 class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
@@ -57,7 +70,8 @@ class Lexicon:
             groups.extend(_groups(item.id, item.detector.params))
         for key, patterns in groups:
             if patterns:
-                self.matcher.add(key, [compile_pattern(p) for p in patterns])
+                compiled = [_with_lemmas(spec) for p in patterns for spec in compile_patterns(p)]
+                self.matcher.add(key, compiled)
                 self.keys.add(key)
         language = rubric.language
         self.negation = frozenset(w.lower() for w in language.negation)
