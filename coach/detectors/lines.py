@@ -194,13 +194,14 @@ class LineAnalyser:
             ("info_request", f"{soft_no}.info_request" if soft_no else None, False),
         ]
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
+        self.proposal_key = "language.proposals"
 
     def analyse(self, doc: Doc, text: str) -> tuple[LineSignals, list[SentenceInfo]]:
         lexicon = self.lexicon
         matches = lexicon.match(doc)
         sentences = _sentences(doc, matches, lexicon)
         signals = LineSignals()
-        for sent in sentences:
+        for index, sent in enumerate(sentences):
             keys = sent.keys
             if not keys and not sent.is_question:
                 continue
@@ -240,20 +241,35 @@ class LineAnalyser:
                         if live_spans:
                             label = key[len(self.never_say_prefix) :]
                             signals.never_say.append(hit("never_say", live_spans[0], label))
+            # an ask is a question or a proposal ("let's add the seats"), not a statement about a promo
+            asking = sent.is_question or self.proposal_key in keys or _tag_question(sentences, index)
             for kind, key, cancellable in self.simple:
                 if key is None or key not in keys:
+                    continue
+                if kind == "commercial_ask" and not asking:
                     continue
                 spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
                 if spans:
                     getattr(signals, kind).append(hit(kind, spans[0]))
-            if self.weak_commercial and self.weak_commercial in keys and not signals_in_sentence(
-                signals, sent.start_char + lead, ("commercial_ask", "meeting_ask", "diagnostic")
+            if (
+                asking
+                and self.weak_commercial
+                and self.weak_commercial in keys
+                and not signals_in_sentence(signals, sent.start_char + lead, ("commercial_ask", "meeting_ask", "diagnostic"))
             ):
                 spans = [s for s in keys[self.weak_commercial] if live(s)]
                 if spans:
                     signals.commercial_ask.append(hit("commercial_ask", spans[0]))
         # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
         return signals, sentences
+
+
+def _tag_question(sentences: list[SentenceInfo], index: int) -> bool:
+    """A statement followed by a short question asks too: "...signed this month. Can we get that done?" """
+    if index + 1 >= len(sentences):
+        return False
+    following = sentences[index + 1]
+    return following.is_question and following.end_token - following.start_token <= 8
 
 
 def signals_in_sentence(signals: LineSignals, start: int, kinds: tuple[str, ...]) -> bool:
