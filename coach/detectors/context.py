@@ -94,7 +94,8 @@ class CallContext:
     def expansion_moves(self) -> list[tuple[Position, TurnView, str, str]]:
         """Seller moves that put expansion on the table: (position, turn, kind, quote)."""
         moves = []
-        kinds = ("commercial_ask", "pitch", "demo", "demo_proposal", "pricing", "discovery", "diagnostic", "never_say")
+        # a screen-share alone is not expansion: onboarding and support calls share screens too
+        kinds = ("commercial_ask", "pitch", "demo_proposal", "pricing", "discovery", "diagnostic", "never_say")
         for kind in kinds:
             for view, hit in self.hits(kind):
                 if kind == "never_say" and hit.label in {"loop_in_finance"}:

@@ -170,7 +170,8 @@ class LineAnalyser:
             params = discovery.detector.params
             for number, spec in ((1, params.q1), (2, params.q2), (3, params.q3)):  # type: ignore[union-attr]
                 rows = [[f"{self.discovery_id}.q{number}.{g}" for g in row] for row in spec.require]
-                self.questions.append((number, rows, f"{self.discovery_id}.q{number}.exclude"))
+                weak = [[f"{self.discovery_id}.q{number}.{g}" for g in row] for row in spec.weak_require]
+                self.questions.append((number, rows, weak, f"{self.discovery_id}.q{number}.exclude"))
         never = prefix("never_say.v1")
         self.never_say_prefix = f"{never}.phrase." if never else None
         self.pricing_key = f"{never}.pricing" if never else None
@@ -195,6 +196,7 @@ class LineAnalyser:
         ]
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
         self.proposal_key = "language.proposals"
+        self.reopen_key = f"{soft_no}.reopen" if soft_no else None
 
     def analyse(self, doc: Doc, text: str) -> tuple[LineSignals, list[SentenceInfo]]:
         lexicon = self.lexicon
@@ -226,14 +228,23 @@ class LineAnalyser:
                     doc, sent.start_token, span[0], lexicon
                 )
 
-            if sent.is_question:
-                for number, rows, exclude in self.questions:
+            if sent.is_question and not (self.reopen_key and self.reopen_key in keys):
+                # a "which of these matters most?" re-open lists the questions; it does not ask them
+                strong: list[tuple[int, tuple[int, int]]] = []
+                weak: list[tuple[int, tuple[int, int]]] = []
+                for number, rows, weak_rows, exclude in self.questions:
                     if exclude in keys:
                         continue
-                    for row in rows:
-                        if all(k in keys for k in row):
-                            signals.discovery.append(hit("discovery", keys[row[0]][0], str(number)))
-                            break
+                    row = next((r for r in rows if all(k in keys for k in r)), None)
+                    if row is not None:
+                        strong.append((number, keys[row[0]][0]))
+                        continue
+                    row = next((r for r in weak_rows if all(k in keys for k in r)), None)
+                    if row is not None:
+                        weak.append((number, keys[row[0]][0]))
+                asked = strong + weak if len(strong) + len(weak) == 1 or not strong else strong
+                for number, span in sorted(asked):
+                    signals.discovery.append(hit("discovery", span, str(number)))
             if self.never_say_prefix:
                 for key, spans in keys.items():
                     if key.startswith(self.never_say_prefix):

@@ -33,11 +33,14 @@ class QuestionSpec(_Params):
 
     cues: dict[str, PatternList]
     require: list[list[str]] = Field(min_length=1)
+    # rows that count only when the sentence asks no other discovery question
+    # ("where does the review process hurt most right now?" is Q2, not Q1)
+    weak_require: list[list[str]] = []
     exclude: PatternList = []
 
     @model_validator(mode="after")
     def _known_groups(self) -> "QuestionSpec":
-        for row in self.require:
+        for row in [*self.require, *self.weak_require]:
             unknown = [name for name in row if name not in self.cues]
             if unknown or not row:
                 raise ValueError(f"require row {row} names unknown cue groups {unknown}; known: {sorted(self.cues)}")
