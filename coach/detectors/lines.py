@@ -196,7 +196,6 @@ class LineAnalyser:
         ]
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
         self.proposal_key = "language.proposals"
-        self.reopen_key = f"{soft_no}.reopen" if soft_no else None
 
     def analyse(self, doc: Doc, text: str) -> tuple[LineSignals, list[SentenceInfo]]:
         lexicon = self.lexicon
@@ -228,8 +227,7 @@ class LineAnalyser:
                     doc, sent.start_token, span[0], lexicon
                 )
 
-            if sent.is_question and not (self.reopen_key and self.reopen_key in keys):
-                # a "which of these matters most?" re-open lists the questions; it does not ask them
+            if sent.is_question:
                 strong: list[tuple[int, tuple[int, int]]] = []
                 weak: list[tuple[int, tuple[int, int]]] = []
                 for number, rows, weak_rows, exclude in self.questions:
