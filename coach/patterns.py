@@ -13,6 +13,7 @@ whitespace-separated sequence of token specs:
 - `<num>`        a number-like token ("212", "forty", "2.5")
 - `<any>`        exactly one arbitrary token
 - `<time>`       a clock time ("10:30", "10am", "2pm")
+- `add-on`       hyphenated words are split the way spaCy splits them
 
 Contractions are separate tokens, as spaCy splits them: `i 'll`, `do n't`,
 `let 's`. Matching is case-insensitive because everything is lowercased.
@@ -61,6 +62,7 @@ def _token_spec(raw: str) -> dict[str, Any]:
     return spec
 
 
+_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z])")
 _PIECE = re.compile(r"\(([^()]*)\)(\??)|(\S+)")
 
 
@@ -72,9 +74,13 @@ def _expand(text: str) -> list[list[str]]:
         if plain is not None:
             if "(" in plain or ")" in plain:
                 raise PatternSyntaxError(f"unbalanced parenthesis in {text!r}")
-            variants = [v + [plain] for v in variants]
-            continue
-        options = [o.split() for o in group.split("|")]
+            if not _HYPHEN.search(plain):
+                variants = [v + [plain] for v in variants]
+                continue
+            # spaCy splits "add-on" into "add", "-", "on": such a slot becomes a group
+            optional = "?" if plain.endswith("?") and len(plain) > 1 else ""
+            group = plain[:-1] if optional else plain
+        options = [_HYPHEN.sub(" - ", o).split() for o in group.split("|")]
         if any(not o for o in options):
             raise PatternSyntaxError(f"empty alternative in group ({group}) of {text!r}")
         if optional:
