@@ -13,6 +13,7 @@ whitespace-separated sequence of token specs:
 - `<num>`        a number-like token ("212", "forty", "2.5")
 - `<any>`        exactly one arbitrary token
 - `<time>`       a clock time ("10:30", "10am", "2pm")
+- `<ordinal>`    a day of the month ("12th", "2nd")
 - `add-on`       hyphenated words are split the way spaCy splits them
 
 Contractions are separate tokens, as spaCy splits them: `i 'll`, `do n't`,
@@ -48,8 +49,10 @@ def _token_spec(raw: str) -> dict[str, Any]:
         spec = {}
     elif body == "<time>":
         spec = {"LOWER": {"REGEX": r"^\d{1,2}(:\d{2})?(am|pm|a\.m\.|p\.m\.)$|^\d{1,2}:\d{2}$"}}
+    elif body == "<ordinal>":
+        spec = {"LOWER": {"REGEX": r"^\d{1,2}(st|nd|rd|th)$"}}
     elif body.startswith("<") and body.endswith(">") and len(body) > 2:
-        raise PatternSyntaxError(f"unknown token class {body!r} (known: <num>, <any>, <time>)")
+        raise PatternSyntaxError(f"unknown token class {body!r} (known: <num>, <any>, <time>, <ordinal>)")
     else:
         choices = [w.lower() for w in body.split("|")]
         if not all(c.lstrip("~") for c in choices):
