@@ -91,6 +91,7 @@ class DiagnosticParams(_Params):
     FAILURE_MODES = ("demo_framing", "no_diagnostic")
     diagnostic: PatternList = Field(min_length=1)
     demo_next_step: PatternList = Field(min_length=1)
+    past_diagnostic: PatternList = []  # "we ran the diagnostic last week" is not a next step
 
 
 class NeutralityParams(_Params):
