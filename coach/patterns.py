@@ -81,9 +81,16 @@ def _expand(text: str) -> list[list[str]]:
                 variants = [v + [plain] for v in variants]
                 continue
             # spaCy splits "add-on" into "add", "-", "on": such a slot becomes a group
+            # of the one-token words (kept as one slot) and each hyphenated word
             optional = "?" if plain.endswith("?") and len(plain) > 1 else ""
-            group = plain[:-1] if optional else plain
-        options = [_HYPHEN.sub(" - ", o).split() for o in group.split("|")]
+            body = plain[:-1] if optional else plain
+            words = body.split("|")
+            single = "|".join(w for w in words if not _HYPHEN.search(w))
+            options = [_HYPHEN.sub(" - ", w).split() for w in words if _HYPHEN.search(w)]
+            if single:
+                options.append([single])
+        else:
+            options = [_HYPHEN.sub(" - ", o).split() for o in group.split("|")]
         if any(not o for o in options):
             raise PatternSyntaxError(f"empty alternative in group ({group}) of {text!r}")
         if optional:

@@ -90,6 +90,8 @@ def neutrality_statement(ctx: CallContext, params: NeutralityParams) -> Detector
 
 @detector("customer_timeline.v1")
 def customer_timeline(ctx: CallContext, params: TimelineParams) -> DetectorResult:
+    if not ctx.expansion_topic:
+        return not_applicable(NO_EXPANSION)
     customer_key = ctx.item_key("customer_timeline.v1", "customer_cycle")
     vendor_key = ctx.item_key("customer_timeline.v1", "vendor_cycle")
     vendor = ctx.key_sentences(vendor_key, Role.seller) if vendor_key else []
@@ -101,7 +103,15 @@ def customer_timeline(ctx: CallContext, params: TimelineParams) -> DetectorResul
     ]
     if vendor_evidence:
         return DetectorResult(verdict=Verdict.fail, mode="vendor_timeline", evidence=vendor_evidence)
-    customer = ctx.key_sentences(customer_key, Role.seller) if customer_key else []
+    vague = ctx.item_key("next_step.v1", "vague")
+    # "I'll follow up sometime after your close" names their cycle but anchors nothing
+    # ... nor does the horizon of discovery question 3 ("fix one thing by summer")
+    asked = {(v.position, h.start) for v, h in ctx.hits("discovery")}
+    customer = [
+        (v, s)
+        for v, s in (ctx.key_sentences(customer_key, Role.seller) if customer_key else [])
+        if vague not in s.keys and not any(p == v.position and s.start_char <= at < s.end_char for p, at in asked)
+    ]
     if customer:
         view, sent = customer[0]
         return DetectorResult(verdict=Verdict.pass_, evidence=[ctx.sentence_evidence(view, sent, "timing on the customer's cycle")])

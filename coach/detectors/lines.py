@@ -87,7 +87,7 @@ class SentenceInfo:
         return key in self.keys
 
 
-def _is_negated(doc: Doc, sent_start: int, start: int, lexicon: Lexicon) -> bool:
+def is_negated(doc: Doc, sent_start: int, start: int, lexicon: Lexicon) -> bool:
     i = start - 1
     reach = 0
     while i >= sent_start and reach < _NEGATION_REACH:
@@ -137,7 +137,9 @@ def _sentences(doc: Doc, matches: Spans, lexicon: Lexicon) -> list[SentenceInfo]
     for key, spans in matches.items():
         for span in spans:
             index = _bisect(starts, span[0])
-            sentences[index].keys.setdefault(key, []).append(span)
+            sentence = sentences[index]
+            if span[1] <= sentence.end_token:  # a wildcard must not reach into the next sentence
+                sentence.keys.setdefault(key, []).append(span)
     return sentences
 
 
@@ -223,7 +225,7 @@ class LineAnalyser:
                 )
 
             def live(span: tuple[int, int]) -> bool:
-                return not _is_negated(doc, sent.start_token, span[0], lexicon) and not _is_reported(
+                return not is_negated(doc, sent.start_token, span[0], lexicon) and not _is_reported(
                     doc, sent.start_token, span[0], lexicon
                 )
 

@@ -114,6 +114,7 @@ class SoftNoParams(_Params):
     FAILURE_MODES = ("just_sent",)
     info_request: PatternList = Field(min_length=1)
     reopen: PatternList = Field(min_length=1)
+    agree: PatternList = Field(min_length=1)  # the seller going along with sending something
 
 
 class EscalationParams(_Params):
