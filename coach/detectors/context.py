@@ -101,9 +101,6 @@ class CallContext:
                 if kind == "never_say" and hit.label in {"loop_in_finance"}:
                     continue
                 moves.append(((view.position, hit.match_start), view, kind, hit.sentence))
-        for fact in ("facts.motion.upsell", "facts.motion.cross_sell"):
-            for view, sent in self.key_sentences(fact, Role.seller):
-                moves.append(((view.position, sent.start_char), view, fact.rsplit(".", 1)[1], view.sentence_text(sent)))
         moves.sort(key=lambda m: m[0])
         return moves
 
