@@ -41,18 +41,26 @@ def detect_motion(ctx: CallContext) -> tuple[Motion, list[Evidence]]:
     return Motion.cross_sell, [ctx.evidence(view, quote, kind.replace("_", " "))]
 
 
-TRIGGERS = (Trigger.usage_threshold, Trigger.exec_sponsor_change, Trigger.renewal_window)
+# When the opening names several, the rarer, time-boxed trigger is the one the play rests on.
+TRIGGERS = (Trigger.exec_sponsor_change, Trigger.renewal_window, Trigger.usage_threshold)
 
 
 def detect_trigger(ctx: CallContext) -> tuple[Trigger, list[Evidence]]:
-    """The trigger the seller leads with (the earliest seller mention), else what the customer mentions."""
-    for role in (Role.seller, Role.customer):
-        found = []
-        for trigger in TRIGGERS:
-            for view, sent in ctx.key_sentences(f"facts.trigger.{trigger.value}", role):
-                found.append(((view.position, sent.start_char), trigger, view, sent))
-                break
+    """The trigger the seller's opening signal rests on (signals before the first expansion move)."""
+    if not ctx.expansion_topic:
+        return Trigger.none, []
+    first_move = ctx.expansion_moves[0][0]
+    opening = [(v, h) for v, h in ctx.hits("signal") if (v.position, h.match_start) < first_move]
+    opening_sentences = {(v.position, h.start) for v, h in opening}
+    for trigger in TRIGGERS:
+        key = f"facts.trigger.{trigger.value}"
+        for view, sent in ctx.key_sentences(key, Role.seller):
+            if (view.position, sent.start_char) in opening_sentences or any(
+                view.position == p and sent.start_char <= at < sent.end_char for p, at in opening_sentences
+            ):
+                return trigger, [ctx.sentence_evidence(view, sent, trigger.value.replace("_", " "))]
+    for trigger in TRIGGERS:
+        found = ctx.key_sentences(f"facts.trigger.{trigger.value}", Role.customer)
         if found:
-            _, trigger, view, sent = min(found, key=lambda f: f[0])
-            return trigger, [ctx.sentence_evidence(view, sent, trigger.value.replace("_", " "))]
+            return trigger, [ctx.sentence_evidence(*found[0], f"{trigger.value.replace('_', ' ')} (said by the customer)")]
     return Trigger.none, []
