@@ -39,11 +39,11 @@ def _check_language(ctx: CallContext) -> None:
     language = (ctx.transcript.language or "").lower()
     if language and not language.startswith("en"):
         raise TranscriptError(f"the call is in {language!r}; only English calls can be scored", source=source)
-    alpha = [t for view in ctx.turns for t in view.doc if t.is_alpha]
+    alpha = sum(view.arrays.alpha for view in ctx.turns)
     if not alpha:
         raise TranscriptError("the call has no words to score (every turn is empty)", source=source)
-    if len(alpha) >= MIN_WORDS_FOR_LANGUAGE_CHECK:
-        share = sum(1 for t in alpha if t.is_stop) / len(alpha)
+    if alpha >= MIN_WORDS_FOR_LANGUAGE_CHECK:
+        share = sum(view.arrays.stop for view in ctx.turns) / alpha
         if share < MIN_ENGLISH_STOPWORD_SHARE:
             raise TranscriptError(
                 f"the call does not look like English ({share:.0%} English function words); only English calls can be scored",

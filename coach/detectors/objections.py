@@ -45,7 +45,7 @@ def soft_no_reopen(ctx: CallContext, params: SoftNoParams) -> DetectorResult:
     for turn in reply:
         for sent in turn.sentences:
             spans = sent.keys.get(agree_key, []) if agree_key else []
-            if any(not is_negated(turn.doc, sent.start_token, start, ctx.lexicon) for start, _ in spans):
+            if any(not is_negated(turn.arrays.lowers, sent.start_token, start, ctx.lexicon) for start, _ in spans):
                 return DetectorResult(
                     verdict=Verdict.fail,
                     mode="just_sent",
