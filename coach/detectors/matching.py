@@ -175,9 +175,7 @@ class FastMatcher:
                         if uid in seen:
                             continue
                         seen.add(uid)
-                        if any(v.isdisjoint(lower_set) for v in compiled.required_lower) or any(
-                            v.isdisjoint(lemma_set) for v in compiled.required_lemma
-                        ):
+                        if not _present(compiled, lower_set, lemma_set):
                             continue
                         self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
             for compiled in always:
@@ -201,7 +199,7 @@ class FastMatcher:
         size = len(slots)
         for i in _starts(slots[0], start, end, lowers, lemmas):
             if compiled.simple:
-                if i + size > end or not all(_ok(slots[k], i + k, lowers, lemmas, nums, strings) for k in range(size)):
+                if i + size > end or not _fixed(slots, i, lowers, lemmas, nums, strings):
                     continue
                 stop = i + size
             else:
@@ -210,6 +208,33 @@ class FastMatcher:
                 spans = found.setdefault(compiled.key, [])
                 if (i, stop) not in spans:
                     spans.append((i, stop))
+
+
+def _present(compiled: Compiled, lower_set: set[int], lemma_set: set[int]) -> bool:
+    """Every required word slot has one of its words somewhere in the sentence."""
+    for values in compiled.required_lower:
+        if values.isdisjoint(lower_set):
+            return False
+    for values in compiled.required_lemma:
+        if values.isdisjoint(lemma_set):
+            return False
+    return True
+
+
+def _fixed(slots: tuple[Slot, ...], i: int, lowers: list[int], lemmas: list[int], nums: list[int], strings: Any) -> bool:
+    """A fixed-length pattern (no optional or wildcard token) matches at token i."""
+    for slot in slots:
+        kind = slot.kind
+        if kind == _LOWER:
+            if lowers[i] not in slot.values:  # type: ignore[operator]
+                return False
+        elif kind == _LEMMA:
+            if lemmas[i] not in slot.values:  # type: ignore[operator]
+                return False
+        elif not _ok(slot, i, lowers, lemmas, nums, strings):
+            return False
+        i += 1
+    return True
 
 
 def _starts(first: Slot, start: int, end: int, lowers: list[int], lemmas: list[int]) -> Iterable[int]:
