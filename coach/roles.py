@@ -58,7 +58,7 @@ def load_roles_file(path: str | Path) -> RoleSpec:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read roles file: {exc}", source=str(path)) from None
+        raise ConfigError(f"cannot read roles file: {getattr(exc, 'strerror', None) or exc}", source=str(path)) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -90,49 +90,236 @@ def load_roles_file(path: str | Path) -> RoleSpec:
 # -- heuristic ---------------------------------------------------------------------------
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+@dataclass(frozen=True)
+class _Rule:
+    """A phrase pattern tried only where one of its anchor words starts.
+
+    Scanning every position of a 60-minute call with a dozen alternations costs
+    tens of milliseconds; `str.find` on the anchors and an anchored `match`
+    costs well under one.
+    """
+
+    anchors: tuple[str, ...]  # lower-case text each match starts with
+    pattern: re.Pattern[str]
+    weight: float = 0.0
+    reason: str = ""
+
+    def count(self, text: str, low: str, cap: int = 1_000_000) -> int:
+        hits = 0
+        for anchor in self.anchors:
+            i = low.find(anchor)
+            while i != -1:
+                if (i == 0 or not low[i - 1].isalnum()) and self.pattern.match(text, i):
+                    hits += 1
+                    if hits >= cap:
+                        return hits
+                i = low.find(anchor, i + 1)
+        return hits
+
+    def matches(self, text: str, low: str) -> list[re.Match[str]]:
+        found = []
+        for anchor in self.anchors:
+            i = low.find(anchor)
+            while i != -1:
+                if i == 0 or not low[i - 1].isalnum():
+                    match = self.pattern.match(text, i)
+                    if match:
+                        found.append(match)
+                i = low.find(anchor, i + 1)
+        return found
 
 
-_YOUR_THINGS = _rx(r"\byour (?:usage|account|plan|seats?|licen[cs]es?|licensed|admins?|instance|workspace|rollout|users|renewal|subscription|tier|contract|adoption|team|teams|analysts|controller|close|org|organi[sz]ation|process|workflow|data|tickets?|current setup|stack)\b")
-_DISCOVERY = _rx(r"\bwalk me through\b|\bhow does your team\b|\bhow do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do)\b|\bwhat (?:has|did|does) (?:that|it|this) cost\b|\bwho on your team\b|\bif you could fix one thing\b|\bwhere (?:in that|do you) (?:cycle )?(?:do you )?lose\b")
+def _rule(anchors: str, pattern: str, weight: float = 0.0, reason: str = "") -> _Rule:
+    return _Rule(tuple(anchors.split("|")), re.compile(pattern, re.IGNORECASE), weight, reason)
 
-# (pattern, weight, reason); positive = seller evidence, negative = customer evidence.
-_VOICE: list[tuple[re.Pattern[str], float, str]] = [
-    (_rx(r"\bwe at [A-Z]\w+|\bhere at [A-Z]\w+|\bI'?m (?:the |your )?(?:\w+ )?(?:CSM|AE|account (?:executive|manager)|customer success(?: manager)?|solutions? (?:engineer|consultant|architect))\b"), 3.0, "vendor self-introduction"),
-    (_rx(r"\bour (?:platform|product|products|module|modules|solution|roadmap|pricing|integration|implementation team|support team|engineers|release|feature|tool|app|analytics product|reconciliation module)\b"), 1.5, "vendor voice ('our platform')"),
-    (_rx(r"\b(?:teams|customers|companies|accounts) (?:like yours|at your (?:stage|size)|your size|of your size)\b"), 2.0, "compares the customer with other customers"),
-    (_YOUR_THINGS, 0.8, "talks about 'your team/your usage'"),
-    (_rx(r"\b(?:I|we) (?:noticed|saw|were looking at|pulled)\b|\blooking at your\b|\bin your (?:usage|account|dashboard)\b"), 1.5, "reports the customer's signal"),
-    (_DISCOVERY, 2.0, "asks discovery questions"),
-    (_rx(r"\bI'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|\bI'?ll get (?:that|the invite)\b"), 1.0, "owns the follow-up"),
-    (_rx(r"\bthanks for (?:making|taking) (?:the )?time\b|\bthanks for having us\b"), 1.0, "hosts the call"),
-    (_rx(r"\b(?:I've |I have )?(?:brought (?:in|along)|invited|asked \w+ to join|looped in)\b|\bmy colleague\b|\bjoining us\b"), 1.0, "brings a colleague in"),
-    (_rx(r"\b(?:order form|proposal|quote|discount|upgrade|add(?:ing)? (?:the )?(?:seats|module)|pilot|diagnostic|no fit|not a fit|move on)\b"), 0.7, "commercial vocabulary"),
-    # customer voice
-    (_rx(r"\byour (?:platform|product|tool|software|app|system|pricing|support|sales (?:team|rep)|company|module|integration|dashboard|reporting|roadmap)\b"), -2.0, "talks about the vendor's product ('your platform')"),
-    (_rx(r"\bour (?:controller|CFO|CEO|CTO|CIO|VP|director|head|board|budget|contract|renewal|finance|procurement|legal|security|IT|ops|analysts|close|ERP|fiscal|headcount|AP|accounts|warehouse|spend|books|audit|auditors)\b"), -1.2, "talks about 'our controller/our budget'"),
-    (_rx(r"\b(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|running|stuck|drowning|struggling)\b|\bwe (?:use|still|spend|lose|pull|end up|track|rely on)\b|\bkills? us\b|\bkilling us\b"), -1.2, "describes their own operation"),
-    (_rx(r"\b(?:let me|I need to|I'd need to|I'll have to|I have to) (?:think|check|run (?:it|this) by|talk to|loop in|get back)\b|\bsend me (?:some |more )?(?:info|information|a deck|details|something)\b|\bnot sure (?:yet|we)\b|\bmaybe next quarter\b"), -2.0, "customer hedging ('let me think')"),
-    (_rx(r"\bhow much (?:does|would|is)\b|\bwhat (?:would|does) (?:it|that|this) cost us\b|\bwhat's the price\b|\byou guys\b|\byour (?:folks|people)\b"), -1.5, "asks the vendor about price/product"),
-    (_rx(r"\b(?:our|my) (?:team|analysts|people|group|department)\b"), -0.5, "speaks for their own team"),
+
+_PUNCT = "\"'“”‘’()[]{},.;:!?…-–—*"
+
+
+class _Lexicon:
+    """Counts many rules in one walk over the words of a text.
+
+    Each word that can start a rule (its anchors' first words) triggers an
+    anchored `match` of just those rules, so the cost is one split plus a dict
+    look-up per word, whatever the number of rules.
+    """
+
+    def __init__(self, rules: Sequence[_Rule]):
+        self.rules = list(rules)
+        self.by_first: dict[str, list[int]] = {}
+        for k, rule in enumerate(self.rules):
+            for anchor in rule.anchors:
+                ks = self.by_first.setdefault(anchor.split()[0], [])
+                if k not in ks:
+                    ks.append(k)
+
+    def count(self, text: str, cap: int) -> list[int]:
+        low = " ".join(text.lower().split())
+        hits = [0] * len(self.rules)
+        by_first, rules = self.by_first, self.rules
+        pos = 0
+        for word in low.split(" "):
+            ks = by_first.get(word if word.isalpha() else word.strip(_PUNCT))
+            if ks:
+                start = pos + len(word) - len(word.lstrip(_PUNCT))
+                for k in ks:
+                    if hits[k] < cap and rules[k].pattern.match(low, start):
+                        hits[k] += 1
+            pos += len(word) + 1
+        return hits
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    # Offsets must line up with `text`; a few characters (e.g. 'İ') change length when lowered.
+    return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+_NAME = r"((?-i:[A-Z][a-z]+))"
+_YOUR_THINGS = _rule(
+    "your ",
+    r"your (?:usage|account|plan|seats?|licen[cs]es?|licensed|admins?|instance|workspace|rollout|users|renewal"
+    r"|subscription|tier|contract|adoption|team|teams|analysts|controller|close|org|organi[sz]ation|process"
+    r"|workflow|data|tickets?|current setup|stack)\b",
+    0.8,
+    "talks about 'your team/your usage'",
+)
+_DISCOVERY = _rule(
+    "walk me|how does your|how do your|how do you|how does you|what has|what did|what does|who on|if you could|where in that|where do you",
+    r"walk me through\b|how does your team\b|how do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do)\b"
+    r"|what (?:has|did|does) (?:that|it|this) cost\b|who on your team\b|if you could fix one thing\b"
+    r"|where (?:in that|do you) (?:cycle )?(?:do you )?lose\b",
+    2.0,
+    "asks discovery questions",
+)
+_YOU = _rule("you", r"you(?:r)?\b")
+
+# Positive weight = seller evidence, negative = customer evidence.
+_VOICE: list[_Rule] = [
+    _rule(
+        "we at |here at |i'm |im |i am ",
+        r"(?:we|here) at (?!the\b|a\b|an\b|this\b|that\b|least\b|some\b|first\b|our\b|your\b|it\b|all\b|most\b)"
+        r"[a-z]\w+|I(?:'?m| am) (?:the |your )?(?:\w+ )?(?:CSM|AE|account (?:executive|manager)"
+        r"|customer success(?: manager)?|solutions? (?:engineer|consultant|architect))\b",
+        3.0,
+        "vendor self-introduction",
+    ),
+    _rule(
+        "our ",
+        r"our (?:platform|product|products|module|modules|solution|roadmap|pricing|integration|implementation team"
+        r"|support team|engineers|release|feature|tool|app)\b",
+        1.5,
+        "vendor voice ('our platform')",
+    ),
+    _rule(
+        "teams |customers |companies |accounts ",
+        r"(?:teams|customers|companies|accounts) (?:like yours|at your (?:stage|size)|your size|of your size)\b",
+        2.0,
+        "compares the customer with other customers",
+    ),
+    _YOUR_THINGS,
+    _rule(
+        "i noticed|i saw|i were|i pulled|we noticed|we saw|we were looking|we pulled|looking at your|in your ",
+        r"(?:I|we) (?:noticed|saw|were looking at|pulled)\b|looking at your\b|in your (?:usage|account|dashboard)\b",
+        1.5,
+        "reports the customer's signal",
+    ),
+    _DISCOVERY,
+    _rule(
+        "i'll |ill ",
+        r"I'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|I'?ll get (?:that|the invite)\b",
+        1.0,
+        "owns the follow-up",
+    ),
+    _rule("thanks for ", r"thanks for (?:making|taking) (?:the )?time\b|thanks for having us\b", 1.0, "hosts the call"),
+    _rule(
+        "brought |invited|asked |looped in|my colleague|joining us",
+        r"brought (?:in|along)\b|invited\b|asked \w+ to join\b|looped in\b|my colleague\b|joining us\b",
+        1.0,
+        "brings a colleague in",
+    ),
+    _rule(
+        "order form|proposal|quote|discount|upgrade|add the|adding|add seats|add module|pilot|diagnostic|no fit|not a fit|move on",
+        r"(?:order form|proposal|quote|discount|upgrade|add(?:ing)? (?:the )?(?:seats|module)|pilot|diagnostic"
+        r"|no fit|not a fit|move on)\b",
+        0.7,
+        "commercial vocabulary",
+    ),
+    _rule(
+        "your ",
+        r"your (?:platform|product|tool|software|app|system|pricing|support|sales (?:team|rep)|company|module"
+        r"|integration|dashboard|reporting|roadmap|folks|people)\b",
+        -2.0,
+        "talks about the vendor's product ('your platform')",
+    ),
+    _rule(
+        "our ",
+        r"our (?:controller|CFO|CEO|CTO|CIO|VP|director|head|board|budget|contract|renewal|finance|procurement|legal"
+        r"|security|IT|ops|analysts|close|ERP|fiscal|headcount|AP|accounts|warehouse|spend|books|audit|auditors)\b",
+        -1.2,
+        "talks about 'our controller/our budget'",
+    ),
+    _rule(
+        "we're|we are|we have been|we've been|i'm using|i am using|i have been|i've been|we use|we still|we spend|we lose|we pull|we end up|we track|we rely|kill",
+        r"(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|running|stuck|drowning|struggling)\b"
+        r"|we (?:use|still|spend|lose|pull|end up|track|rely on)\b|kills? us\b|killing us\b",
+        -1.2,
+        "describes their own operation",
+    ),
+    _rule(
+        "let me|i need|i'd need|i'll have|i have to|send me|not sure|maybe next",
+        r"(?:let me|I need to|I'd need to|I'll have to|I have to) (?:think|check|run (?:it|this) by|talk to|loop in"
+        r"|get back)\b|send me (?:some |more )?(?:info|information|a deck|details|something)\b|not sure (?:yet|we)\b"
+        r"|maybe next quarter\b",
+        -2.0,
+        "customer hedging ('let me think')",
+    ),
+    _rule(
+        "how much|what would|what does|what's the price|you guys",
+        r"how much (?:does|would|is)\b|what (?:would|does) (?:it|that|this) cost us\b|what's the price\b|you guys\b",
+        -1.5,
+        "asks the vendor about price/product",
+    ),
+    _rule("our |my ", r"(?:our|my) (?:team|analysts|people|group|department)\b", -0.5, "speaks for their own team"),
 ]
 _CAP = 3  # count each pattern at most this many times per speaker
+_VOICE_LEXICON = _Lexicon(_VOICE)
 
-_YOU = re.compile(r"\byou(?:r)?\b", re.IGNORECASE)
-_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+# Introductions: "<A> brought in Dan" -> Dan is on A's side; these forms mark the
+# introduced name as a seller outright.
+_SELLER_INTRO = _rule(
+    "brought |i've asked|i have asked|invited |looped in |introduce you to |my colleague |meet ",
+    rf"(?:brought (?:in|along)|I(?:'ve| have) asked|invited|looped in|introduce you to|my colleague|meet),? {_NAME}",
+)
+_TITLES = (
+    r"(?:account executive|AE|solutions? (?:engineer|consultant|architect)|CSM|customer success manager"
+    r"|account manager|product specialist|specialist)\b"
+)
+# "Aisha, our account executive" / "Elena, who is our solutions engineer": the name sits before
+# the anchor, so the rule anchors on the connecting words and looks back for the name.
+_SELLER_TITLE_AFTER = _rule("our |my |who is |is ", rf"(?:who is |is )?(?:our |my )?{_TITLES}")
+_SELLER_TITLE_BEFORE = _rule("account executive|ae |csm |customer success manager|account manager|solution",
+                             rf"{_TITLES},? {_NAME}")
+_CUSTOMER_TITLE_AFTER = _rule(
+    "our ", r"our (?:controller|CFO|CEO|VP|director|head of \w+|manager|analyst|lead|admin)(?: of \w+)?,? " + _NAME
+)
+_CUSTOMER_TITLE_BEFORE = _rule("our |is our ", r"(?:is )?our (?:controller|CFO|CEO|VP|director|head of|manager|analyst|lead|admin)\b")
+_NAME_BEFORE = re.compile(r"((?-i:[A-Z][a-z]+)),? $")
 
-# Introductions: "<A> brought in Dan" -> Dan is on A's side; the seller-specific
-# forms mark the introduced name as seller outright.
-_SELLER_INTRO = _rx(
-    r"\b(?:brought (?:in|along)|I(?:'ve| have) asked|invited|looped in|introduce you to|my colleague|meet) ([A-Z][a-z]+)"
-)
-_TITLE_WORDS = r"(?:account executive|AE|solutions? (?:engineer|consultant|architect)|CSM|customer success manager|account manager|specialist|product specialist)"
-_SELLER_TITLE = re.compile(rf"\b([A-Z][a-z]+),? (?:is |who is |our |my )(?:our |my )?{_TITLE_WORDS}\b|\b{_TITLE_WORDS},? ([A-Z][a-z]+)\b")
-_CUSTOMER_TITLE = re.compile(
-    r"\bour (?:controller|CFO|CEO|VP|director|head of \w+|manager|analyst|lead|admin)(?: of \w+)?,? ([A-Z][a-z]+)\b"
-    r"|\b([A-Z][a-z]+),? (?:is )?our (?:controller|CFO|CEO|VP|director|head of|manager|analyst|lead|admin)\b"
-)
+
+def _name_before(text: str, start: int) -> str | None:
+    match = _NAME_BEFORE.search(text, max(0, start - 30), start)
+    return match[1] if match else None
+
+
+def _mentions(text: str, name: str) -> bool:
+    i = text.find(name)
+    while i != -1:
+        end = i + len(name)
+        if (i == 0 or not text[i - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        i = text.find(name, i + 1)
+    return False
 
 
 @dataclass
@@ -170,53 +357,59 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     for turn in transcript.turns:
         said.setdefault(turn.speaker, []).append(turn.text)
     evidence = {sid: Evidence() for sid in said}
-    for sid, texts in said.items():
-        text = "\n".join(texts)
-        for pattern, weight, reason in _VOICE:
-            hits = len(pattern.findall(text))
+    texts = {sid: "\n".join(parts) for sid, parts in said.items()}
+    lows = {sid: _lower(text) for sid, text in texts.items()}
+    for sid, text in texts.items():
+        for rule, hits in zip(_VOICE, _VOICE_LEXICON.count(text, _CAP)):
             if hits:
-                evidence[sid].add(weight * min(hits, _CAP), reason)
+                evidence[sid].add(rule.weight * hits, rule.reason)
 
     # Who introduces whom: evidence flows from the introducer to the named speaker.
     first = _first_names(transcript.speakers)
-    speaker_ids = {s.id for s in transcript.speakers}
-    boosts: list[tuple[str, float, str]] = []
-    for sid, texts in said.items():
-        text = "\n".join(texts)
-        for match in _SELLER_INTRO.finditer(text):
-            target = first.get(match[1].casefold())
-            if target and target != sid and target in speaker_ids:
-                boosts.append((target, 2.5, f"introduced as a colleague by {sid}"))
-        for match in _SELLER_TITLE.finditer(text):
-            target = first.get((match[1] or match[2] or "").casefold())
-            if target and target != sid:
-                boosts.append((target, 3.0, "introduced with a vendor title"))
-        for match in _CUSTOMER_TITLE.finditer(text):
-            target = first.get((match[1] or match[2] or "").casefold())
-            if target and target != sid and evidence[sid].score < 0:
-                boosts.append((target, -2.0, "introduced by a customer as their colleague"))
-    for target, points, reason in boosts:
-        evidence[target].add(points, reason)
+    boosts: list[tuple[str | None, str, float, str]] = []
+    for sid, text in texts.items():
+        low = lows[sid]
+        for match in _SELLER_INTRO.matches(text, low):
+            boosts.append((first.get(match[1].casefold()), sid, 2.5, "introduced as a colleague"))
+        for match in _SELLER_TITLE_BEFORE.matches(text, low):
+            boosts.append((first.get(match[1].casefold()), sid, 3.0, "introduced with a vendor title"))
+        for match in _SELLER_TITLE_AFTER.matches(text, low):
+            name = _name_before(text, match.start())
+            boosts.append((first.get(name.casefold()) if name else None, sid, 3.0, "introduced with a vendor title"))
+        if evidence[sid].score < 0:
+            for match in _CUSTOMER_TITLE_AFTER.matches(text, low):
+                boosts.append((first.get(match[1].casefold()), sid, -2.0, "introduced by a customer as a colleague"))
+            for match in _CUSTOMER_TITLE_BEFORE.matches(text, low):
+                name = _name_before(text, match.start())
+                boosts.append((first.get(name.casefold()) if name else None, sid, -2.0,
+                               "introduced by a customer as a colleague"))
+    for target, introducer, points, reason in boosts:
+        if target and target != introducer:
+            evidence[target].add(points, reason)
 
-    # Turn-taking: whoever answers the discovery questions, or is addressed by name
-    # with "your team/your usage" by a seller-sounding speaker, is on the customer side.
+    # Turn-taking: whoever answers the seller's (discovery) questions, or is addressed
+    # by name with "your team/your usage" by a seller-sounding speaker, is a customer.
     answered: dict[str, int] = {}
     replied: dict[str, int] = {}
     addressed: dict[str, int] = {}
     turns = transcript.turns
+    names = [(name, sid) for name, sid in ((s.name.split()[0], s.id) for s in transcript.speakers if s.name.split())
+             if name.casefold() in first]
     for i, turn in enumerate(turns):
-        if evidence.get(turn.speaker, Evidence()).score <= 2:
+        if evidence[turn.speaker].score <= 2:
             continue
         nxt = turns[i + 1].speaker if i + 1 < len(turns) else None
-        if nxt and nxt != turn.speaker and _DISCOVERY.search(turn.text):
-            answered[nxt] = answered.get(nxt, 0) + 1
-        elif nxt and nxt != turn.speaker and "?" in turn.text and _YOU.search(turn.text):
-            replied[nxt] = replied.get(nxt, 0) + 1
-        if _YOUR_THINGS.search(turn.text):
-            for word in _WORD.findall(turn.text):
-                target = first.get(word.casefold())
-                if target and target != turn.speaker:
-                    addressed[target] = addressed.get(target, 0) + 1
+        low = None
+        if nxt and nxt != turn.speaker and "?" in turn.text:
+            low = _lower(turn.text)
+            if _DISCOVERY.count(turn.text, low, 1):
+                answered[nxt] = answered.get(nxt, 0) + 1
+            elif _YOU.count(turn.text, low, 1):
+                replied[nxt] = replied.get(nxt, 0) + 1
+        if "your " in turn.text.lower() and _YOUR_THINGS.count(turn.text, low or _lower(turn.text), 1):
+            for name, sid in names:
+                if sid != turn.speaker and _mentions(turn.text, name):
+                    addressed[sid] = addressed.get(sid, 0) + 1
     for target, n in answered.items():
         evidence[target].add(-0.8 * min(n, _CAP), "answers the discovery questions")
     for target, n in replied.items():
