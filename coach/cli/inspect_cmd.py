@@ -62,7 +62,8 @@ def render(console: Console, path: Path, transcript: Transcript, first_turns: in
 
     console.print(
         f"[bold]{path}[/bold]  format [bold]{transcript.format}[/bold], "
-        f"{len(transcript.turns)} turns, duration {_clock(transcript.duration_s)}"
+        f"{len(transcript.turns)} turns, duration {_clock(transcript.duration_s)}",
+        soft_wrap=True,
     )
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("speaker", "role", "confidence", "source", "turns", "talk share"):
@@ -78,7 +79,7 @@ def render(console: Console, path: Path, transcript: Transcript, first_turns: in
         )
     console.print(table)
     for warning in transcript.warnings:
-        console.print(Text(f"  warning: {warning}", style="yellow"))
+        console.print(Text(f"  warning: {warning}", style="yellow"), soft_wrap=True)
     if first_turns > 0:
         shown = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         shown.add_column("#", justify="right")
