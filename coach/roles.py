@@ -185,10 +185,13 @@ _YOUR_THINGS = _rule(
     "talks about 'your team/your usage'",
 )
 _DISCOVERY = _rule(
-    "walk me|how does your|how do your|how do you|how does you|what has|what did|what does|who on|if you could|where in that|where do you",
-    r"walk me through\b|how does your team\b|how do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do)\b"
-    r"|what (?:has|did|does) (?:that|it|this) cost\b|who on your team\b|if you could fix one thing\b"
-    r"|where (?:in that|do you) (?:cycle )?(?:do you )?lose\b",
+    "walk me|take me|talk me|how does your|how do your|how do you|how does you|what has|what did|what does|what's that"
+    "|who on|if you could|if you had|where in that|where do you|where does|who'd|who would",
+    r"(?:walk|take|talk) me through\b|how does your team\b"
+    r"|how do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do|deal with|track|catch)\b"
+    r"|what(?:'s| (?:has|did|does)) (?:that|it|this) cost(?:ing)?\b|who on your team\b|if you could fix one thing\b"
+    r"|where (?:in that|do you|does (?:that|it|this)) (?:cycle )?(?:do you )?(?:lose|hurt|go wrong|break)\b"
+    r"|if you (?:could|had to) (?:fix|pick|change) one\b|who(?:'d| would) (?:notice|feel)\b",
     2.0,
     "asks discovery questions",
 )
@@ -233,8 +236,9 @@ _VOICE: list[_Rule] = [
     ),
     _rule("thanks for ", r"thanks for (?:making|taking) (?:the )?time\b|thanks for having us\b", 1.0, "hosts the call"),
     _rule(
-        "brought |invited|asked |looped in|my colleague|joining us",
-        r"brought (?:in|along)\b|invited\b|asked \w+ to join\b|looped in\b|my colleague\b|joining us\b",
+        "brought |invited|asked |looped in|my colleague|joining us|thanks for|thanks so|welcome to|is with me|'s with me",
+        r"brought (?:in|along)\b|invited\b|asked \w+ to join\b|looped in\b|my colleague\b|joining us\b"
+        r"|thanks (?:so much )?for (?:joining|hopping on|coming)\b|welcome to\b|(?:is|'s) with me\b",
         1.0,
         "brings a colleague in",
     ),
@@ -261,7 +265,7 @@ _VOICE: list[_Rule] = [
     ),
     _rule(
         "we're|we are|we have been|we've been|i'm using|i am using|i have been|i've been|we use|we still|we spend|we lose|we pull|we end up|we track|we rely|kill",
-        r"(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|running|stuck|drowning|struggling)\b"
+        r"(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|stuck|drowning|struggling)\b"
         r"|we (?:use|still|spend|lose|pull|end up|track|rely on)\b|kills? us\b|killing us\b",
         -1.2,
         "describes their own operation",
@@ -276,11 +280,53 @@ _VOICE: list[_Rule] = [
     ),
     _rule(
         "how much|what would|what does|what's the price|you guys",
-        r"how much (?:does|would|is)\b|what (?:would|does) (?:it|that|this) cost us\b|what's the price\b|you guys\b",
+        r"how much (?:does|would|is)\b|what (?:would|does) (?:it|that|this) cost us\b|what's the price\b"
+        r"|you guys (?:charge|offer|sell|have)\b",
         -1.5,
         "asks the vendor about price/product",
     ),
     _rule("our |my ", r"(?:our|my) (?:team|analysts|people|group|department)\b", -0.5, "speaks for their own team"),
+    _rule(
+        "our ",
+        r"our (?:\w+ ){1,2}(?:product|products|module|platform|solution|side|release|team)\b|our quarter\b",
+        1.0,
+        "vendor voice ('our Data Quality product')",
+    ),
+    _rule(
+        "let me|i'll share|share my|sharing now|here's the",
+        r"let me (?:just )?(?:show you|share my screen|pull up)\b|(?:I'll )?share my screen\b|sharing now\b"
+        r"|here's the \w+ (?:view|screen|panel|dashboard)\b",
+        1.5,
+        "shows the product",
+    ),
+    _rule(
+        "would you|can i get|should we|shall i|if you sign|we can|what we can|we could|we just|we've just|we released"
+        "|you get|percent|promo|signed|get the|get that",
+        r"would you (?:want|like|be open) to (?:add|upgrade|move|buy|sign|expand)\b|can I get \w+ (?:\w+ )?added\b"
+        r"|should we (?:add|go ahead|upgrade)\b|shall I send\b|if you sign\b"
+        r"|(?:what )?we (?:can|could) (?:include|offer|do|give|hold|extend|add|waive|throw in|fold|knock|discount)\b"
+        r"|we(?:'ve)? just (?:rolled out|launched|released|shipped)\b|we released\b"
+        r"|you get \d+ ?(?:%|percent) off\b|percent off\b|promo(?:tion)?\b|signed (?:this|before|by)\b"
+        r"|get (?:the|that) (?:\w+ )?(?:upgrade|order|renewal|contract) signed\b",
+        1.5,
+        "makes the vendor's offer",
+    ),
+    _rule("your ", r"your \w+", 0.25, "talks about the customer's things ('your X')"),
+    _rule(
+        "we're|we are|we have|we had|we hired|we caught|we find|we found|we went|we asked|we need|we tried|we built"
+        "|we moved|we switched|we bought|we might|save us|saves us|for us",
+        r"we(?:'re| are) (?:building|growing|hiring|in the middle|trying|evaluating|curious)\b"
+        r"|we (?:have|had|hired|caught|find|found|went|asked|need|needed|tried|built|moved|switched|bought|might)\b"
+        r"|saves? us\b|(?:works?|worked) for us\b",
+        -0.8,
+        "speaks about their own organisation ('we hired')",
+    ),
+    _rule(
+        "your ",
+        r"your (?:\w+ )?(?:module|product|platform|tool|quarter|quota|procurement|sales team|pricing)\b",
+        -1.5,
+        "refers to the vendor's side ('your quarter')",
+    ),
 ]
 _CAP = 3  # count each pattern at most this many times per speaker
 _VOICE_LEXICON = _Lexicon(_VOICE)
@@ -288,8 +334,13 @@ _VOICE_LEXICON = _Lexicon(_VOICE)
 # Introductions: "<A> brought in Dan" -> Dan is on A's side; these forms mark the
 # introduced name as a seller outright.
 _SELLER_INTRO = _rule(
-    "brought |i've asked|i have asked|invited |looped in |introduce you to |my colleague |meet ",
-    rf"(?:brought (?:in|along)|I(?:'ve| have) asked|invited|looped in|introduce you to|my colleague|meet),? {_NAME}",
+    "brought |i've asked|i have asked|i asked|asked |invited |looped in |introduce you to |my colleague |meet ",
+    rf"(?:brought (?:in|along)|I(?:'ve| have)? asked|invited|looped in|introduce you to|my colleague|meet),? {_NAME}",
+)
+# "Maya works on our data quality side", "Pete's here from our sales team": the name comes first.
+_COLLEAGUE_AFTER = _rule(
+    "works |is here|'s here|here from|from our|is on our|is from|is with|'s with",
+    r"(?:works (?:on|with|in) our|(?:is|'s) (?:here )?from our|here from our|from our|is on our|(?:is|'s) with me)\b",
 )
 _TITLES = (
     r"(?:account executive|AE|solutions? (?:engineer|consultant|architect)|CSM|customer success manager"
@@ -304,6 +355,8 @@ _CUSTOMER_TITLE_AFTER = _rule(
     "our ", r"our (?:controller|CFO|CEO|VP|director|head of \w+|manager|analyst|lead|admin)(?: of \w+)?,? " + _NAME
 )
 _CUSTOMER_TITLE_BEFORE = _rule("our |is our ", r"(?:is )?our (?:controller|CFO|CEO|VP|director|head of|manager|analyst|lead|admin)\b")
+_GREETING = re.compile(r"(?:hi|hey|hello|thanks|thank you|morning|afternoon|good (?:morning|afternoon))\b|[A-Z][a-z]+,",
+                       re.IGNORECASE)
 _NAME_BEFORE = re.compile(r"((?-i:[A-Z][a-z]+)),? $")
 
 
@@ -376,6 +429,9 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
         for match in _SELLER_TITLE_AFTER.matches(text, low):
             name = _name_before(text, match.start())
             boosts.append((first.get(name.casefold()) if name else None, sid, 3.0, "introduced with a vendor title"))
+        for match in _COLLEAGUE_AFTER.matches(text, low):
+            name = _name_before(text, match.start())
+            boosts.append((first.get(name.casefold()) if name else None, sid, 2.5, "introduced as a colleague"))
         if evidence[sid].score < 0:
             for match in _CUSTOMER_TITLE_AFTER.matches(text, low):
                 boosts.append((first.get(match[1].casefold()), sid, -2.0, "introduced by a customer as a colleague"))
@@ -383,39 +439,55 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
                 name = _name_before(text, match.start())
                 boosts.append((first.get(name.casefold()) if name else None, sid, -2.0,
                                "introduced by a customer as a colleague"))
+    colleagues: set[tuple[str, str]] = set()  # (introducer, introduced) on the seller side
     for target, introducer, points, reason in boosts:
         if target and target != introducer:
             evidence[target].add(points, reason)
+            if points > 0:
+                colleagues.add((introducer, target))
 
-    # Turn-taking: whoever answers the seller's (discovery) questions, or is addressed
-    # by name with "your team/your usage" by a seller-sounding speaker, is a customer.
+    # Whoever opens a sales call is usually its host, the seller (a lean, not a verdict).
+    if transcript.turns:
+        evidence[transcript.turns[0].speaker].add(1.0, "opens the call")
+
+    # Turn-taking: whoever answers a seller-sounding speaker's questions, or is
+    # addressed by name by one, is on the customer side; a speaker greeted or
+    # thanked by name by a customer-sounding speaker is on the seller side.
     answered: dict[str, int] = {}
     replied: dict[str, int] = {}
     addressed: dict[str, int] = {}
+    greeted: dict[str, int] = {}
     turns = transcript.turns
     names = [(name, sid) for name, sid in ((s.name.split()[0], s.id) for s in transcript.speakers if s.name.split())
              if name.casefold() in first]
     for i, turn in enumerate(turns):
-        if evidence[turn.speaker].score <= 2:
+        score = evidence[turn.speaker].score
+        if score <= -1.5:
+            head = turn.text[:40]
+            for name, sid in names:
+                if sid != turn.speaker and _mentions(head, name) and _GREETING.match(head):
+                    greeted[sid] = greeted.get(sid, 0) + 1
+            continue
+        if score < 1.5:
             continue
         nxt = turns[i + 1].speaker if i + 1 < len(turns) else None
-        low = None
         if nxt and nxt != turn.speaker and "?" in turn.text:
             low = _lower(turn.text)
             if _DISCOVERY.count(turn.text, low, 1):
                 answered[nxt] = answered.get(nxt, 0) + 1
             elif _YOU.count(turn.text, low, 1):
                 replied[nxt] = replied.get(nxt, 0) + 1
-        if "your " in turn.text.lower() and _YOUR_THINGS.count(turn.text, low or _lower(turn.text), 1):
-            for name, sid in names:
-                if sid != turn.speaker and _mentions(turn.text, name):
-                    addressed[sid] = addressed.get(sid, 0) + 1
+        for name, sid in names:
+            if sid != turn.speaker and (turn.speaker, sid) not in colleagues and _mentions(turn.text, name):
+                addressed[sid] = addressed.get(sid, 0) + 1
     for target, n in answered.items():
         evidence[target].add(-0.8 * min(n, _CAP), "answers the discovery questions")
     for target, n in replied.items():
         evidence[target].add(-0.6 * min(n, _CAP), "answers the seller's questions")
     for target, n in addressed.items():
-        evidence[target].add(-0.7 * min(n, _CAP), "addressed by a seller about 'your team'")
+        evidence[target].add(-0.6 * min(n, 2), "addressed by name by a seller")
+    for target, n in greeted.items():
+        evidence[target].add(0.7 * min(n, 2), "greeted or thanked by name by a customer")
 
     # Calls have two sides: once someone clearly sells, a speaker with no seller
     # voice at all leans customer (not enough on its own to decide).

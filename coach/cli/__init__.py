@@ -21,7 +21,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Expansion-call coach: read, score and practise upsell and cross-sell conversations."""
