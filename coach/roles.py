@@ -154,18 +154,22 @@ class _Lexicon:
                     ks.append(k)
 
     def count(self, text: str, cap: int) -> list[int]:
-        low = " ".join(text.lower().split())
+        # Space-padded, whitespace-normalised lower case: " word " finds whole words with str.find.
+        low = " " + " ".join(text.lower().split()) + " "
+        vocab = set(low.split(" "))
         hits = [0] * len(self.rules)
-        by_first, rules = self.by_first, self.rules
-        pos = 0
-        for word in low.split(" "):
-            ks = by_first.get(word if word.isalpha() else word.strip(_PUNCT))
-            if ks:
-                start = pos + len(word) - len(word.lstrip(_PUNCT))
+        rules = self.rules
+        for first, ks in self.by_first.items():
+            if first not in vocab:
+                continue
+            needle = f" {first} " if " " not in first and first.isalpha() else f" {first}"
+            i = low.find(needle)
+            while i != -1:
+                start = i + 1
                 for k in ks:
                     if hits[k] < cap and rules[k].pattern.match(low, start):
                         hits[k] += 1
-            pos += len(word) + 1
+                i = low.find(needle, start)
         return hits
 
 
@@ -465,7 +469,7 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
         if score <= -1.5:
             head = turn.text[:40]
             for name, sid in names:
-                if sid != turn.speaker and _mentions(head, name) and _GREETING.match(head):
+                if name in head and sid != turn.speaker and _mentions(head, name) and _GREETING.match(head):
                     greeted[sid] = greeted.get(sid, 0) + 1
             continue
         if score < 1.5:
@@ -478,7 +482,8 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
             elif _YOU.count(turn.text, low, 1):
                 replied[nxt] = replied.get(nxt, 0) + 1
         for name, sid in names:
-            if sid != turn.speaker and (turn.speaker, sid) not in colleagues and _mentions(turn.text, name):
+            if name in turn.text and sid != turn.speaker and (turn.speaker, sid) not in colleagues \
+                    and _mentions(turn.text, name):
                 addressed[sid] = addressed.get(sid, 0) + 1
     for target, n in answered.items():
         evidence[target].add(-0.8 * min(n, _CAP), "answers the discovery questions")

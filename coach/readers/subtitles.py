@@ -34,6 +34,18 @@ def _is_cue_id(stripped: str) -> bool:
 
 
 def _timing(line: str) -> tuple[float, float] | None:
+    if (
+        line[12:17] == " --> " and line[2] == line[5] == line[19] == line[22] == ":"
+        and line[8] in ".," and line[25] in ".," and line[29:30] in ("", " ", "\t")
+        and line[:12].replace(":", "0").replace(".", "0").replace(",", "0").isdecimal()
+        and line[17:29].replace(":", "0").replace(".", "0").replace(",", "0").isdecimal()
+    ):
+        # `HH:MM:SS.mmm --> HH:MM:SS.mmm`, what every exporter writes: skip the general path.
+        return (
+            (int(line[0:2]) * 3_600_000 + int(line[3:5]) * 60_000 + int(line[6:8]) * 1000 + int(line[9:12])) / 1000,
+            (int(line[17:19]) * 3_600_000 + int(line[20:22]) * 60_000 + int(line[23:25]) * 1000 + int(line[26:29]))
+            / 1000,
+        )
     left, _, right = line.partition("-->")
     words = right.split(None, 1)
     start = try_parse_time(left.strip())
@@ -139,7 +151,7 @@ def read_subtitles(text: str, *, source: str, kind: str) -> tuple[list[Cue], str
             voices += 1
         else:
             pieces = _label_pieces(r.payload, known)
-            labels += any(who for who, _ in pieces)
+            labels += pieces[0][0] is not None or len(pieces) > 1
         for who, said in pieces:
             said = clean_text(said)
             if said:

@@ -6,7 +6,7 @@ import re
 
 # h:mm:ss(.fff) or mm:ss(.fff), `.` or `,` before the fraction (SRT uses a comma).
 TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
-_TIME_RE = re.compile(rf"{TIME}\Z")
+_TIME_RE = re.compile(rf"{TIME}\Z", re.ASCII)
 
 
 def parse_time(text: str) -> float:
@@ -26,11 +26,6 @@ def parse_time(text: str) -> float:
 
 def try_parse_time(text: str) -> float | None:
     """`parse_time` for text that may not be a time stamp at all (None then)."""
-    if len(text) == 12 and text[2] == ":" and text[5] == ":" and text[8] in ".,":
-        try:
-            return (int(text[:2]) * 3_600_000 + int(text[3:5]) * 60_000 + int(text[6:8]) * 1000 + int(text[9:])) / 1000
-        except ValueError:
-            return None
     return parse_time(text) if _TIME_RE.match(text) else None
 
 
