@@ -29,6 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.errors import ConfigError
 from coach.transcript import Role, RoleSource, Speaker, Transcript
 
+# Readers attribute cues that carry no speaker label to this placeholder; it is
+# nobody in particular, so it never gets a role (the reader already warned).
+UNKNOWN_SPEAKER_ID = "unknown_speaker"
+UNKNOWN_SPEAKER_NAME = "Unknown speaker"
+
 DEFAULT_THRESHOLD = 0.7
 # A heuristic this sure of the opposite role makes us flag the user's/metadata label.
 INVERSION_CONFIDENCE = 0.85
@@ -559,7 +564,7 @@ def assign_roles(
     if any(s.role is Role.seller for s in speakers if s.id in decided):
         # Naming the sellers says everyone else is on the customer side.
         for s in speakers:
-            if s.id not in decided:
+            if s.id not in decided and s.id != UNKNOWN_SPEAKER_ID:
                 _set(s, Role.customer, 1.0, RoleSource.user)
                 decided.add(s.id)
 
@@ -592,7 +597,7 @@ def assign_roles(
 
     # 3. heuristic
     for s in speakers:
-        if s.id in decided:
+        if s.id in decided or s.id == UNKNOWN_SPEAKER_ID:
             continue
         ev = evidence[s.id]
         p = ev.p_seller

@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from coach.errors import TranscriptError
+from coach.roles import UNKNOWN_SPEAKER_ID, UNKNOWN_SPEAKER_NAME
 from coach.transcript import Speaker, Transcript
 
-UNKNOWN_SPEAKER_ID = "unknown_speaker"
-UNKNOWN_SPEAKER_NAME = "Unknown speaker"
 
 # Cues that start this much earlier than the previous one mean the file is out of
 # order (some Teams exports), not ordinary crosstalk.

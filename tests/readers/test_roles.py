@@ -163,3 +163,11 @@ def test_assign_roles_is_idempotent_and_in_place():
     before = transcript.model_copy(deep=True)
     assert assign_roles(transcript) is transcript
     assert [s.role for s in transcript.speakers] == [s.role for s in before.speakers]
+
+
+def test_unlabelled_placeholder_speaker_never_gets_a_role():
+    for sellers in ((), ("Mei Lin",)):
+        transcript = read_path(FORMATS / "zoom_speakerless.vtt", sellers=sellers)
+        placeholder = next(s for s in transcript.speakers if s.name == "Unknown speaker")
+        assert (placeholder.role, placeholder.role_source) == (Role.unknown, RoleSource.none)
+        assert not any("role of 'Unknown speaker'" in w for w in transcript.warnings)
