@@ -28,8 +28,3 @@ def try_parse_time(text: str) -> float | None:
     """`parse_time` for text that may not be a time stamp at all (None then)."""
     return parse_time(text) if _TIME_RE.match(text) else None
 
-
-def is_time(text: str) -> bool:
-    if len(text) == 12 and text[2] == ":" and text[5] == ":" and text[8] in ".,":
-        return (text[:2] + text[3:5] + text[6:8] + text[9:]).isdigit()
-    return bool(_TIME_RE.match(text))
