@@ -103,7 +103,8 @@ def _parse_text(text: str, fmt: str, source: str) -> Transcript:
             raise TranscriptError("no Otter 'Name  0:00' speaker headers found", source=source)
         return build_transcript(cues, format="otter", source=source, warnings=warnings)
     if fmt == "plain":
-        return build_transcript(read_plain(text), format="plain", source=source)
+        cues, warnings = read_plain(text)
+        return build_transcript(cues, format="plain", source=source, warnings=warnings)
     first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
     raise TranscriptError(
         f"unknown format: no 'Name: text' lines, cue timings or JSON found (first line: {first[:60]!r}); "

@@ -304,3 +304,10 @@ def test_format_override_wins_over_detection():
         read_bytes(data, name="x", format="gong_json")
     with pytest.raises(TranscriptError, match="unknown format 'docx'"):
         read_bytes(data, name="x", format="docx")
+
+
+def test_plain_header_lines_above_the_dialogue_are_skipped():
+    text = "Northwind / Ledgerly check-in\nDate: 2026-03-02\nAttendees: Priya, Marcus\n\nPriya Shah: Hi Marcus.\nMarcus Lee: Hi.\n"
+    transcript = read_bytes(text.encode(), name="x.txt")
+    assert [s.name for s in transcript.speakers] == ["Priya Shah", "Marcus Lee"]
+    assert "skipped 3 header line(s) above the first speaker" in transcript.warnings
