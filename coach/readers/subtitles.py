@@ -1,10 +1,12 @@
 """WebVTT (Zoom, Teams) and SRT, with one tolerant hand-written cue parser.
 
-Hand-written rather than webvtt-py/pysrt: those reject files real recorders
-produce (a missing blank line between cues, a comma in a VTT time, text blocks
-split by a blank line, a missing header) and are several times slower on a
-60-minute call. Speakers come from `<v Name>` voice tags (Teams) or a
-`Name:` prefix on the cue's first line (Zoom, most SRT exports).
+Hand-written rather than webvtt-py/pysrt (measured, see benchmarks/README.md):
+webvtt-py 0.6 raises on a file without the `WEBVTT` header, drops cues with a
+comma in the time, glues the next cue id into the text when a blank line is
+missing and loses text split off by a blank line; it is also ~4x slower on a
+60-minute call. One parser serves both VTT and SRT. Speakers come from
+`<v Name>` voice tags (Teams) or a `Name:` prefix on the cue's first line
+(Zoom, most SRT exports).
 """
 
 from __future__ import annotations
