@@ -235,8 +235,9 @@ _VOICE: list[_Rule] = [
     ),
     _DISCOVERY,
     _rule(
-        "i'll |ill ",
-        r"I'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|I'?ll get (?:that|the invite)\b",
+        "i'll |ill |we'll",
+        r"I'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|I'?ll get (?:that|the invite)\b"
+        r"|I'?ll (?:email|call|follow up|ping|check in|circle back)\b|we'll (?:reach out|follow up|send)\b",
         1.0,
         "owns the follow-up",
     ),
@@ -307,13 +308,14 @@ _VOICE: list[_Rule] = [
     ),
     _rule(
         "would you|can i get|should we|shall i|if you sign|we can|what we can|we could|we just|we've just|we released"
-        "|you get|percent|promo|signed|get the|get that",
+        "|you get|percent|promo|signed|get the|get that|we've got|we have|our new",
         r"would you (?:want|like|be open) to (?:add|upgrade|move|buy|sign|expand)\b|can I get \w+ (?:\w+ )?added\b"
         r"|should we (?:add|go ahead|upgrade)\b|shall I send\b|if you sign\b"
         r"|(?:what )?we (?:can|could) (?:include|offer|do|give|hold|extend|add|waive|throw in|fold|knock|discount)\b"
         r"|we(?:'ve)? just (?:rolled out|launched|released|shipped)\b|we released\b"
         r"|you get \d+ ?(?:%|percent) off\b|percent off\b|promo(?:tion)?\b|signed (?:this|before|by)\b"
-        r"|get (?:the|that) (?:\w+ )?(?:upgrade|order|renewal|contract) signed\b",
+        r"|get (?:the|that) (?:\w+ )?(?:upgrade|order|renewal|contract) signed\b"
+        r"|(?:we've got|we have|our) (?:a )?new (?:\w+ )?(?:add-on|module|product|feature|tier|offering)\b",
         1.5,
         "makes the vendor's offer",
     ),
@@ -341,7 +343,7 @@ _VOICE_LEXICON = _Lexicon(_VOICE)
 # introduced name as a seller outright.
 _SELLER_INTRO = _rule(
     "brought |i've asked|i have asked|i asked|asked |invited |looped in |introduce you to |my colleague |meet ",
-    rf"(?:brought (?:in|along)|I(?:'ve| have)? asked|invited|looped in|introduce you to|my colleague|meet),? {_NAME}",
+    rf"(?:brought (?:in |along )?|I(?:'ve| have)? asked |invited |looped in |introduce you to |my colleague,? |meet ){_NAME}",
 )
 # "Maya works on our data quality side", "Pete's here from our sales team": the name comes first.
 _COLLEAGUE_AFTER = _rule(
@@ -425,11 +427,14 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
 
     # Who introduces whom: evidence flows from the introducer to the named speaker.
     first = _first_names(transcript.speakers)
-    boosts: list[tuple[str | None, str, float, str]] = []
+    boosts: list[tuple[str | None, str | None, float, str]] = []
     for sid, text in texts.items():
         low = lows[sid]
         for match in _SELLER_INTRO.matches(text, low):
-            boosts.append((first.get(match[1].casefold()), sid, 2.5, "introduced as a colleague"))
+            target = first.get(match[1].casefold())
+            boosts.append((target, sid, 2.5, "introduced as a colleague"))
+            if target and target != sid:
+                boosts.append((sid, None, 1.0, "introduces a colleague by name"))
         for match in _SELLER_TITLE_BEFORE.matches(text, low):
             boosts.append((first.get(match[1].casefold()), sid, 3.0, "introduced with a vendor title"))
         for match in _SELLER_TITLE_AFTER.matches(text, low):
@@ -446,11 +451,18 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
                 boosts.append((first.get(name.casefold()) if name else None, sid, -2.0,
                                "introduced by a customer as a colleague"))
     colleagues: set[tuple[str, str]] = set()  # (introducer, introduced) on the seller side
-    for target, introducer, points, reason in boosts:
+    for target, introducer, points, reason in boosts:  # introducer None: evidence about the speaker itself
         if target and target != introducer:
             evidence[target].add(points, reason)
             if points > 0:
                 colleagues.add((introducer, target))
+
+    # "Parker from Tallyhub": introducing yourself by your company is the vendor calling.
+    for s in transcript.speakers:
+        own = s.name.split()[0] if s.name.split() else ""
+        if own and f"{own} from " in texts.get(s.id, ""):
+            if re.search(rf"\b{re.escape(own)} from (?-i:[A-Z])", texts[s.id]):
+                evidence[s.id].add(2.0, "introduces themself by company ('Parker from Tallyhub')")
 
     # Whoever opens a sales call is usually its host, the seller (a lean, not a verdict).
     if transcript.turns:
@@ -497,11 +509,18 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
         evidence[target].add(0.7 * min(n, 2), "greeted or thanked by name by a customer")
 
     # Calls have two sides: once someone clearly sells, a speaker with no seller
-    # voice at all leans customer (not enough on its own to decide).
-    if any(ev.p_seller >= DEFAULT_THRESHOLD for ev in evidence.values()):
-        for ev in evidence.values():
+    # voice at all leans customer (not enough on its own to decide). And a call
+    # with a clear customer but no clear seller has its seller among the rest:
+    # the one clear front-runner, if there is one, leans further that way.
+    leaning = sorted(evidence.values(), key=lambda ev: -ev.score)
+    if any(ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning):
+        for ev in leaning:
             if ev.score < 0.5:
                 ev.add(-1.0, "no seller voice on a call with a clear seller")
+    elif any(1 - ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning) and leaning[0].score > 0.5 and (
+        len(leaning) == 1 or leaning[1].score < 0
+    ):
+        leaning[0].add(1.0, "the only seller voice on a call with a clear customer")
     return evidence
 
 
