@@ -20,14 +20,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-
-@app.callback()
-def _root() -> None:
-    """Expansion-call coach: read, score and practise upsell and cross-sell conversations."""
-    # With a single registered command typer would otherwise run it without its
-    # name, so `coach inspect FILE` would read a file called "inspect".
-
-
 # Sub-commands register themselves on import.
 from coach.cli import inspect_cmd  # noqa: E402,F401
 from coach.cli import score_cmd  # noqa: E402,F401
