@@ -28,7 +28,11 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>")
 
 @dataclass(slots=True)
 class Cue:
-    """A speaker-attributed piece of text as the source format gave it (internal to readers)."""
+    """A speaker-attributed piece of text as the source format gave it.
+
+    A slotted dataclass rather than a pydantic model: a call has thousands, they
+    never leave the readers, and `build_transcript` validates the result once.
+    """
 
     speaker: str | None  # display name, None when the cue carries no label
     text: str

@@ -56,8 +56,12 @@ def _timing(line: str) -> tuple[float, float] | None:
 
 
 def _raw_cues(text: str, source: str, warnings: list[str]) -> list[_Raw]:
-    """Line by line (measured faster than regex or split-based variants), skipping
-    cues whose timing line cannot be read."""
+    """Line by line, skipping cues whose timing line cannot be read.
+
+    Regex- and `split("-->")`-based variants measured no faster (within 5%) and
+    were harder to keep tolerant of NOTE blocks, missing blank lines and text
+    split off its cue.
+    """
     lines = text.split("\n")
     cues: list[_Raw] = []
     cur: _Raw | None = None
