@@ -58,8 +58,16 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
     agreed = False
     violations: list[Evidence] = []
     mode = None
+    change_key = ctx.item_key("ask_once.v1", "change_of_mind")
     for (prev_view, prev_hit), (view, hit) in zip(asks, asks[1:]):
         answer, reply_view, reply_hit = classify_answer(immediate_reply(ctx, prev_view, view.position))
+        if answer is not Answer.yes and change_key and any(
+            change_key in sent.keys
+            for turn in ctx.turns[prev_view.position + 1 : view.position]
+            if turn.role is Role.customer
+            for sent in turn.sentences
+        ):
+            answer = Answer.yes  # the customer came round on their own; what follows is paperwork
         answers.append(answer.value)
         if answer is Answer.yes:
             agreed = True

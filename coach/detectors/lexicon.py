@@ -64,6 +64,7 @@ def _with_lemmas(pattern: list[dict]) -> list[dict]:
 _CUSTOMER_GROUPS = {
     ("ask_once.v1", "soft_answer"),
     ("ask_once.v1", "yes_answer"),
+    ("ask_once.v1", "change_of_mind"),
     ("soft_no_reopen.v1", "info_request"),
     ("escalation_guard.v1", "escalation"),
 }

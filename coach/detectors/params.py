@@ -63,6 +63,8 @@ class AskOnceParams(_Params):
     meeting_ask: PatternList = Field(min_length=1)
     soft_answer: PatternList = Field(min_length=1)
     yes_answer: PatternList = Field(min_length=1)
+    # the customer coming round on their own after a soft answer ("actually, let's just do it")
+    change_of_mind: PatternList = []
 
 
 class BannedPhrase(_Params):
