@@ -59,6 +59,10 @@ def detect_trigger(ctx: CallContext) -> tuple[Trigger, list[Evidence]]:
                 view.position == p and sent.start_char <= at < sent.end_char for p, at in opening_sentences
             ):
                 return trigger, [ctx.sentence_evidence(view, sent, trigger.value.replace("_", " "))]
+    # No signal-led opening: a renewal that either side brings up still frames the call.
+    renewal = ctx.key_sentences(f"facts.trigger.{Trigger.renewal_window.value}")
+    if renewal:
+        return Trigger.renewal_window, [ctx.sentence_evidence(*renewal[0], "renewal window")]
     for trigger in TRIGGERS:
         found = ctx.key_sentences(f"facts.trigger.{trigger.value}", Role.customer)
         if found:

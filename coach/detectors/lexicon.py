@@ -84,7 +84,7 @@ class Lexicon:
         self.matcher = FastMatcher()
         self.keys: set[str] = set()
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
-        groups += [(key, p, "seller") for key, p in _groups("facts", rubric.facts)]
+        groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
             for key, patterns in _groups(item.id, item.detector.params):
                 groups.append((key, patterns, _audience(item.detector.type, key.split(".", 1)[1])))

@@ -100,7 +100,15 @@ def test_metrics_ignore_backchannels_in_monologues():
 
 
 def test_no_seller_warns_and_marks_seller_items_not_applicable():
-    transcript = read_bytes(b"Alex: I noticed you crossed 90% of seats.\nSam: Sure, Thursday at 10am works for the review.", name="x.txt")
+    transcript = Transcript(
+        format="plain",
+        source="x.txt",
+        speakers=[Speaker(id="alex", name="Alex"), Speaker(id="sam", name="Sam")],  # roles unknown
+        turns=[
+            Turn(index=0, speaker="alex", text="I noticed you crossed 90% of seats. Let me send you a deck."),
+            Turn(index=1, speaker="sam", text="Sure, Thursday at 10am works for the review."),
+        ],
+    )
     card = score_transcript(transcript)
     assert any("no seller-side speaker" in w for w in card.warnings)
     never = card.item("never_say")
