@@ -255,3 +255,14 @@ Customer: Still true.
 AE: We have a matching module that could help there.
 """
     assert score(call).item("signal_first_opening").verdict.value == "pass"
+
+
+def test_escalation_with_two_pushes_in_one_sentence_is_one_fail():
+    # two push kinds at the same position once crashed the sort (LineHit has no order)
+    call = """
+Customer: We still have an open escalation on the sync outage.
+AE: Let me send you a deck and the pricing, and would you like to add the analytics module?
+"""
+    result = score(call).item("escalation_guard")
+    assert result.verdict.value == "fail"
+    assert result.evidence[0].note == "open escalation or renewal negotiation"
