@@ -38,7 +38,7 @@ def test_all_views_render_the_real_scorecard(scored):
     titles = rubric_titles(load_rubric())
     assert set(titles) == {item.id for item in card.items}
     for fmt in OutputFormat:
-        text = render(fmt, card, transcript, titles=titles)
+        text = render(fmt, card, transcript, titles=titles, width=240)
         assert (md_escape(card.call.source) if fmt is OutputFormat.md else card.call.source) in text
         if fmt is not OutputFormat.json:
             assert titles["discovery_questions"] in " ".join(text.split())
