@@ -41,7 +41,7 @@ def _output_path(out: Path, source: Path, fmt: OutputFormat, taken: set[Path]) -
 
 @app.command("score")
 def score_command(
-    paths: Annotated[list[Path], typer.Argument(help="Call transcripts, or folders of them.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="Call transcripts, or folders of them (the calls directly inside; sub-folders are not searched).", show_default=False)],
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="json (the contract), md, html or text (terminal).")
     ] = OutputFormat.text,
