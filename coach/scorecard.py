@@ -69,6 +69,7 @@ class ItemResult(_Model):
     evidence: list[Evidence] = Field(default_factory=list)
     advice: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+    reason: str = ""  # why the verdict (always set for not_applicable)
     # Added by the LLM grader (issue 4). `verdict`/`evidence`/`advice` above are always the final ones.
     advice_source: Literal["rubric", "llm"] = "rubric"
     disputed: bool = False  # the heuristics and the LLM both judged and disagreed

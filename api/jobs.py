@@ -1,0 +1,197 @@
+"""Scoring jobs: rows in the database, run by a pool of worker threads in the server.
+
+A job is claimed by setting it `running` with a lease; finishing it stores the
+scorecard and marks job and call in one transaction. Nothing lives only in
+memory, so a process that dies mid-job loses nothing: at the next start the
+job is queued again (or, with several servers on one database, claimed by
+another once its lease expires). A job that fails keeps its error on the call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import and_, or_, select, update
+
+from api.db import Database
+from api.db.models import Call, CallBlob, CallStatus, Job, JobStatus, utcnow
+from api.settings import ApiSettings
+from api.store.scorecards import save_scorecard
+from coach.errors import CoachError, ConfigError
+from coach.scorecard import Scorecard
+from coach.transcript import Transcript
+
+log = logging.getLogger("coach.api.jobs")
+
+Scorer = Callable[[Transcript], Scorecard]
+
+
+def load_scorer(spec: str) -> Scorer:
+    module_name, _, attr = spec.partition(":")
+    try:
+        scorer = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"cannot load scorer {spec!r}: {exc}", source="COACH_SCORER") from None
+    if not callable(scorer):
+        raise ConfigError(f"scorer {spec!r} is not callable", source="COACH_SCORER")
+    return scorer
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, CoachError):
+        return exc.one_line()
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:1000]
+
+
+class JobRunner:
+    def __init__(self, db: Database, settings: ApiSettings, scorer: Scorer | None = None):
+        self.db = db
+        self.settings = settings
+        self.scorer = scorer or load_scorer(settings.scorer)
+        self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        if self.settings.requeue_running_on_start:
+            self.requeue_running()
+        for n in range(self.settings.job_workers):
+            thread = threading.Thread(target=self._loop, name=f"coach-job-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    @property
+    def alive_workers(self) -> int:
+        return sum(t.is_alive() for t in self._threads)
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def requeue_running(self) -> int:
+        """Jobs a dead process left running go back to the queue (their attempt still counts)."""
+        with self.db.write() as session:
+            running = list(session.scalars(select(Job.call_id).where(Job.status == JobStatus.running)))
+            if not running:
+                return 0
+            session.execute(
+                update(Job).where(Job.status == JobStatus.running).values(status=JobStatus.queued, lease_until=None, worker=None)
+            )
+            session.execute(
+                update(Call).where(Call.id.in_(running), Call.status == CallStatus.scoring).values(status=CallStatus.queued)
+            )
+        log.info("requeued %d job(s) left running by a previous process", len(running))
+        return len(running)
+
+    # -- the work -----------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                worked = self.run_once()
+            except Exception:  # a database outage must not kill the worker thread
+                log.exception("job worker error")
+                worked = False
+            if not worked:
+                self._wake.wait(self.settings.job_poll_s)
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when there was none."""
+        claimed = self._claim()
+        if claimed is None:
+            return False
+        job_id, attempt = claimed
+        self._run(job_id, attempt)
+        return True
+
+    def _claim(self) -> tuple[int, int] | None:
+        now = utcnow()
+        claimable = or_(
+            Job.status == JobStatus.queued,
+            and_(Job.status == JobStatus.running, Job.lease_until < now),
+        )
+        with self.db.write() as session:
+            query = select(Job).where(claimable).order_by(Job.id).limit(1)
+            if not self.db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises claims
+                query = query.with_for_update(skip_locked=True)
+            job = session.scalars(query).first()
+            if job is None:
+                return None
+            if job.attempts >= self.settings.job_max_attempts:
+                # Every earlier attempt died with its process: stop before it kills this one.
+                job.status = JobStatus.failed
+                job.finished_at = now
+                job.error = job.error or f"gave up after {job.attempts} attempts that did not finish"
+                session.execute(update(Call).where(Call.id == job.call_id).values(status=CallStatus.failed, error=job.error))
+                return None
+            job.status = JobStatus.running
+            job.attempts += 1
+            job.worker = self.instance
+            job.started_at = now
+            job.lease_until = now + dt.timedelta(seconds=self.settings.job_lease_s)
+            session.execute(update(Call).where(Call.id == job.call_id).values(status=CallStatus.scoring))
+            return job.id, job.attempts
+
+    def _run(self, job_id: int, attempt: int) -> None:
+        with self.db.reader() as session:
+            found = session.execute(
+                select(Job.call_id, CallBlob.transcript_json)
+                .join(CallBlob, CallBlob.call_id == Job.call_id)
+                .where(Job.id == job_id)
+            ).first()
+        if found is None:
+            return  # the call was deleted meanwhile
+        try:
+            scorecard = self.scorer(Transcript.from_json(found.transcript_json))
+        except Exception as exc:
+            log.warning("job %s attempt %s failed: %s", job_id, attempt, _one_line(exc), exc_info=not isinstance(exc, CoachError))
+            # Bad input fails the same way every time; anything else is worth another try.
+            final = isinstance(exc, CoachError) or attempt >= self.settings.job_max_attempts
+            self._fail(job_id, _one_line(exc), final=final)
+            return
+        with self.db.write() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != JobStatus.running or job.worker != self.instance:
+                return  # deleted, or our lease expired and another worker took it
+            call = session.get(Call, job.call_id)
+            if call is None:
+                return
+            save_scorecard(session, call, scorecard)
+            job.status = JobStatus.done
+            job.finished_at = utcnow()
+            job.lease_until = None
+            job.error = None
+            call.status = CallStatus.scored
+            call.error = None
+
+    def _fail(self, job_id: int, error: str, *, final: bool) -> None:
+        with self.db.write() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.worker != self.instance:
+                return
+            job.error = error
+            job.lease_until = None
+            job.status = JobStatus.failed if final else JobStatus.queued
+            if final:
+                job.finished_at = utcnow()
+            session.execute(
+                update(Call)
+                .where(Call.id == job.call_id)
+                .values(status=CallStatus.failed if final else CallStatus.queued, error=error)
+            )
+        if not final:
+            self.notify()

@@ -1,0 +1,1 @@
+"""Request and response bodies, kept apart (`XCreate` in, `XPublic` out)."""

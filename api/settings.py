@@ -1,0 +1,61 @@
+"""One settings class for the API, read from `COACH_*` environment variables.
+
+Settings are never a module global: the app factory receives them and routes
+reach them through `api.deps.get_settings`, which tests may override.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coach.errors import ConfigError
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
+
+    environment: Environment = Environment.development
+    data_dir: Path = Path("data")
+    # None means SQLite in `data_dir` (coach.db, WAL mode), so a first run needs nothing.
+    database_url: str | None = None
+
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # Per API key; a burst of `rate_limit_burst` requests is allowed before the rate applies.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
+
+    job_workers: int = Field(default=2, ge=0)
+    # A running job whose lease has expired is presumed dead and is claimed again.
+    job_lease_s: float = Field(default=300.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    job_poll_s: float = Field(default=1.0, gt=0)
+    # One server per database (the default deployment): jobs left `running` by a previous
+    # process are requeued at start instead of waiting for their lease to expire.
+    requeue_running_on_start: bool = True
+    # "module:function" taking a Transcript and returning a Scorecard; the LLM grader plugs in here.
+    scorer: str = "coach.scoring:score_transcript"
+
+    page_size_max: int = Field(default=500, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_outside_development(self) -> "ApiSettings":
+        if self.environment is Environment.production:
+            if self.database_url is None:
+                raise ConfigError("COACH_DATABASE_URL must be set explicitly in production", source="settings")
+            if self.rate_limit_per_minute == 0:
+                raise ConfigError("COACH_RATE_LIMIT_PER_MINUTE=0 disables rate limiting; refused in production", source="settings")
+        return self
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'coach.db').resolve()}"

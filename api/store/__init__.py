@@ -1,0 +1,1 @@
+"""Storage operations the routes and the job runner share; routes stay thin."""

@@ -1,0 +1,165 @@
+"""Uploading, finding and deleting calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.access import visible, visible_users
+from api.db import Database
+from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
+from api.deps import Principal
+from api.problems import ApiProblem, forbidden, not_found
+from api.schemas.calls import CallPublic, JobPublic, MetadataValue
+from coach.readers import read_bytes
+
+
+@dataclass
+class Upload:
+    """An upload as received, whichever body shape it came in."""
+
+    raw: bytes
+    filename: str
+    format: str | None = None
+    rep_id: int | None = None
+    sellers: list[str] = field(default_factory=list)
+    title: str | None = None
+    occurred_at: dt.datetime | None = None
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        described = json.dumps(
+            [self.filename, self.format, self.rep_id, self.sellers, self.title,
+             self.occurred_at.isoformat() if self.occurred_at else None, self.metadata],
+            sort_keys=True, default=str,
+        )
+        return hashlib.sha256(described.encode() + b"\0" + self.raw).hexdigest()
+
+
+@dataclass
+class Created:
+    call: Call
+    job: Job | None
+    replayed: bool
+
+
+def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int, idempotency_key: str | None) -> Created:
+    fingerprint = upload.fingerprint()
+    if idempotency_key:
+        earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
+        if earlier:
+            return earlier
+    with db.reader() as session:
+        rep = _resolve_rep(session, user, upload.rep_id)
+    # Read before storing: a malformed file is the caller's 422, never a stored failure.
+    transcript = read_bytes(
+        upload.raw, name=upload.filename, format=upload.format, sellers=upload.sellers, max_bytes=max_bytes
+    )
+    call = Call(
+        org_id=rep.org_id,
+        team_id=rep.team_id,
+        rep_id=rep.id,
+        uploaded_by=user.user_id,
+        kind="upload",
+        filename=upload.filename,
+        format=transcript.format,
+        title=upload.title,
+        sellers=list(upload.sellers),
+        meta=dict(upload.metadata),
+        size_bytes=len(upload.raw),
+        turns=len(transcript.turns),
+        duration_s=transcript.duration_s,
+        occurred_at=upload.occurred_at or utcnow(),
+        status=CallStatus.queued,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+    )
+    try:
+        with db.write() as session:
+            session.add(call)
+            session.flush()
+            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=transcript.to_json(indent=None)))
+            job = Job(call_id=call.id)
+            session.add(job)
+    except IntegrityError:
+        # Two retries with one key raced; the first one's insert won.
+        if idempotency_key:
+            earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
+            if earlier:
+                return earlier
+        raise
+    return Created(call=call, job=job, replayed=False)
+
+
+def _by_idempotency_key(db: Database, user: Principal, key: str, fingerprint: str) -> Created | None:
+    with db.reader() as session:
+        call = session.scalars(
+            select(Call).where(Call.uploaded_by == user.user_id, Call.idempotency_key == key)
+        ).one_or_none()
+        if call is None:
+            return None
+        if call.request_hash != fingerprint:
+            raise ApiProblem(
+                422,
+                "this Idempotency-Key was already used with a different request",
+                type="urn:coach:problem:idempotency-key-reused",
+            )
+        return Created(call=call, job=latest_job(session, call.id), replayed=True)
+
+
+def _resolve_rep(session: Session, user: Principal, rep_id: int | None) -> User:
+    wanted = user.user_id if rep_id is None else rep_id
+    rep = session.scalars(select(User).where(User.id == wanted, visible_users(user))).one_or_none()
+    if rep is None:
+        raise not_found("user", wanted)
+    return rep
+
+
+def latest_job(session: Session, call_id: int) -> Job | None:
+    return session.scalars(select(Job).where(Job.call_id == call_id).order_by(Job.id.desc()).limit(1)).first()
+
+
+def get_visible_call(session: Session, user: Principal, call_id: int) -> Call:
+    call = session.scalars(
+        select(Call).where(Call.id == call_id, visible(user, Call.org_id, Call.team_id, Call.rep_id))
+    ).one_or_none()
+    if call is None:
+        raise not_found("call", call_id)
+    return call
+
+
+def delete_call(db: Database, user: Principal, call_id: int) -> None:
+    with db.write() as session:
+        call = get_visible_call(session, user, call_id)
+        if not (user.role is Role.admin or call.rep_id == user.user_id):
+            raise forbidden("only the call's rep or an admin may delete it")
+        session.delete(call)
+
+
+def call_public(call: Call, job: Job | None) -> CallPublic:
+    return CallPublic(
+        id=call.id,
+        rep_id=call.rep_id,
+        team_id=call.team_id,
+        uploaded_by=call.uploaded_by,
+        kind=call.kind,
+        filename=call.filename,
+        format=call.format,
+        title=call.title,
+        sellers=call.sellers,
+        metadata=call.meta,
+        size_bytes=call.size_bytes,
+        turns=call.turns,
+        duration_s=call.duration_s,
+        occurred_at=call.occurred_at,
+        created_at=call.created_at,
+        status=CallStatus(call.status),
+        error=call.error,
+        job=JobPublic(id=job.id, status=job.status, attempts=job.attempts, error=job.error) if job else None,
+    )

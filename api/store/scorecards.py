@@ -1,0 +1,271 @@
+"""Storing machine scorecards, reading them with overrides beside, listing and exporting."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Select, delete, exists, select
+from sqlalchemy.orm import Session
+
+from api.access import visible
+from api.db.models import Call, Role, ScorecardItemRow, ScorecardRow, utcnow
+from api.deps import Principal
+from api.problems import forbidden, invalid, not_found
+from api.schemas.scorecards import (
+    OverrideCreate,
+    OverridePublic,
+    ReviewedItem,
+    ScorecardPublic,
+    ScorecardSummary,
+)
+from coach.scorecard import Scorecard, Verdict
+
+
+def week_of(moment: dt.datetime) -> dt.date:
+    day = moment.astimezone(dt.UTC).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def save_scorecard(session: Session, call: Call, scorecard: Scorecard) -> ScorecardRow:
+    """Store (or replace, when a job is re-run) the machine scorecard of a call."""
+    session.execute(delete(ScorecardRow).where(ScorecardRow.call_id == call.id))
+    week = week_of(call.occurred_at)
+    row = ScorecardRow(
+        call_id=call.id,
+        org_id=call.org_id,
+        team_id=call.team_id,
+        rep_id=call.rep_id,
+        occurred_at=call.occurred_at,
+        week=week,
+        score=scorecard.score,
+        rubric_id=scorecard.rubric.id,
+        rubric_version=scorecard.rubric.version,
+        body=scorecard.model_dump_json(),
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        ScorecardItemRow(
+            scorecard_id=row.id,
+            call_id=call.id,
+            org_id=call.org_id,
+            team_id=call.team_id,
+            rep_id=call.rep_id,
+            occurred_at=call.occurred_at,
+            week=week,
+            item_id=item.id,
+            machine_verdict=item.verdict.value,
+            verdict=item.verdict.value,
+        )
+        for item in scorecard.items
+    )
+    return row
+
+
+def _visible_scorecard(session: Session, user: Principal, call_id: int) -> ScorecardRow:
+    row = session.scalars(
+        select(ScorecardRow).where(
+            ScorecardRow.call_id == call_id,
+            visible(user, ScorecardRow.org_id, ScorecardRow.team_id, ScorecardRow.rep_id),
+        )
+    ).one_or_none()
+    if row is None:
+        raise not_found("scorecard for call", call_id)
+    return row
+
+
+def get_scorecard(session: Session, user: Principal, call_id: int) -> ScorecardPublic:
+    row = _visible_scorecard(session, user, call_id)
+    items = session.scalars(
+        select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).order_by(ScorecardItemRow.id)
+    ).all()
+    return _public(row, items)
+
+
+def machine_scorecard(session: Session, user: Principal, call_id: int) -> Scorecard:
+    return Scorecard.model_validate_json(_visible_scorecard(session, user, call_id).body)
+
+
+def _public(row: ScorecardRow, items: list[ScorecardItemRow] | tuple[ScorecardItemRow, ...]) -> ScorecardPublic:
+    scorecard = Scorecard.model_validate_json(row.body)
+    return ScorecardPublic(
+        call_id=row.call_id,
+        rep_id=row.rep_id,
+        team_id=row.team_id,
+        occurred_at=row.occurred_at,
+        scored_at=row.created_at,
+        score=row.score,
+        rubric=scorecard.rubric,
+        items=[_reviewed(item) for item in items],
+        scorecard=scorecard,
+    )
+
+
+def _reviewed(item: ScorecardItemRow) -> ReviewedItem:
+    override = None
+    if item.override_verdict is not None:
+        override = OverridePublic(
+            verdict=Verdict(item.override_verdict),
+            comment=item.override_comment or "",
+            by=item.override_by or 0,
+            at=item.override_at or utcnow(),
+        )
+    return ReviewedItem(
+        id=item.item_id, verdict=Verdict(item.verdict), machine_verdict=Verdict(item.machine_verdict), override=override
+    )
+
+
+def set_override(
+    session: Session, user: Principal, call_id: int, item_id: str, body: OverrideCreate | None
+) -> ScorecardPublic:
+    """Override one item's verdict (or clear the override with `body=None`)."""
+    row = _visible_scorecard(session, user, call_id)
+    if user.role is Role.rep:
+        raise forbidden("only a manager or an admin may override a verdict")
+    item = session.scalars(
+        select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id, ScorecardItemRow.item_id == item_id)
+    ).one_or_none()
+    if item is None:
+        raise not_found(f"item {item_id!r} on the scorecard of call", call_id)
+    if body is None:
+        item.override_verdict = item.override_comment = item.override_by = item.override_at = None
+        item.verdict = item.machine_verdict
+    else:
+        item.override_verdict = body.verdict.value
+        item.override_comment = body.comment
+        item.override_by = user.user_id
+        item.override_at = utcnow()
+        item.verdict = body.verdict.value
+    session.flush()
+    items = session.scalars(
+        select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).order_by(ScorecardItemRow.id)
+    ).all()
+    return _public(row, items)
+
+
+# -- listing ------------------------------------------------------------------------------
+
+
+@dataclass
+class ScorecardFilter:
+    rep_id: int | None = None
+    team_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    item: str | None = None
+    verdict: Verdict | None = None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
+        if not isinstance(value, int):
+            raise TypeError
+        return value
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
+
+
+def _query(user: Principal, flt: ScorecardFilter) -> Select[tuple[ScorecardRow]]:
+    if flt.verdict is not None and flt.item is None:
+        raise invalid("verdict filters one item: give item as well", loc=["query", "verdict"])
+    query = select(ScorecardRow).where(visible(user, ScorecardRow.org_id, ScorecardRow.team_id, ScorecardRow.rep_id))
+    if flt.rep_id is not None:
+        query = query.where(ScorecardRow.rep_id == flt.rep_id)
+    if flt.team_id is not None:
+        query = query.where(ScorecardRow.team_id == flt.team_id)
+    if flt.since is not None:
+        query = query.where(ScorecardRow.occurred_at >= flt.since)
+    if flt.until is not None:
+        query = query.where(ScorecardRow.occurred_at < flt.until)
+    if flt.item is not None:
+        match = (ScorecardItemRow.scorecard_id == ScorecardRow.id) & (ScorecardItemRow.item_id == flt.item)
+        if flt.verdict is not None:
+            match = match & (ScorecardItemRow.verdict == flt.verdict.value)
+        query = query.where(exists().where(match))
+    return query.order_by(ScorecardRow.id.desc())
+
+
+def _verdicts(session: Session, ids: list[int]) -> dict[int, dict[str, Verdict]]:
+    found: dict[int, dict[str, Verdict]] = {i: {} for i in ids}
+    if ids:
+        rows = session.execute(
+            select(ScorecardItemRow.scorecard_id, ScorecardItemRow.item_id, ScorecardItemRow.verdict)
+            .where(ScorecardItemRow.scorecard_id.in_(ids))
+            .order_by(ScorecardItemRow.id)
+        )
+        for scorecard_id, item_id, verdict in rows:
+            found[scorecard_id][item_id] = Verdict(verdict)
+    return found
+
+
+def _summaries(session: Session, rows: list[ScorecardRow]) -> list[ScorecardSummary]:
+    verdicts = _verdicts(session, [r.id for r in rows])
+    return [
+        ScorecardSummary(
+            call_id=r.call_id, rep_id=r.rep_id, team_id=r.team_id, occurred_at=r.occurred_at,
+            score=r.score, verdicts=verdicts[r.id],
+        )
+        for r in rows
+    ]
+
+
+def list_scorecards(
+    session: Session, user: Principal, flt: ScorecardFilter, *, limit: int, cursor: str | None
+) -> tuple[list[ScorecardSummary], str | None]:
+    query = _query(user, flt)
+    if cursor:
+        query = query.where(ScorecardRow.id < decode_cursor(cursor))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _summaries(session, rows), encode_cursor(rows[-1].id) if more and rows else None
+
+
+def export_csv(session: Session, user: Principal, flt: ScorecardFilter, *, batch: int = 500) -> Iterator[str]:
+    """Every matching scorecard, one row each, one column per rubric item (effective verdicts)."""
+    query = _query(user, flt)
+    summaries: list[ScorecardSummary] = []
+    last: int | None = None
+    while True:
+        page = query if last is None else query.where(ScorecardRow.id < last)
+        rows = list(session.scalars(page.limit(batch)))
+        if not rows:
+            break
+        summaries.extend(_summaries(session, rows))
+        last = rows[-1].id
+    item_ids: list[str] = []
+    for summary in summaries:
+        for item_id in summary.verdicts:
+            if item_id not in item_ids:
+                item_ids.append(item_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["call_id", "rep_id", "team_id", "occurred_at", "score", *item_ids])
+    yield _drain(out)
+    for s in summaries:
+        writer.writerow([
+            s.call_id, s.rep_id, s.team_id if s.team_id is not None else "", s.occurred_at.isoformat(),
+            "" if s.score is None else s.score, *(s.verdicts[i].value if i in s.verdicts else "" for i in item_ids),
+        ])
+        yield _drain(out)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+

@@ -1,0 +1,93 @@
+"""`coach admin ...`: bootstrap organisations, teams and users; API keys are printed once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coach.cli import app
+
+admin = typer.Typer(help="Create organisations, teams and users (prints API keys once).", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the SQLite database lives (COACH_DATA_DIR).")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL (COACH_DATABASE_URL).")]
+
+
+def _database(data_dir: Path | None, database_url: str | None):  # type: ignore[no-untyped-def]
+    from api.db import Database
+    from api.db.migrate import upgrade
+    from api.settings import ApiSettings
+
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    db = Database(ApiSettings(**overrides).resolved_database_url())  # type: ignore[arg-type]
+    upgrade(db)
+    return db
+
+
+@admin.command("create-org")
+def create_org(
+    name: Annotated[str, typer.Argument(help="Organisation name.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an organisation and print its id."""
+    from api.store.admin import create_org as make
+
+    print(f"org_id={make(_database(data_dir, database_url), name)}")
+
+
+@admin.command("create-team")
+def create_team(
+    name: Annotated[str, typer.Argument(help="Team name.")],
+    org: Annotated[int, typer.Option("--org", help="Organisation id.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a team in an organisation and print its id."""
+    from api.store.admin import create_team as make
+
+    print(f"team_id={make(_database(data_dir, database_url), org, name)}")
+
+
+@admin.command("create-user")
+def create_user(
+    name: Annotated[str, typer.Argument(help="The user's display name.")],
+    org: Annotated[int, typer.Option("--org", help="Organisation id.")],
+    role: Annotated[str, typer.Option("--role", help="rep, manager or admin.")] = "rep",
+    team: Annotated[int | None, typer.Option("--team", help="Team id (needed for reps and managers).")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a user and print their API key (shown this once; only its hash is stored)."""
+    from api.db.models import Role
+    from api.store.admin import create_user as make
+    from coach.errors import ConfigError
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise ConfigError(f"unknown role {role!r}; expected rep, manager or admin", source="--role") from None
+    user = make(_database(data_dir, database_url), org, name, parsed, team, email)
+    print(f"user_id={user.id}")
+    print(f"api_key={user.api_key}")
+    typer.echo("Store this key now: it cannot be shown again.", err=True)
+
+
+@admin.command("create-key")
+def create_key(
+    user: Annotated[int, typer.Option("--user", help="User id.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue another API key for an existing user."""
+    from api.store.admin import create_key as make
+
+    print(f"api_key={make(_database(data_dir, database_url), user)}")

@@ -1,0 +1,36 @@
+"""`coach serve`: run the HTTP API with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coach.cli import app
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where the SQLite database lives (COACH_DATA_DIR).")] = None,
+    database_url: Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (COACH_DATABASE_URL).")] = None,
+    job_workers: Annotated[int | None, typer.Option("--job-workers", help="Scoring worker threads (COACH_JOB_WORKERS).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the API (OpenAPI docs at /docs). Settings come from COACH_* variables; options win."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    if job_workers is not None:
+        overrides["job_workers"] = job_workers
+    settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)

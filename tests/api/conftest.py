@@ -1,0 +1,101 @@
+"""Fixtures for the API tests: every storage and API test runs on SQLite and on the real
+PostgreSQL server (a throwaway database per test session, dropped afterwards)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import make_url
+
+from api.app import create_app
+from api.db import Database
+from api.db.migrate import upgrade
+from api.db.models import Base
+from api.settings import ApiSettings
+from tests.api.support import World, build_world
+
+POSTGRES_URL = os.environ.get(
+    "COACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"coach_test_{uuid.uuid4().hex[:12]}"
+    admin_url = _libpq(POSTGRES_URL)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate(url: str) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'coach.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> ApiSettings:
+    return ApiSettings(
+        database_url=db_url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=2, job_poll_s=0.05
+    )
+
+
+@pytest.fixture
+def make_client(settings: ApiSettings) -> Iterator[Callable[..., TestClient]]:
+    opened: list[TestClient] = []
+
+    def make(**overrides: object) -> TestClient:
+        scorer = overrides.pop("scorer", None)
+        app = create_app(settings.model_copy(update=overrides), scorer=scorer)  # type: ignore[arg-type]
+        client = TestClient(app, raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def world(client: TestClient) -> World:
+    return build_world(client.app.state.db)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world_factory() -> Callable[[TestClient], World]:
+    """For tests that make their own client: the world in that client's database."""
+    return lambda client: build_world(client.app.state.db)  # type: ignore[attr-defined]

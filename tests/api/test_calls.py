@@ -1,0 +1,166 @@
+"""Uploading calls: body shapes, idempotency, bad input, size limit, scoring jobs."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.db.models import Call, CallBlob
+from coach.errors import TranscriptError
+from coach.readers import read_bytes
+from coach.scoring import score_transcript
+from tests.api.support import SAMPLE, SAMPLE_SELLERS, World, upload, wait_for_status
+
+
+def count_calls(client: TestClient) -> int:
+    with client.app.state.db.reader() as session:  # type: ignore[attr-defined]
+        return session.scalar(select(func.count()).select_from(Call)) or 0
+
+
+def test_multipart_upload_is_stored_then_scored(client: TestClient, world: World) -> None:
+    response = upload(client, world.a1, title="QBR with Northwind", occurred_at="2026-03-02T15:00:00+00:00",
+                      metadata='{"crm_id": "OPP-7", "seats": 40}')
+    assert response.status_code == 201, response.text
+    call = response.json()
+    assert response.headers["location"] == f"/v1/calls/{call['id']}"
+    assert call["rep_id"] == world.a1.id and call["team_id"] == world.team_a1
+    assert call["title"] == "QBR with Northwind"
+    assert call["metadata"] == {"crm_id": "OPP-7", "seats": 40}
+    assert call["sellers"] == SAMPLE_SELLERS
+    assert call["occurred_at"] == "2026-03-02T15:00:00Z"
+    assert call["size_bytes"] == len(SAMPLE)
+    assert call["job"]["status"] in {"queued", "running", "done"}
+    with client.app.state.db.reader() as session:  # type: ignore[attr-defined]
+        assert session.get(CallBlob, call["id"]).raw == SAMPLE  # the upload as received
+
+    done = wait_for_status(client, world.a1, call["id"], {"scored", "failed"})
+    assert done["status"] == "scored" and done["job"]["status"] == "done" and done["error"] is None
+    card = client.get(f"/v1/calls/{call['id']}/scorecard", headers=world.a1.auth).json()
+    expected = score_transcript(read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS))
+    assert card["scorecard"]["items"] == [i.model_dump(mode="json") for i in expected.items]
+    assert [i["id"] for i in card["items"]] == [i.id for i in expected.items]
+    roles = {s["name"]: s["role"] for s in card["scorecard"]["call"]["speakers"]}
+    assert roles["Priya Shah"] == "seller" and roles["Marcus Lee"] == "customer"
+
+
+def test_json_upload_with_content_and_with_canonical_transcript(client: TestClient, world: World) -> None:
+    by_content = client.post(
+        "/v1/calls", headers=world.a1.auth,
+        json={"content": SAMPLE.decode(), "filename": "call.txt", "sellers": SAMPLE_SELLERS},
+    )
+    assert by_content.status_code == 201, by_content.text
+    transcript = read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS)
+    by_object = client.post(
+        "/v1/calls", headers=world.a1.auth, json={"transcript": transcript.model_dump(mode="json")}
+    )
+    assert by_object.status_code == 201, by_object.text
+    assert by_object.json()["format"] == "canonical" or by_object.json()["format"] == transcript.format
+    assert by_object.json()["turns"] == len(transcript.turns)
+    for created in (by_content.json(), by_object.json()):
+        assert wait_for_status(client, world.a1, created["id"], {"scored", "failed"})["status"] == "scored"
+
+
+def test_json_upload_needs_exactly_one_source(client: TestClient, world: World) -> None:
+    response = client.post("/v1/calls", headers=world.a1.auth, json={"filename": "x.txt"})
+    assert response.status_code == 422
+    assert "exactly one of 'content' or 'transcript'" in response.json()["detail"]
+
+
+def test_manager_uploads_for_a_rep_of_the_team(client: TestClient, world: World) -> None:
+    response = upload(client, world.m1, rep_id=world.a1b.id)
+    assert response.status_code == 201
+    assert response.json()["rep_id"] == world.a1b.id and response.json()["uploaded_by"] == world.m1.id
+    assert client.get(f"/v1/calls/{response.json()['id']}", headers=world.a1b.auth).status_code == 200
+
+
+def test_idempotency_key_makes_retries_safe(client: TestClient, world: World) -> None:
+    key = {"Idempotency-Key": "retry-123"}
+    first = upload(client, world.a1, headers=key)
+    again = upload(client, world.a1, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert count_calls(client) == 1
+    # The same key from another user is that user's own key.
+    other = upload(client, world.a1b, headers=key)
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    # Reusing a key for a different request is refused, and nothing is stored.
+    changed = upload(client, world.a1, SAMPLE + b"\nPriya Shah: one more thing.\n", headers=key)
+    assert changed.status_code == 422
+    assert changed.json()["type"] == "urn:coach:problem:idempotency-key-reused"
+    assert count_calls(client) == 2
+
+
+def test_malformed_transcript_is_422_with_the_readers_message(client: TestClient, world: World) -> None:
+    bad = b"this line has no speaker\nneither does this one\n"
+    try:
+        read_bytes(bad, name="notes.txt")
+    except TranscriptError as exc:
+        expected = exc.one_line()
+    else:  # pragma: no cover - the reader must refuse this input
+        raise AssertionError("reader accepted a malformed transcript")
+    response = upload(client, world.a1, bad, name="notes.txt")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["type"] == "urn:coach:problem:invalid-transcript"
+    assert body["detail"] == expected
+    assert count_calls(client) == 0
+
+
+def test_empty_file_and_missing_file_are_422(client: TestClient, world: World) -> None:
+    empty = upload(client, world.a1, b"", name="empty.vtt")
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    missing = client.post("/v1/calls", headers=world.a1.auth, data={"title": "no file"}, files={"other": ("x", b"y")})
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == "multipart upload needs a 'file' field holding the transcript"
+
+
+def test_bad_form_fields_are_422_naming_the_field(client: TestClient, world: World) -> None:
+    for field, value in (("rep_id", "abc"), ("occurred_at", "yesterday"), ("metadata", "[1,2]")):
+        response = upload(client, world.a1, **{field: value})
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+def test_unsupported_content_type_is_415(client: TestClient, world: World) -> None:
+    response = client.post("/v1/calls", headers={**world.a1.auth, "Content-Type": "text/plain"}, content=SAMPLE)
+    assert response.status_code == 415
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_upload_over_the_size_limit_is_413(make_client, world_factory) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(max_upload_bytes=4096)
+    world = world_factory(client)
+    lines = b"".join(b"Priya Shah: line %d of a long call about seats.\n" % i for i in range(400))
+    big = lines * 200  # far over the limit, so even the streamed body is cut off
+    response = upload(client, world.a1, big)
+    assert response.status_code == 413
+    assert response.json()["detail"] == "the request body is over the 4096-byte upload limit"
+    just_over = upload(client, world.a1, lines[:5000])  # body within framing slack, file over the limit
+    assert just_over.status_code == 413
+    # A chunked body declares no length: the limit is enforced while it streams in.
+    chunked = client.post(
+        "/v1/calls",
+        headers={**world.a1.auth, "Content-Type": "multipart/form-data; boundary=xyz"},
+        content=(lines for _ in range(200)),
+    )
+    assert chunked.status_code == 413
+    assert "content-length" not in chunked.request.headers
+    assert upload(client, world.a1, lines[:4000]).status_code == 201
+    assert count_calls(client) == 1
+
+
+def test_failing_job_keeps_its_error_and_the_upload(make_client, world_factory) -> None:  # type: ignore[no-untyped-def]
+    def broken_scorer(transcript):  # type: ignore[no-untyped-def]
+        raise ValueError(f"scorer broke on {len(transcript.turns)} turns")
+
+    client = make_client(scorer=broken_scorer, job_max_attempts=2)
+    world = world_factory(client)
+    call_id = upload(client, world.a1).json()["id"]
+    failed = wait_for_status(client, world.a1, call_id, {"failed", "scored"})
+    assert failed["status"] == "failed"
+    assert failed["error"] == "ValueError: scorer broke on 14 turns"
+    assert failed["job"] == {"id": failed["job"]["id"], "status": "failed", "attempts": 2, "error": failed["error"]}
+    assert client.get(f"/v1/calls/{call_id}/scorecard", headers=world.a1.auth).status_code == 404
+    with client.app.state.db.reader() as session:
+        assert session.get(CallBlob, call_id).raw == SAMPLE
