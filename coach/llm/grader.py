@@ -266,6 +266,16 @@ def _with_advice(result: ItemResult, llm: Opinion, item: GradedItem) -> ItemResu
     return result
 
 
+def rescore(rubric: GradedRubric, items: list[ItemResult], previous: float | None) -> float | None:
+    """The call's score under the final verdicts, by the scorer's own weighting."""
+    from coach.scoring import score_items  # before coach.rubric: that import order avoids a cycle there
+    from coach.rubric import Rubric
+
+    if not isinstance(rubric, Rubric):
+        return previous  # a rubric stand-in carries no weights
+    return score_items(rubric, items)
+
+
 # -- windows --------------------------------------------------------------------------------
 @dataclass
 class Window:
@@ -369,7 +379,10 @@ class LLMGrader:
             "unverified_quotes": sum(o.unverified for o in outcomes.values()),
             "instructions_removed": sum(t.sent.count(INSTRUCTION_TOKEN) for t in turns),
         })  # fmt: skip
-        return scorecard.model_copy(update={"items": merged_items, "llm": run})
+        update: dict[str, object] = {"items": merged_items, "llm": run}
+        if [(i.id, i.verdict) for i in merged_items] != [(i.id, i.verdict) for i in scorecard.items]:
+            update["score"] = rescore(rubric, merged_items, scorecard.score)
+        return scorecard.model_copy(update=update)
 
     def grade_many(
         self, calls: Iterable[tuple[Transcript, Scorecard]], rubric: GradedRubric, *, concurrency: int = 1
