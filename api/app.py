@@ -12,6 +12,7 @@ import coach
 from api import problems
 from api.db import Database
 from api.db.migrate import upgrade
+from api.deps import PrincipalCache
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.ratelimit import RateLimiter
@@ -47,6 +48,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.principal_cache = PrincipalCache(settings.auth_cache_s)
     problems.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
     for module in (health, calls, scorecards, teams, reps, rubrics):

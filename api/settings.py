@@ -44,6 +44,8 @@ class ApiSettings(BaseSettings):
     # "module:function" taking a Transcript and returning a Scorecard; the LLM grader plugs in here.
     scorer: str = "coach.scoring:score_transcript"
 
+    # How long a verified API key is trusted without a look-up (0 = look up every request).
+    auth_cache_s: float = Field(default=5.0, ge=0)
     page_size_max: int = Field(default=500, ge=1)
 
     @model_validator(mode="after")

@@ -47,9 +47,10 @@ def postgres_url() -> Iterator[str]:
 
 
 def _truncate(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    # DELETE beats TRUNCATE on tables this small (no file swaps); children first.
+    statements = ";".join(f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables))
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        conn.execute(statements)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
