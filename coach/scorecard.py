@@ -7,7 +7,7 @@ in the scorecard contract (issue 3) never change; new fields may be added.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,6 +53,14 @@ class Evidence(_Model):
     note: str = ""
 
 
+class Opinion(_Model):
+    """One grader's verdict on an item, kept when the heuristics and the LLM both ran."""
+
+    verdict: Verdict
+    evidence: list[Evidence] = Field(default_factory=list)
+    advice: str = ""
+
+
 class ItemResult(_Model):
     id: str
     verdict: Verdict
@@ -61,6 +69,13 @@ class ItemResult(_Model):
     evidence: list[Evidence] = Field(default_factory=list)
     advice: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+    reason: str = ""  # why the verdict (always set for not_applicable)
+    # Added by the LLM grader (issue 4). `verdict`/`evidence`/`advice` above are always the final ones.
+    advice_source: Literal["rubric", "llm"] = "rubric"
+    disputed: bool = False  # the heuristics and the LLM both judged and disagreed
+    heuristic_opinion: Opinion | None = None
+    llm_opinion: Opinion | None = None
+    llm_dropped_claims: int = Field(default=0, ge=0)  # LLM judgments on this item whose quotes did not check out
 
 
 class SpeakerInfo(_Model):
@@ -83,6 +98,29 @@ class RubricRef(_Model):
     version: str
 
 
+class LLMRun(_Model):
+    """Reproducibility block: enough to say how the LLM part of a scorecard was made (never the key or URL)."""
+
+    llm_status: str  # "ok", "skipped: <why>" or "failed: <why>"
+    model: str | None = None
+    endpoint_kind: str | None = None  # embedded | local | remote
+    temperature: float | None = None
+    seed: int | None = None
+    structured_mode: str | None = None
+    prompt_template_hash: str | None = None
+    rubric_version: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    wall_time_s: float = 0.0
+    requests: int = 0
+    windows: int = 0
+    redacted: bool = False
+    items_graded: list[str] = Field(default_factory=list)
+    dropped_claims: int = 0  # judgments dropped because their evidence did not check out
+    unverified_quotes: int = 0  # individual quotes not found in the transcript
+    instructions_removed: int = 0  # grader-directed sentences kept from the model (transcripts are data)
+
+
 class Scorecard(_Model):
     schema_version: int = SCHEMA_VERSION
     call: CallInfo
@@ -93,6 +131,7 @@ class Scorecard(_Model):
     metrics: dict[str, Any] = Field(default_factory=dict)
     score: float | None = Field(default=None, ge=0, le=100)
     warnings: list[str] = Field(default_factory=list)
+    llm: LLMRun | None = None  # added by the LLM grader (issue 4); None when it never ran
 
     def item(self, item_id: str) -> ItemResult:
         for result in self.items:

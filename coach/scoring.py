@@ -1,20 +1,106 @@
-"""Transcript -> Scorecard. PROVISIONAL skeleton: the heuristic scoring issue replaces the body.
-
-Contract other layers (API, role-play, LLM grader) rely on:
+"""Transcript -> Scorecard with the rubric's heuristic detectors.
 
     score_transcript(transcript, rubric=None) -> Scorecard
 
-`rubric=None` means the bundled default rubric.
+`rubric=None` means the bundled rubric. The call goes through the spaCy
+pipeline once (`CallContext`); every detector reads the shared docs.
 """
 
 from __future__ import annotations
 
-from coach.scorecard import CallInfo, RubricRef, Scorecard, SpeakerInfo
+from coach.detectors import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
+from coach.detectors.context import CallContext
+from coach.detectors.facts import detect_motion, detect_trigger
+from coach.detectors.metrics import compute_metrics
+from coach.errors import TranscriptError
+from coach.rubric import Rubric, RubricItem, load_rubric
+from coach.scorecard import (
+    CallInfo,
+    ItemResult,
+    RubricRef,
+    Scorecard,
+    SpeakerInfo,
+    Verdict,
+    VerdictSource,
+)
 from coach.transcript import Transcript
 
+NO_SELLER = (
+    "no seller-side speaker was identified, so seller rules cannot be judged; "
+    "name the vendor side with --seller NAME"
+)
+# Below this share of English function words a call with enough words is not English.
+MIN_ENGLISH_STOPWORD_SHARE = 0.15
+MIN_WORDS_FOR_LANGUAGE_CHECK = 30
 
-def score_transcript(transcript: Transcript, rubric: object | None = None) -> Scorecard:
-    return Scorecard(
+
+def _check_language(ctx: CallContext) -> None:
+    source = ctx.transcript.source or ctx.transcript.id or "transcript"
+    language = (ctx.transcript.language or "").lower()
+    if language and not language.startswith("en"):
+        raise TranscriptError(f"the call is in {language!r}; only English calls can be scored", source=source)
+    alpha = [t for view in ctx.turns for t in view.doc if t.is_alpha]
+    if not alpha:
+        raise TranscriptError("the call has no words to score (every turn is empty)", source=source)
+    if len(alpha) >= MIN_WORDS_FOR_LANGUAGE_CHECK:
+        share = sum(1 for t in alpha if t.is_stop) / len(alpha)
+        if share < MIN_ENGLISH_STOPWORD_SHARE:
+            raise TranscriptError(
+                f"the call does not look like English ({share:.0%} English function words); only English calls can be scored",
+                source=source,
+            )
+
+
+def _item_result(item: RubricItem, result: DetectorResult) -> ItemResult:
+    advice = ""
+    if result.verdict is Verdict.fail:
+        advice = " ".join([item.advice.get(result.mode or "", ""), *result.extra_advice]).strip()
+    elif result.verdict is Verdict.pass_:
+        advice = item.advice.get("pass", "")
+    return ItemResult(
+        id=item.id,
+        verdict=result.verdict,
+        source=VerdictSource.heuristic,
+        confidence=result.confidence,
+        evidence=result.evidence,
+        advice=advice,
+        details={**result.details, **({"failure_mode": result.mode} if result.mode else {})},
+        reason=result.reason,
+    )
+
+
+def _score(rubric: Rubric, items: list[ItemResult]) -> float | None:
+    weights = {item.id: item.weight for item in rubric.items}
+    applicable = [r for r in items if r.verdict is not Verdict.not_applicable]
+    total = sum(weights[r.id] for r in applicable)
+    if not total:
+        return None
+    earned = sum(weights[r.id] for r in applicable if r.verdict is Verdict.pass_)
+    return round(100 * earned / total, 1)
+
+
+def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Scorecard:
+    rubric = rubric or load_rubric()
+    ctx = CallContext(transcript, rubric)
+    _check_language(ctx)
+    warnings = list(transcript.warnings)
+    if not ctx.has_seller:
+        warnings.append(NO_SELLER)
+    results = []
+    for item in rubric.items:
+        if not ctx.has_seller and item.detector.type not in WORKS_WITHOUT_SELLER:
+            result = DetectorResult(verdict=Verdict.not_applicable, reason=NO_SELLER, confidence=0.0)
+        else:
+            result = REGISTRY[item.detector.type](ctx, item.detector.params)
+        results.append(_item_result(item, result))
+    motion, motion_evidence = detect_motion(ctx) if ctx.has_seller else (None, [])
+    trigger, trigger_evidence = detect_trigger(ctx)
+    metrics = compute_metrics(ctx).model_dump()
+    metrics["facts_evidence"] = {
+        "motion": [e.model_dump() for e in motion_evidence],
+        "trigger": [e.model_dump() for e in trigger_evidence],
+    }
+    card = Scorecard(
         call=CallInfo(
             id=transcript.id,
             source=transcript.source,
@@ -25,6 +111,13 @@ def score_transcript(transcript: Transcript, rubric: object | None = None) -> Sc
                 for s in transcript.speakers
             ],
         ),
-        rubric=RubricRef(id="expansion_call", version="0"),
-        items=[],
+        rubric=RubricRef(id=rubric.id, version=rubric.version),
+        items=results,
+        metrics=metrics,
+        score=_score(rubric, results),
+        warnings=warnings,
     )
+    if motion is not None:
+        card.motion = motion
+    card.trigger = trigger
+    return card

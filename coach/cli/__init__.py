@@ -22,6 +22,8 @@ app = typer.Typer(
 
 # Sub-commands register themselves on import.
 from coach.cli import inspect_cmd  # noqa: E402,F401
+from coach.cli import score_cmd  # noqa: E402,F401
+from coach.cli import eval_cmd  # noqa: E402,F401
 from coach.cli import serve_cmd  # noqa: E402,F401
 from coach.cli import admin_cmd  # noqa: E402,F401
 

@@ -1,49 +1,107 @@
 """Readers: bytes in whatever format a recorder exports -> `Transcript`.
 
-PROVISIONAL (skeleton): only canonical JSON and plain `Name: text` are read
-here so later layers can start; the readers issue replaces this module's
-internals. The public surface below is the contract other layers use:
+The public surface other layers use:
 
-    read_path(path, *, format=None, sellers=(), max_bytes=...) -> Transcript
-    read_bytes(data, *, name, format=None, sellers=(), max_bytes=...) -> Transcript
+    read_path(path, *, format=None, sellers=(), roles=None, roles_file=None, max_bytes=...) -> Transcript
+    read_bytes(data, *, name, format=None, sellers=(), roles=None, roles_file=None, max_bytes=...) -> Transcript
 
-Both raise `coach.errors.TranscriptError` (one line: source, problem, line).
+The format is detected from the content (`detect_format`); `format=` overrides
+it. Roles are then assigned by `coach.roles.assign_roles`. Both raise
+`coach.errors.TranscriptError` (one line: source, problem, line) for anything
+wrong with the input, and nothing else.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from coach.errors import TranscriptError
-from coach.transcript import Role, RoleSource, Speaker, Transcript, Turn
+from coach.readers.cues import build_transcript
+from coach.readers.decode import decode
+from coach.readers.jsondoc import (
+    load_json,
+    looks_like_canonical,
+    looks_like_gong,
+    read_canonical,
+    read_gong,
+)
+from coach.readers.plain import count_labels, read_otter, read_plain
+from coach.readers.subtitles import read_subtitles
+from coach.roles import assign_roles, load_roles_file
+from coach.transcript import Role, Transcript
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
-_PLAIN_LINE = re.compile(
-    r"^\s*(?:[\[(]?(?P<ts>\d{1,2}(?::\d{2}){1,2})[\])]?\s+)?(?P<name>[^:\n]{1,60}?)\s*:\s*(?P<text>.+?)\s*$"
-)
+# Names accepted by `format=`; aliases map onto the reader that handles them.
+FORMATS = ("plain", "otter", "vtt", "zoom_vtt", "teams_vtt", "srt", "gong_json", "canonical")
+_ALIASES = {"txt": "plain", "text": "plain", "webvtt": "vtt", "zoom": "zoom_vtt", "teams": "teams_vtt",
+            "gong": "gong_json", "json": "canonical"}
+TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".json")
+
+_TIMING_LINE = re.compile(r"^[^\S\n]*(?:\d{1,3}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[^\S\n]*-->", re.MULTILINE)
+_SRT_STYLE = re.compile(r"^\s*\d+\s*\n\s*(?:\d{1,3}:)?\d{1,2}:\d{2},\d{1,3}\s*-->", re.MULTILINE)
+_DETECT_LINES = 400
 
 
-def read_path(
-    path: str | Path,
-    *,
-    format: str | None = None,
-    sellers: Sequence[str] = (),
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Transcript:
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise TranscriptError(f"file is {size} bytes, over the {max_bytes}-byte limit", source=str(path))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TranscriptError(f"cannot read file: {exc.strerror}", source=str(path)) from None
-    return read_bytes(data, name=str(path), format=format, sellers=sellers, max_bytes=max_bytes)
+def detect_format(text: str) -> str:
+    """Which reader fits `text`: one of `FORMATS`, or `unknown`."""
+    head = text.lstrip()[:200]
+    if head.startswith("{") or (head.startswith("[") and head[1:].lstrip()[:1] in ("{", "[", "]", '"')):
+        return "json"
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    sample = text[:50_000]
+    if _TIMING_LINE.search(sample):
+        return "srt" if _SRT_STYLE.search(sample) or "," in sample.split("-->", 1)[0][-4:] else "vtt"
+    plain, otter = count_labels(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
+    if otter >= 2 or (otter and otter >= plain):
+        return "otter"
+    if plain:
+        return "plain"
+    return "unknown"
+
+
+def _normalise_format(fmt: str | None, source: str) -> str | None:
+    if fmt is None:
+        return None
+    key = _ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
+    if key not in FORMATS:
+        raise TranscriptError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", source=source)
+    return key
+
+
+def _parse(text: str, fmt: str, source: str) -> Transcript:
+    if fmt in ("canonical", "gong_json", "json"):
+        obj = load_json(text, source=source)
+        if fmt == "canonical" or (fmt == "json" and looks_like_canonical(obj)):
+            return read_canonical(obj, source=source)
+        if fmt == "gong_json" or looks_like_gong(obj):
+            cues, info, warnings = read_gong(obj, source=source)
+            return build_transcript(cues, format="gong_json", source=source, speaker_info=info, warnings=warnings)
+        raise TranscriptError(
+            "unknown JSON layout: neither a canonical transcript ('speakers' + 'turns') "
+            "nor a Gong transcript ('callTranscripts')",
+            source=source,
+        )
+    if fmt in ("vtt", "zoom_vtt", "teams_vtt", "srt"):
+        cues, found, warnings = read_subtitles(text, source=source, kind="srt" if fmt == "srt" else "vtt")
+        return build_transcript(cues, format=found, source=source, warnings=warnings)
+    if fmt == "otter":
+        cues, warnings = read_otter(text)
+        if not cues:
+            raise TranscriptError("no Otter 'Name  0:00' speaker headers found", source=source)
+        return build_transcript(cues, format="otter", source=source, warnings=warnings)
+    if fmt == "plain":
+        return build_transcript(read_plain(text), format="plain", source=source)
+    first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
+    raise TranscriptError(
+        f"unknown format: no 'Name: text' lines, cue timings or JSON found (first line: {first[:60]!r}); "
+        f"pass --format ({', '.join(FORMATS)})",
+        source=source,
+        line=1,
+    )
 
 
 def read_bytes(
@@ -52,57 +110,69 @@ def read_bytes(
     name: str,
     format: str | None = None,
     sellers: Sequence[str] = (),
+    roles: Mapping[str, Role | str] | None = None,
+    roles_file: str | Path | None = None,
+    seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Transcript:
+    fmt = _normalise_format(format, name)
     if len(data) > max_bytes:
         raise TranscriptError(f"file is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TranscriptError(f"undecodable bytes at offset {exc.start}", source=name) from None
+    if not data.strip():
+        raise TranscriptError("file is empty", source=name)
+    text = decode(data, source=name)
     if not text.strip():
         raise TranscriptError("file is empty", source=name)
-    if format == "canonical" or (format is None and text.lstrip().startswith("{")):
-        try:
-            transcript = Transcript.from_json(text)
-        except ValidationError as exc:
-            raise TranscriptError(f"not a canonical transcript: {exc.errors()[0]['msg']}", source=name) from None
-    else:
-        transcript = _read_plain(text, name)
-    transcript.source = transcript.source or Path(name).name
-    _apply_sellers(transcript, sellers)
-    return transcript
+    fmt = fmt or detect_format(text)
+    transcript = _parse(text, fmt, name)
+    if transcript.format != "canonical":
+        transcript.source = Path(name).name
+
+    explicit: dict[str, Role | str] = {}
+    domains = list(seller_domains)
+    if roles_file is not None:
+        spec = load_roles_file(roles_file)
+        explicit.update(spec.roles)
+        domains += spec.seller_domains
+    explicit.update(roles or {})
+    if transcript.format == "canonical":
+        # Our own format already carries decided roles; only the user's word changes them.
+        if sellers or explicit:
+            assign_roles(transcript, sellers=sellers, roles=explicit, seller_domains=domains)
+        return transcript
+    return assign_roles(transcript, sellers=sellers, roles=explicit, seller_domains=domains)
 
 
-def _read_plain(text: str, name: str) -> Transcript:
-    speakers: dict[str, Speaker] = {}
-    turns: list[Turn] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        match = _PLAIN_LINE.match(line)
-        if not match:
-            raise TranscriptError("expected 'Name: text'", source=name, line=lineno)
-        who, said = match["name"], match["text"]
-        sid = re.sub(r"\W+", "_", who.lower()).strip("_") or "speaker"
-        speakers.setdefault(sid, Speaker(id=sid, name=who))
-        start = None
-        if match["ts"]:
-            parts = [int(p) for p in match["ts"].split(":")]
-            start = float(sum(v * 60**i for i, v in enumerate(reversed(parts))))
-        if turns and turns[-1].speaker == sid:
-            turns[-1].text += " " + said
-        else:
-            turns.append(Turn(index=len(turns), speaker=sid, text=said, start_s=start))
-    return Transcript(format="plain", speakers=list(speakers.values()), turns=turns)
+def read_path(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    sellers: Sequence[str] = (),
+    roles: Mapping[str, Role | str] | None = None,
+    roles_file: str | Path | None = None,
+    seller_domains: Sequence[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Transcript:
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise TranscriptError("is a folder, not a transcript file", source=str(path))
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise TranscriptError(f"file is {size} bytes, over the {max_bytes}-byte limit", source=str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TranscriptError(f"cannot read file: {exc.strerror or exc}", source=str(path)) from None
+    return read_bytes(
+        data,
+        name=str(path),
+        format=format,
+        sellers=sellers,
+        roles=roles,
+        roles_file=roles_file,
+        seller_domains=seller_domains,
+        max_bytes=max_bytes,
+    )
 
 
-def _apply_sellers(transcript: Transcript, sellers: Sequence[str]) -> None:
-    wanted = {s.casefold() for s in sellers}
-    if not wanted:
-        return
-    for speaker in transcript.speakers:
-        is_seller = speaker.name.casefold() in wanted or speaker.id.casefold() in wanted
-        speaker.role = Role.seller if is_seller else Role.customer
-        speaker.role_confidence = 1.0
-        speaker.role_source = RoleSource.user
+__all__ = ["DEFAULT_MAX_BYTES", "FORMATS", "TRANSCRIPT_SUFFIXES", "detect_format", "read_bytes", "read_path"]

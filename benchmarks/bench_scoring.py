@@ -1,0 +1,154 @@
+"""Speed and memory of reading + scoring, run by hand: `.venv/bin/python benchmarks/bench_scoring.py`.
+
+Measures, on a synthetic 60-minute call (~9,000 words, built from the turns of
+the fixture calls):
+  1. reading + every heuristic, median of --runs on one core (target <= 50 ms);
+  2. a bare `nlp.pipe` pass of the same pipeline over the same turns, and the
+     ratio 1 / 2 (target <= 3x);
+  3. a folder of --calls such calls scored by the batch runner on both cores
+     (target >= 40 calls/s);
+  4. peak resident memory of this process and of the largest worker (target < 300 MB).
+Targets come from issue 3; results go in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from coach import batch  # noqa: E402
+from coach.callfiles import calls_in  # noqa: E402
+from coach.readers import read_bytes, read_path  # noqa: E402
+from coach.render import OutputFormat  # noqa: E402
+from coach.scoring import score_transcript  # noqa: E402
+from coach.transcript import Role  # noqa: E402
+
+SELLER, CUSTOMER = "Priya Shah", "Marcus Lee"
+
+
+def fixture_lines() -> list[tuple[Role, str]]:
+    """(role, text) of every turn in the labelled set (or the sample when it is absent)."""
+    labelled = ROOT / "fixtures" / "labelled"
+    lines: list[tuple[Role, str]] = []
+    sources = calls_in(labelled) if labelled.is_dir() else []
+    sources = sources or calls_in(ROOT / "fixtures" / "sample")
+    for path in sources:
+        labels = path.with_name(path.stem + ".labels.yaml")
+        sellers: list[str] = []
+        if labels.exists():
+            sellers = re.findall(r"^sellers:\s*\[(.*)\]", labels.read_text(), re.M)
+            sellers = [s.strip() for s in sellers[0].split(",")] if sellers else []
+        try:
+            transcript = read_path(path, sellers=sellers or [SELLER, "Dan Ortiz"])
+        except Exception:  # noqa: BLE001 - an unreadable fixture just contributes no lines
+            continue
+        for turn in transcript.turns:
+            role = transcript.role_of(turn)
+            lines.append((role if role is not Role.unknown else Role.customer, turn.text))
+    if not lines:
+        raise SystemExit("no fixture turns to build a synthetic call from")
+    return lines
+
+
+def synthetic_call(lines: list[tuple[Role, str]], words: int, seed: int) -> bytes:
+    """A plain `[h:mm:ss] Name: text` call of about `words` words over 60 minutes, two speakers alternating."""
+    rng = random.Random(seed)
+    chosen: list[tuple[Role, str]] = []
+    total = 0
+    while total < words:
+        role, text = rng.choice(lines)
+        chosen.append((role, text))
+        total += len(text.split())
+    out = []
+    elapsed = 0.0
+    per_word = 3600.0 / total
+    previous = None
+    for role, text in chosen:
+        name = SELLER if role is Role.seller else CUSTOMER
+        if name == previous:  # keep turns separate: the reader merges consecutive lines of one speaker
+            name = CUSTOMER if name == SELLER else SELLER
+        previous = name
+        h, rest = divmod(int(elapsed), 3600)
+        m, s = divmod(rest, 60)
+        out.append(f"[{h:02d}:{m:02d}:{s:02d}] {name}: {text}")
+        elapsed += len(text.split()) * per_word
+    return ("\n".join(out) + "\n").encode()
+
+
+def median_ms(fn, runs: int) -> float:
+    fn()  # warm-up: the pipeline and the rubric are built once per process
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--words", type=int, default=9000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    lines = fixture_lines()
+    data = synthetic_call(lines, args.words, seed=0)
+    transcript = read_bytes(data, name="synthetic.txt", sellers=[SELLER])
+    n_words = sum(len(t.text.split()) for t in transcript.turns)
+    print(f"synthetic call: {n_words} words, {len(transcript.turns)} turns, {len(data) / 1024:.0f} KiB, "
+          f"{len(lines)} distinct fixture turns to draw from")
+
+    affinity = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(affinity)})  # the single-call figures are for one core
+    try:
+        def read_and_score() -> None:
+            score_transcript(read_bytes(data, name="synthetic.txt", sellers=[SELLER]))
+
+        full = median_ms(read_and_score, args.runs)
+        print(f"read + score, median of {args.runs}: {full:.1f} ms   (target <= 50 ms)")
+        try:
+            from coach.nlp import get_nlp
+        except ImportError:
+            print("bare nlp.pipe: n/a (coach.nlp not available in this build)")
+        else:
+            nlp = get_nlp()
+            texts = [t.text for t in transcript.turns]
+            bare = median_ms(lambda: list(nlp.pipe(texts)), args.runs)
+            print(f"bare nlp.pipe over the same turns, median: {bare:.1f} ms;  ratio {full / bare:.2f}x   (target <= 3x)")
+    finally:
+        os.sched_setaffinity(0, affinity)
+
+    with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
+        folder = Path(tmp)
+        for i in range(args.calls):
+            (folder / f"call_{i:04d}.txt").write_bytes(synthetic_call(lines, args.words, seed=i + 1))
+        jobs = [batch.ScoreJob(path=p, sellers=(SELLER,), format=OutputFormat.json) for p in calls_in(folder)]
+        start = time.perf_counter()
+        outcomes = list(batch.run(jobs, workers=args.workers))
+        elapsed = time.perf_counter() - start
+        failed = [o for o in outcomes if not o.ok]
+        print(f"folder of {len(jobs)} calls on {args.workers} workers: {elapsed:.1f} s, "
+              f"{len(jobs) / elapsed:.1f} calls/s, {len(failed)} failed   (target >= 40 calls/s)")
+        for outcome in failed[:3]:
+            print(f"  {outcome.error}")
+
+    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: this process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB   (target < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Scoring many calls: one job per file, spread over worker processes.
+
+Each worker builds the NLP pipeline and loads the rubric once (pool
+initializer), then reads, scores and renders the files it is given. A file
+that fails becomes an outcome carrying its one-line error, so a batch always
+runs to the end; the caller decides how to report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from coach.errors import CoachError
+from coach.readers import read_path
+from coach.render import OutputFormat, render
+from coach.scorecard import Verdict
+from coach.scoring import score_transcript
+
+
+class ScoreJob(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path
+    sellers: tuple[str, ...] = ()
+    rubric: Path | None = None
+    format: OutputFormat = OutputFormat.json
+    color: bool = False
+    width: int = 100
+
+
+class ScoreOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path
+    output: str | None = None
+    error: str | None = None  # one line, already naming the file
+    score: float | None = None
+    fails: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@cache
+def rubric_for(path: Path | None) -> Any:
+    """The rubric at `path` (None: the bundled one), loaded once per process."""
+    # PROVISIONAL until coach.rubric lands: without it the scorer's bundled default is used.
+    try:
+        from coach.rubric import load_rubric
+    except ImportError:
+        if path is not None:
+            raise CoachError("custom rubrics need coach.rubric, which this build lacks", source=str(path)) from None
+        return None
+    return load_rubric(path)
+
+
+def rubric_titles(rubric: Any) -> dict[str, str]:
+    items = getattr(rubric, "items", None) or []
+    return {item.id: item.title for item in items if getattr(item, "title", None)}
+
+
+def warm_up(rubric: Path | None) -> None:
+    """Pool initializer: pay for the pipeline and the rubric once per process, not once per file."""
+    try:
+        from coach.nlp import get_nlp
+    except ImportError:
+        pass
+    else:
+        get_nlp()
+    try:
+        rubric_for(rubric)
+    except CoachError:
+        pass  # the job reports it, naming the file
+
+
+def score_file(job: ScoreJob) -> ScoreOutcome:
+    try:
+        rubric = rubric_for(job.rubric)
+        transcript = read_path(job.path, sellers=job.sellers)
+        card = score_transcript(transcript, rubric)
+        output = render(
+            job.format, card, transcript, titles=rubric_titles(rubric), color=job.color, width=job.width
+        )
+    except CoachError as exc:
+        return ScoreOutcome(path=job.path, error=_naming(exc.one_line(), job.path))
+    except Exception as exc:  # a bug on one call must not sink the batch; say so plainly
+        detail = " ".join(str(exc).split())[:200]
+        return ScoreOutcome(path=job.path, error=f"{job.path}: internal error ({type(exc).__name__}: {detail})")
+    return ScoreOutcome(
+        path=job.path,
+        output=output,
+        score=card.score,
+        fails=sum(1 for i in card.items if i.verdict is Verdict.fail),
+    )
+
+
+def _naming(message: str, path: Path) -> str:
+    return message if str(path) in message or path.name in message else f"{path}: {message}"
+
+
+def default_workers() -> int:
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def run(jobs: Sequence[ScoreJob], *, workers: int | None = None) -> Iterator[ScoreOutcome]:
+    """Outcomes in the order of `jobs`, as they complete; one process when there is one job or one worker."""
+    workers = default_workers() if workers is None else workers
+    if not jobs:
+        return
+    if workers <= 1 or len(jobs) == 1:
+        warm_up(jobs[0].rubric)
+        yield from (score_file(job) for job in jobs)
+        return
+    chunksize = max(1, min(16, len(jobs) // (workers * 4)))
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=warm_up, initargs=(jobs[0].rubric,)) as pool:
+            for outcome in pool.map(score_file, jobs, chunksize=chunksize):
+                done += 1
+                yield outcome
+    except BrokenProcessPool:
+        for job in jobs[done:]:
+            yield ScoreOutcome(path=job.path, error=f"{job.path}: not scored: a worker process died")

@@ -1,0 +1,89 @@
+"""`coach eval DIR`: how well the rubric agrees with a folder of labelled calls.
+
+Prints per-item precision and recall (with `fail` as the positive class),
+accuracy over all three verdicts, a confusion table, motion and trigger
+accuracy, and every disagreement; `--json` prints the report model instead.
+Exit 2 when a call or labels file could not be evaluated.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from coach.cli import app
+from coach.errors import CoachError
+from coach.evaluation import MISSING, EvalReport, FactAgreement, evaluate_dir
+from coach.scorecard import Verdict
+
+_SHORT = {"pass": "P", "fail": "F", "not_applicable": "N", MISSING: "?"}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+@app.command("eval")
+def eval_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of calls, each with a sibling <stem>.labels.yaml.")],
+    rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to evaluate instead of the bundled one.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Score labelled calls and report per-item precision, recall and accuracy against the labels."""
+    try:
+        report = evaluate_dir(folder, rubric)
+    except CoachError as exc:
+        print(f"coach: error: {exc.one_line()}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    for error in report.errors:
+        print(f"coach: error: {error}", file=sys.stderr)
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        # Off a terminal, wide enough that the confusion table keeps one line per item.
+        print_report(report, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+    if report.errors or not report.calls:
+        if not report.calls:
+            print(f"coach: error: {folder}: no labelled calls could be evaluated", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+def print_report(report: EvalReport, console: Console) -> None:
+    console.print(f"[bold]{report.folder}[/bold]: {report.calls} labelled calls ({len(report.errors)} skipped)")
+    table = Table(title="Per item (precision and recall treat 'fail' as the positive class)", title_justify="left")
+    for column, justify in (("item", "left"), ("core", "center"), ("n", "right"), ("precision", "right"),
+                            ("recall", "right"), ("accuracy", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for item in report.items:
+        table.add_row(item.id, "yes" if item.core else "", str(item.n), _pct(item.precision), _pct(item.recall), _pct(item.accuracy))
+    console.print(table)
+
+    verdicts = [v.value for v in Verdict]
+    cells = [(e, g) for e in verdicts for g in [*verdicts, MISSING]]
+    confusion = Table(
+        title="Confusion, labelled→scored (P pass, F fail, N not applicable, ? item missing from the scorecard)",
+        title_justify="left",
+    )
+    confusion.add_column("item")
+    for expected, got in cells:
+        confusion.add_column(f"{_SHORT[expected]}→{_SHORT[got]}", justify="right")
+    for item in report.items:
+        confusion.add_row(item.id, *(str(item.confusion.get(e, {}).get(g, 0) or "·") for e, g in cells))
+    console.print(confusion)
+
+    for fact in (report.motion, report.trigger, report.discovery_asked):
+        if fact.n:
+            console.print(_fact_line(fact))
+    if report.mismatches:
+        console.print(f"\n[bold]Disagreements ({len(report.mismatches)})[/bold]")
+        for m in report.mismatches:
+            console.print(f"  {m.call}  {m.field}: labelled {m.expected}, scored {m.got}", markup=False, soft_wrap=True)
+
+
+def _fact_line(fact: FactAgreement) -> str:
+    return f"{fact.name}: accuracy {_pct(fact.accuracy)} ({fact.correct}/{fact.n})"

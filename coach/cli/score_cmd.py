@@ -1,0 +1,129 @@
+"""`coach score PATH...`: score calls against the rubric and print or write their scorecards.
+
+Folders are expanded to the calls directly inside them and scored on both
+cores. A file that cannot be read or scored is reported on one line and
+skipped; the run ends with a summary and exits 2 if any file failed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coach import batch, callfiles
+from coach.cli import app
+from coach.cli.roles_file import load_roles
+from coach.errors import CoachError
+from coach.render import OutputFormat
+
+EXIT_FAILED = 2
+
+
+def _error(message: str) -> None:
+    print(f"coach: error: {message}", file=sys.stderr)
+
+
+def _output_path(out: Path, source: Path, fmt: OutputFormat, taken: set[Path]) -> Path:
+    """`<stem>.scorecard.<ext>`, numbered when two inputs share a stem."""
+    candidate = out / f"{source.stem}.scorecard{fmt.suffix}"
+    number = 2
+    while candidate in taken:
+        candidate = out / f"{source.stem}-{number}.scorecard{fmt.suffix}"
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+@app.command("score")
+def score_command(
+    paths: Annotated[list[Path], typer.Argument(help="Call transcripts, or folders of them.", show_default=False)],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="json (the contract), md, html or text (terminal).")
+    ] = OutputFormat.text,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write one scorecard file per call into this folder.")
+    ] = None,
+    rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to use instead of the bundled one.")] = None,
+    seller: Annotated[list[str], typer.Option("--seller", help="A seller-side speaker name (repeatable).")] = [],
+    roles: Annotated[Path | None, typer.Option("--roles", help="YAML file with 'sellers: [names]'.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: up to 2).")] = None,
+) -> None:
+    """Score calls against the expansion rubric: verdicts with evidence and advice."""
+    try:
+        sellers = [*seller, *(load_roles(roles).sellers if roles else [])]
+        if rubric is not None:
+            batch.rubric_for(rubric)  # a bad rubric stops the run before any call is read
+        files = callfiles.expand(paths)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+    except CoachError as exc:
+        _error(exc.one_line())
+        raise typer.Exit(EXIT_FAILED) from None
+    except OSError as exc:
+        _error(f"{exc.filename}: cannot create output folder: {exc.strerror}")
+        raise typer.Exit(EXIT_FAILED) from None
+    if not files:
+        _error(f"no call files found in {', '.join(map(str, paths))} (looked for {', '.join(sorted(callfiles.CALL_SUFFIXES))})")
+        raise typer.Exit(EXIT_FAILED)
+    many = len(files) > 1
+    if out is None and many and fmt is OutputFormat.html:
+        _error("--format html with several calls needs --out DIR (one page per call)")
+        raise typer.Exit(EXIT_FAILED)
+
+    to_terminal = out is None and fmt is OutputFormat.text and sys.stdout.isatty()
+    width = min(shutil.get_terminal_size((100, 24)).columns, 160) if to_terminal else 100
+    jobs = [
+        batch.ScoreJob(path=p, sellers=tuple(sellers), rubric=rubric, format=fmt, color=to_terminal, width=width)
+        for p in files
+    ]
+    # Several JSON scorecards on stdout go one per line (JSON Lines) so the stream stays parseable.
+    compact_json = out is None and many and fmt is OutputFormat.json
+
+    failed: list[batch.ScoreOutcome] = []
+    scored: list[batch.ScoreOutcome] = []
+    taken: set[Path] = set()
+    for outcome in batch.run(jobs, workers=workers):
+        if not outcome.ok:
+            failed.append(outcome)
+            _error(outcome.error or "")
+            continue
+        scored.append(outcome)
+        text = outcome.output or ""
+        if out is not None:
+            target = _output_path(out, outcome.path, fmt, taken)
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        elif compact_json:
+            print(_compact(text))
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            if many:
+                sys.stdout.write("\n")
+        sys.stdout.flush()
+
+    if many or out is not None:
+        _summary(scored, failed, out)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _compact(text: str) -> str:
+    import json
+
+    return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+
+
+def _summary(scored: list[batch.ScoreOutcome], failed: list[batch.ScoreOutcome], out: Path | None) -> None:
+    total = len(scored) + len(failed)
+    parts = [f"scored {len(scored)} of {total} call{'s' if total != 1 else ''}"]
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    scores = [o.score for o in scored if o.score is not None]
+    if scores:
+        parts.append(f"mean score {sum(scores) / len(scores):.0f}")
+    if out is not None:
+        parts.append(f"written to {out}")
+    print(f"coach: {', '.join(parts)}", file=sys.stderr)

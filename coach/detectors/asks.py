@@ -1,0 +1,71 @@
+"""`ask_once`: one commercial ask; no repeat after a soft answer (paperwork after a yes is fine)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from coach.detectors.context import CallContext, TurnView
+from coach.detectors.lines import LineHit
+from coach.detectors.params import AskOnceParams
+from coach.detectors.registry import DetectorResult, detector, not_applicable
+from coach.scorecard import Evidence, Verdict
+from coach.transcript import Role
+
+
+class Answer(StrEnum):
+    yes = "yes"
+    soft = "soft"
+    none = "none"
+
+
+def classify_answer(replies: list[TurnView]) -> tuple[Answer, TurnView | None, LineHit | None]:
+    """The customer's answer to an ask, from their turns before the next ask. A hedge beats a yes."""
+    for view in replies:
+        if view.signals.soft_answer:
+            return Answer.soft, view, view.signals.soft_answer[0]
+    for view in replies:
+        if view.signals.yes_answer:
+            return Answer.yes, view, view.signals.yes_answer[0]
+    return Answer.none, None, None
+
+
+@detector("ask_once.v1")
+def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
+    asks: list[tuple[TurnView, LineHit]] = []
+    for view, hit in ctx.hits("commercial_ask"):
+        if not asks or asks[-1][0] is not view:  # several ask sentences in one turn are one ask
+            asks.append((view, hit))
+    if not asks:
+        return not_applicable("the seller side made no commercial ask")
+    details: dict[str, object] = {"asks": len(asks), "answers": []}
+    answers: list[str] = []
+    agreed = False
+    violations: list[Evidence] = []
+    mode = None
+    for (prev_view, prev_hit), (view, hit) in zip(asks, asks[1:]):
+        replies = [t for t in ctx.turns[prev_view.position + 1 : view.position] if t.role is Role.customer]
+        answer, reply_view, reply_hit = classify_answer(replies)
+        answers.append(answer.value)
+        if answer is Answer.yes:
+            agreed = True
+        if agreed:
+            continue  # paperwork after a yes ("shall I send the order form today?")
+        if not violations:
+            violations.append(ctx.hit_evidence(prev_view, prev_hit, "first commercial ask"))
+        if reply_view is not None and reply_hit is not None:
+            violations.append(ctx.hit_evidence(reply_view, reply_hit, "soft answer"))
+        violations.append(ctx.hit_evidence(view, hit, "asked again"))
+        if answer is Answer.soft or mode is None:
+            mode = "repeated_after_soft" if answer is Answer.soft else "repeated"
+    if len(asks) == 1:
+        last_replies = [t for t in ctx.turns[asks[0][0].position + 1 :] if t.role is Role.customer][:2]
+        answers.append(classify_answer(last_replies)[0].value)
+    details["answers"] = answers
+    if violations:
+        return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, confidence=0.85)
+    view, hit = asks[0]
+    return DetectorResult(
+        verdict=Verdict.pass_,
+        evidence=[ctx.hit_evidence(v, h, "commercial ask" if i == 0 else "after the customer's yes") for i, (v, h) in enumerate(asks)],
+        details=details,
+    )

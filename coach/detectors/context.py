@@ -1,0 +1,136 @@
+"""One scored call, analysed once: every turn through the pipeline (a single
+`nlp.pipe` pass), the rubric's matcher and the line signals, shared by all
+detectors. Detectors read from here and never run spaCy themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from spacy.tokens import Doc
+
+from coach.detectors.lines import LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
+from coach.nlp import normalise
+from coach.rubric import Rubric
+from coach.scorecard import Evidence
+from coach.transcript import Role, Transcript, Turn
+
+Position = tuple[int, int]  # (turn position, character offset): orders events in the call
+
+
+@dataclass(slots=True)
+class TurnView:
+    position: int  # index into transcript.turns
+    turn: Turn
+    role: Role
+    speaker: str  # display name
+    doc: Doc
+    sentences: list[SentenceInfo]
+    signals: LineSignals
+    words: int
+
+    @property
+    def text(self) -> str:
+        return self.turn.text
+
+    def sentence_text(self, sent: SentenceInfo) -> str:
+        return self.turn.text[sent.start_char : sent.end_char].strip()
+
+
+class CallContext:
+    def __init__(self, transcript: Transcript, rubric: Rubric, analyser: LineAnalyser | None = None):
+        self.transcript = transcript
+        self.rubric = rubric
+        self.analyser = analyser or get_analyser(rubric)
+        self.lexicon = self.analyser.lexicon
+        nlp = self.lexicon.nlp
+        texts = [normalise(t.text) for t in transcript.turns]
+        self.turns: list[TurnView] = []
+        speaker_map = transcript.speaker_map
+        for position, (turn, doc) in enumerate(zip(transcript.turns, nlp.pipe(texts))):
+            signals, sentences = self.analyser.analyse(doc, turn.text)
+            speaker = speaker_map.get(turn.speaker)
+            words = sum(1 for token in doc if token.is_alpha or token.like_num)
+            self.turns.append(
+                TurnView(
+                    position=position,
+                    turn=turn,
+                    role=speaker.role if speaker else Role.unknown,
+                    speaker=speaker.name if speaker else turn.speaker,
+                    doc=doc,
+                    sentences=sentences,
+                    signals=signals,
+                    words=words,
+                )
+            )
+
+    # -- selection ------------------------------------------------------------------------
+    def by_role(self, role: Role | None) -> Iterator[TurnView]:
+        return (t for t in self.turns if role is None or t.role is role)
+
+    def hits(self, kind: str, role: Role | None = Role.seller) -> list[tuple[TurnView, LineHit]]:
+        """Line-signal hits of one kind, in call order."""
+        found = []
+        for view in self.by_role(role):
+            for hit in getattr(view.signals, kind):
+                found.append((view, hit))
+        return found
+
+    def key_sentences(self, key: str, role: Role | None = None) -> list[tuple[TurnView, SentenceInfo]]:
+        """Sentences where a lexicon key matched, in call order."""
+        return [(view, sent) for view in self.by_role(role) for sent in view.sentences if key in sent.keys]
+
+    def item_key(self, detector_type: str, group: str) -> str | None:
+        item = self.rubric.find(detector_type)
+        return f"{item.id}.{group}" if item else None
+
+    @cached_property
+    def has_seller(self) -> bool:
+        return any(t.role is Role.seller for t in self.turns)
+
+    @cached_property
+    def expansion_moves(self) -> list[tuple[Position, TurnView, str, str]]:
+        """Seller moves that put expansion on the table: (position, turn, kind, quote)."""
+        moves = []
+        kinds = ("commercial_ask", "pitch", "demo", "demo_proposal", "pricing", "discovery", "diagnostic", "never_say")
+        for kind in kinds:
+            for view, hit in self.hits(kind):
+                if kind == "never_say" and hit.label in {"loop_in_finance"}:
+                    continue
+                moves.append(((view.position, hit.match_start), view, kind, hit.sentence))
+        for fact in ("facts.motion.upsell", "facts.motion.cross_sell"):
+            for view, sent in self.key_sentences(fact, Role.seller):
+                moves.append(((view.position, sent.start_char), view, fact.rsplit(".", 1)[1], view.sentence_text(sent)))
+        moves.sort(key=lambda m: m[0])
+        return moves
+
+    @property
+    def expansion_topic(self) -> bool:
+        return bool(self.expansion_moves)
+
+    # -- evidence -------------------------------------------------------------------------
+    def evidence(self, view: TurnView, quote: str | None = None, note: str = "") -> Evidence:
+        quote = quote if quote is not None else view.turn.text
+        return Evidence(
+            turn=view.turn.index,
+            speaker=view.speaker,
+            start_s=self._start_of(view.turn, quote),
+            quote=quote,
+            note=note,
+        )
+
+    def hit_evidence(self, view: TurnView, hit: LineHit, note: str = "") -> Evidence:
+        return self.evidence(view, hit.sentence, note)
+
+    def sentence_evidence(self, view: TurnView, sent: SentenceInfo, note: str = "") -> Evidence:
+        return self.evidence(view, view.sentence_text(sent), note)
+
+    @staticmethod
+    def _start_of(turn: Turn, quote: str) -> float | None:
+        """The finest start time the source gives for a quote: its cue if the reader kept cues."""
+        for sentence in turn.sentences:
+            if sentence.start_s is not None and (quote in sentence.text or sentence.text in quote):
+                return sentence.start_s
+        return turn.start_s

@@ -1,0 +1,292 @@
+"""Per-line signals shared by scoring and role-play.
+
+`analyse_seller_line(text)` tells what one seller line does: which of the three
+discovery questions it asks, never-say hits, a commercial ask, a meeting or
+diagnostic ask, a demo or pricing mention, a signal-led statement. The same
+analysis runs on every turn of a scored call (`analyse_doc`), so a line is
+judged the same way in a role-play and in a scorecard.
+
+Negation ("I'm not going to send you a deck") and reported speech ("vendors
+say it's the future of the category") cancel never-say, pitch, ask and demo
+hits: the seller is not doing the thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+from spacy.tokens import Doc
+
+from coach.detectors.lexicon import Lexicon, Spans, get_lexicon
+from coach.nlp import get_nlp, normalise
+from coach.rubric import Rubric, load_rubric
+
+# Tokens that end the stretch a negation can reach back over ("I don't know, but let me send a deck").
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "-", "--", "—", "but", "though", "although", "."})
+_NEGATION_REACH = 8
+
+
+class LineHit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    label: str = ""  # discovery question number, never-say phrase id...
+    match: str  # the words that matched
+    match_start: int  # character offset of the match in the line
+    sentence: str  # the whole sentence, verbatim from the line
+    start: int  # character offsets of the sentence in the line
+    end: int
+
+
+class LineSignals(BaseModel):
+    """What one line does. Lists are empty when the line does not do it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    discovery: list[LineHit] = Field(default_factory=list)  # label "1" | "2" | "3"
+    never_say: list[LineHit] = Field(default_factory=list)  # label = banned phrase id
+    commercial_ask: list[LineHit] = Field(default_factory=list)
+    meeting_ask: list[LineHit] = Field(default_factory=list)
+    diagnostic: list[LineHit] = Field(default_factory=list)
+    demo: list[LineHit] = Field(default_factory=list)  # a demo or screen-share happening now
+    demo_proposal: list[LineHit] = Field(default_factory=list)  # a demo offered as the next step
+    pricing: list[LineHit] = Field(default_factory=list)
+    signal: list[LineHit] = Field(default_factory=list)
+    pitch: list[LineHit] = Field(default_factory=list)  # product-first talk
+    soft_answer: list[LineHit] = Field(default_factory=list)  # customer side: "let me think"
+    yes_answer: list[LineHit] = Field(default_factory=list)
+    info_request: list[LineHit] = Field(default_factory=list)  # customer side: "send me some info"
+    questions: int = 0
+
+    @property
+    def discovery_questions(self) -> list[int]:
+        return sorted({int(h.label) for h in self.discovery})
+
+    @property
+    def signal_led(self) -> bool:
+        return bool(self.signal)
+
+    @property
+    def asks_commercially(self) -> bool:
+        return bool(self.commercial_ask)
+
+
+@dataclass(slots=True)
+class SentenceInfo:
+    """One sentence of a doc with the lexicon keys that matched inside it."""
+
+    start_token: int
+    end_token: int
+    start_char: int
+    end_char: int
+    is_question: bool
+    keys: Spans = field(default_factory=dict)
+
+    def has(self, key: str) -> bool:
+        return key in self.keys
+
+
+def _is_negated(doc: Doc, sent_start: int, start: int, lexicon: Lexicon) -> bool:
+    i = start - 1
+    reach = 0
+    while i >= sent_start and reach < _NEGATION_REACH:
+        lower = doc[i].lower_
+        if lower in _CLAUSE_BREAKS:
+            return False
+        if lower in lexicon.negation:
+            # "why don't I send you the deck?" is an offer, not a negation
+            if lower in {"n't", "not"} and i - 2 >= sent_start and doc[i - 2].lower_ == "why":
+                return False
+            if i + 1 < len(doc) and doc[i + 1].lower_ in {",", "problem", "worries", "doubt"}:
+                return False  # "no, ..." / "no problem" do not negate what follows
+            return True
+        i -= 1
+        reach += 1
+    # a negation inside the match itself: "send you no deck" is rare; ignore
+    return False
+
+
+def _is_reported(doc: Doc, sent_start: int, start: int, lexicon: Lexicon) -> bool:
+    """A reporting verb before the match whose subject is not the seller: "vendors say ...", "you've heard ..."."""
+    for i in range(start - 1, sent_start - 1, -1):
+        token = doc[i]
+        if token.lemma_ in lexicon.reporting_verbs or token.lower_ in lexicon.reporting_verbs:
+            before = {doc[j].lower_ for j in range(max(sent_start, i - 3), i)}
+            if before & lexicon.first_person:
+                return False
+            return True
+    return False
+
+
+def _sentences(doc: Doc, matches: Spans, lexicon: Lexicon) -> list[SentenceInfo]:
+    sentences = []
+    opener_spans = matches.get("language.question_openers", [])
+    for sent in doc.sents:
+        text = sent.text.rstrip()
+        is_question = text.endswith("?") or any(
+            sent.start <= s < sent.start + 3 for s, _ in opener_spans
+        )
+        sentences.append(
+            SentenceInfo(sent.start, sent.end, sent.start_char, sent.end_char, is_question, {})
+        )
+    if not sentences:
+        return sentences
+    # assign each match to the sentence holding its first token (docs are short: linear scan is fine)
+    starts = [s.start_token for s in sentences]
+    for key, spans in matches.items():
+        for span in spans:
+            index = _bisect(starts, span[0])
+            sentences[index].keys.setdefault(key, []).append(span)
+    return sentences
+
+
+def _bisect(starts: list[int], token: int) -> int:
+    lo, hi = 0, len(starts)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if starts[mid] <= token:
+            lo = mid + 1
+        else:
+            hi = mid
+    return max(lo - 1, 0)
+
+
+class LineAnalyser:
+    """Maps lexicon keys to line signals for one rubric (item ids looked up once)."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        rubric = lexicon.rubric
+
+        def prefix(detector_type: str) -> str | None:
+            item = rubric.find(detector_type)
+            return item.id if item else None
+
+        self.discovery_id = prefix("discovery_questions.v1")
+        discovery = rubric.find("discovery_questions.v1")
+        self.questions = []
+        if discovery is not None:
+            params = discovery.detector.params
+            for number, spec in ((1, params.q1), (2, params.q2), (3, params.q3)):  # type: ignore[union-attr]
+                rows = [[f"{self.discovery_id}.q{number}.{g}" for g in row] for row in spec.require]
+                self.questions.append((number, rows, f"{self.discovery_id}.q{number}.exclude"))
+        never = prefix("never_say.v1")
+        self.never_say_prefix = f"{never}.phrase." if never else None
+        self.pricing_key = f"{never}.pricing" if never else None
+        ask = prefix("ask_once.v1")
+        diag = prefix("diagnostic_framing.v1")
+        demo = prefix("no_demo_before_discovery.v1")
+        opening = prefix("signal_first_opening.v1")
+        soft_no = prefix("soft_no_reopen.v1")
+        self.simple: list[tuple[str, str | None, bool]] = [
+            # (signal field, lexicon key, cancelled by negation/reported speech)
+            ("commercial_ask", f"{ask}.commercial_ask" if ask else None, True),
+            ("meeting_ask", f"{ask}.meeting_ask" if ask else None, True),
+            ("diagnostic", f"{diag}.diagnostic" if diag else None, True),
+            ("demo_proposal", f"{diag}.demo_next_step" if diag else None, True),
+            ("demo", f"{demo}.demo" if demo else None, True),
+            ("pricing", self.pricing_key, True),
+            ("signal", f"{opening}.signal" if opening else None, False),
+            ("pitch", f"{opening}.pitch" if opening else None, True),
+            ("soft_answer", f"{ask}.soft_answer" if ask else None, False),
+            ("yes_answer", f"{ask}.yes_answer" if ask else None, False),
+            ("info_request", f"{soft_no}.info_request" if soft_no else None, False),
+        ]
+        self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
+
+    def analyse(self, doc: Doc, text: str) -> tuple[LineSignals, list[SentenceInfo]]:
+        lexicon = self.lexicon
+        matches = lexicon.match(doc)
+        sentences = _sentences(doc, matches, lexicon)
+        signals = LineSignals()
+        for sent in sentences:
+            keys = sent.keys
+            if not keys and not sent.is_question:
+                continue
+            if sent.is_question:
+                signals.questions += 1
+            quote = text[sent.start_char : sent.end_char].strip()
+            lead = len(text[sent.start_char : sent.end_char]) - len(text[sent.start_char : sent.end_char].lstrip())
+
+            def hit(kind: str, span: tuple[int, int], label: str = "") -> LineHit:
+                return LineHit(
+                    kind=kind,
+                    label=label,
+                    match=text[doc[span[0]].idx : doc[span[1] - 1].idx + len(doc[span[1] - 1])],
+                    match_start=doc[span[0]].idx,
+                    sentence=quote,
+                    start=sent.start_char + lead,
+                    end=sent.start_char + lead + len(quote),
+                )
+
+            def live(span: tuple[int, int]) -> bool:
+                return not _is_negated(doc, sent.start_token, span[0], lexicon) and not _is_reported(
+                    doc, sent.start_token, span[0], lexicon
+                )
+
+            if sent.is_question:
+                for number, rows, exclude in self.questions:
+                    if exclude in keys:
+                        continue
+                    for row in rows:
+                        if all(k in keys for k in row):
+                            signals.discovery.append(hit("discovery", keys[row[0]][0], str(number)))
+                            break
+            if self.never_say_prefix:
+                for key, spans in keys.items():
+                    if key.startswith(self.never_say_prefix):
+                        live_spans = [s for s in spans if live(s)]
+                        if live_spans:
+                            label = key[len(self.never_say_prefix) :]
+                            signals.never_say.append(hit("never_say", live_spans[0], label))
+            for kind, key, cancellable in self.simple:
+                if key is None or key not in keys:
+                    continue
+                spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
+                if spans:
+                    getattr(signals, kind).append(hit(kind, spans[0]))
+            if self.weak_commercial and self.weak_commercial in keys and not signals_in_sentence(
+                signals, sent.start_char + lead, ("commercial_ask", "meeting_ask", "diagnostic")
+            ):
+                spans = [s for s in keys[self.weak_commercial] if live(s)]
+                if spans:
+                    signals.commercial_ask.append(hit("commercial_ask", spans[0]))
+        # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
+        return signals, sentences
+
+
+def signals_in_sentence(signals: LineSignals, start: int, kinds: tuple[str, ...]) -> bool:
+    return any(h.start == start for kind in kinds for h in getattr(signals, kind))
+
+
+_analysers: dict[int, tuple[Lexicon, LineAnalyser]] = {}
+
+
+def get_analyser(rubric: Rubric | None = None) -> LineAnalyser:
+    lexicon = get_lexicon(rubric or load_rubric())
+    cached = _analysers.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    analyser = LineAnalyser(lexicon)
+    _analysers[id(lexicon)] = (lexicon, analyser)
+    return analyser
+
+
+def analyse_line(text: str, rubric: Rubric | None = None) -> LineSignals:
+    analyser = get_analyser(rubric)
+    nlp = analyser.lexicon.nlp
+    return analyser.analyse(nlp(normalise(text)), text)[0]
+
+
+def analyse_seller_line(text: str, rubric: Rubric | None = None) -> LineSignals:
+    """Signals of one seller line (role-play and scoring share this)."""
+    return analyse_line(text, rubric)
+
+
+def analyse_customer_line(text: str, rubric: Rubric | None = None) -> LineSignals:
+    """Signals of one customer line; read `soft_answer`, `yes_answer`, `info_request`."""
+    return analyse_line(text, rubric)
+
+
+__all__ = ["LineHit", "LineSignals", "SentenceInfo", "analyse_seller_line", "analyse_customer_line", "get_nlp"]

@@ -1,0 +1,279 @@
+"""Scoring a folder of labelled calls and measuring the rubric against the labels.
+
+Each call `<stem>.<ext>` has a sibling `<stem>.labels.yaml` (format in the team
+brief): the seller-side names, the motion and trigger, and every rubric item's
+verdict as a sales coach judged it.
+
+How agreement is measured, per item:
+- `fail` is the positive class for precision and recall: a coach cares most
+  about catching failures, and about not accusing a rep of one they did not
+  commit. precision = flagged fails that are real fails; recall = real fails
+  that were flagged. Either is `None` when its denominator is empty (no fail
+  predicted / none labelled), and a gate must treat `None` as unmet.
+- accuracy is over all three verdicts (pass, fail, not_applicable).
+- the confusion table counts labelled verdict -> scored verdict; an item the
+  scorecard does not contain is scored as `missing` and counts as wrong.
+- motion and trigger are compared as plain accuracy with their own confusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from coach.batch import rubric_for
+from coach.callfiles import CALL_SUFFIXES
+from coach.errors import CoachError
+from coach.readers import read_path
+from coach.scorecard import Motion, Scorecard, Trigger, Verdict
+from coach.scoring import score_transcript
+
+LABELS_SUFFIX = ".labels.yaml"
+CORE_ITEMS = ("signal_first_opening", "discovery_questions", "ask_once", "never_say")
+MISSING = "missing"
+
+
+class LabelsError(CoachError):
+    """A labels file is unreadable or does not match the labels schema."""
+
+
+class Labels(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sellers: list[str] = Field(min_length=1)
+    motion: Motion
+    trigger: Trigger
+    items: dict[str, Verdict] = Field(min_length=1)
+    discovery_asked: list[Literal[1, 2, 3]] | None = None
+    notes: str = ""
+
+
+class Mismatch(BaseModel):
+    call: str
+    field: str  # "items.ask_once", "motion", "trigger", "discovery_asked"
+    expected: str
+    got: str
+
+
+class ItemAgreement(BaseModel):
+    id: str
+    core: bool
+    n: int
+    true_fail: int
+    false_fail: int
+    missed_fail: int
+    precision: float | None
+    recall: float | None
+    accuracy: float | None
+    confusion: dict[str, dict[str, int]]  # labelled verdict -> scored verdict -> count
+
+
+class FactAgreement(BaseModel):
+    name: str
+    n: int
+    correct: int
+    accuracy: float | None
+    confusion: dict[str, dict[str, int]]
+
+
+class EvalReport(BaseModel):
+    folder: str
+    calls: int
+    errors: list[str] = Field(default_factory=list)  # one line per call that could not be evaluated
+    items: list[ItemAgreement]
+    motion: FactAgreement
+    trigger: FactAgreement
+    discovery_asked: FactAgreement
+    mismatches: list[Mismatch]
+
+    def item(self, item_id: str) -> ItemAgreement:
+        return next(i for i in self.items if i.id == item_id)
+
+
+class LabelledCall(BaseModel):
+    name: str
+    labels: Labels
+    scorecard: Scorecard
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def load_labels(path: Path, item_ids: Collection[str] | None = None) -> Labels:
+    """Read and validate one labels file; `item_ids` (the rubric's) must be labelled exactly."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LabelsError(f"cannot read labels: {exc.strerror}", source=str(path)) from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise LabelsError("labels file is not valid YAML", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise LabelsError("expected a mapping with sellers, motion, trigger and items", source=str(path))
+    try:
+        labels = Labels.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or "document"
+        raise LabelsError(f"{field}: {error['msg']}", source=str(path)) from None
+    if item_ids is not None:
+        missing = [i for i in item_ids if i not in labels.items]
+        unknown = [i for i in labels.items if i not in item_ids]
+        if missing:
+            raise LabelsError(f"items: no verdict for rubric item(s) {', '.join(missing)}", source=str(path))
+        if unknown:
+            raise LabelsError(f"items.{unknown[0]}: not an item of the rubric", source=str(path))
+    return labels
+
+
+def labelled_pairs(folder: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """(call, labels) pairs in `folder`, and one-line errors for labels without a call or calls without labels."""
+    if not folder.is_dir():
+        raise LabelsError("not a folder", source=str(folder))
+    pairs: list[tuple[Path, Path]] = []
+    errors: list[str] = []
+    labelled: set[Path] = set()
+    for labels in sorted(folder.glob(f"*{LABELS_SUFFIX}")):
+        stem = labels.name[: -len(LABELS_SUFFIX)]
+        calls = [p for p in folder.glob(f"{stem}.*") if p != labels and p.suffix.lower() in CALL_SUFFIXES]
+        if len(calls) != 1:
+            problem = "no call file" if not calls else f"{len(calls)} call files ({', '.join(sorted(p.name for p in calls))})"
+            errors.append(f"{labels}: {problem} with stem {stem!r}")
+            continue
+        pairs.append((calls[0], labels))
+        labelled.add(calls[0])
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in CALL_SUFFIXES and path not in labelled and ".scorecard." not in path.name:
+            errors.append(f"{path}: no {path.stem}{LABELS_SUFFIX} beside it")
+    return pairs, errors
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _confusion(
+    pairs: Iterable[tuple[str, str]], rows: Sequence[str], columns: Sequence[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """labelled -> scored -> count, with every known row and column present (zeros included)."""
+    columns = rows if columns is None else columns
+    table = {expected: {got: 0 for got in columns} for expected in rows}
+    for expected, got in pairs:
+        row = table.setdefault(expected, {c: 0 for c in columns})
+        row[got] = row.get(got, 0) + 1
+    return table
+
+
+def item_agreement(item_id: str, pairs: Sequence[tuple[Verdict, Verdict | None]]) -> ItemAgreement:
+    fail = Verdict.fail
+    true_fail = sum(1 for e, g in pairs if e is fail and g is fail)
+    false_fail = sum(1 for e, g in pairs if e is not fail and g is fail)
+    missed_fail = sum(1 for e, g in pairs if e is fail and g is not fail)
+    keys = [v.value for v in Verdict]
+    return ItemAgreement(
+        id=item_id,
+        core=item_id in CORE_ITEMS,
+        n=len(pairs),
+        true_fail=true_fail,
+        false_fail=false_fail,
+        missed_fail=missed_fail,
+        precision=_ratio(true_fail, true_fail + false_fail),
+        recall=_ratio(true_fail, true_fail + missed_fail),
+        accuracy=_ratio(sum(1 for e, g in pairs if e is g), len(pairs)),
+        confusion=_confusion(((e.value, g.value if g else MISSING) for e, g in pairs), keys, keys + [MISSING]),
+    )
+
+
+def fact_agreement(name: str, pairs: Sequence[tuple[str, str]], keys: Sequence[str]) -> FactAgreement:
+    correct = sum(1 for e, g in pairs if e == g)
+    return FactAgreement(
+        name=name, n=len(pairs), correct=correct, accuracy=_ratio(correct, len(pairs)), confusion=_confusion(pairs, keys)
+    )
+
+
+def compare(folder: str, calls: Sequence[LabelledCall], errors: Sequence[str] = ()) -> EvalReport:
+    """Agreement between labels and scorecards; pure, so the arithmetic is testable on its own."""
+    item_ids: list[str] = []
+    for call in calls:
+        item_ids += [i for i in call.labels.items if i not in item_ids]
+    per_item: dict[str, list[tuple[Verdict, Verdict | None]]] = {i: [] for i in item_ids}
+    mismatches: list[Mismatch] = []
+    motions: list[tuple[str, str]] = []
+    triggers: list[tuple[str, str]] = []
+    asked: list[tuple[str, str]] = []
+    for call in calls:
+        scored = {i.id: i for i in call.scorecard.items}
+        for item_id, expected in call.labels.items.items():
+            got = scored[item_id].verdict if item_id in scored else None
+            per_item[item_id].append((expected, got))
+            if got is not expected:
+                mismatches.append(
+                    Mismatch(call=call.name, field=f"items.{item_id}", expected=expected.value, got=got.value if got else MISSING)
+                )
+        for name, expected_fact, got_fact, bucket in (
+            ("motion", call.labels.motion.value, call.scorecard.motion.value, motions),
+            ("trigger", call.labels.trigger.value, call.scorecard.trigger.value, triggers),
+        ):
+            bucket.append((expected_fact, got_fact))
+            if expected_fact != got_fact:
+                mismatches.append(Mismatch(call=call.name, field=name, expected=expected_fact, got=got_fact))
+        if call.labels.discovery_asked is not None:
+            expected_asked = _asked_text(call.labels.discovery_asked)
+            got_asked = _asked_text(_scored_asked(call.scorecard))
+            asked.append((expected_asked, got_asked))
+            if expected_asked != got_asked:
+                mismatches.append(Mismatch(call=call.name, field="discovery_asked", expected=expected_asked, got=got_asked))
+    return EvalReport(
+        folder=folder,
+        calls=len(calls),
+        errors=list(errors),
+        items=[item_agreement(i, per_item[i]) for i in item_ids],
+        motion=fact_agreement("motion", motions, [m.value for m in Motion]),
+        trigger=fact_agreement("trigger", triggers, [t.value for t in Trigger]),
+        discovery_asked=fact_agreement("discovery_asked", asked, []),
+        mismatches=mismatches,
+    )
+
+
+def _scored_asked(card: Scorecard) -> list[Any]:
+    try:
+        asked = card.item("discovery_questions").details.get("asked")
+    except KeyError:
+        return []
+    return list(asked) if isinstance(asked, (list, tuple)) else []
+
+
+def _asked_text(asked: Iterable[Any]) -> str:
+    return "[" + ", ".join(str(q) for q in sorted(set(asked), key=str)) + "]"
+
+
+# -- the whole folder ------------------------------------------------------------------------
+
+
+def _rubric_item_ids(rubric: Any) -> list[str] | None:
+    items = getattr(rubric, "items", None)
+    return [item.id for item in items] if items else None
+
+
+def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
+    """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions."""
+    rubric = rubric_for(rubric_path)
+    item_ids = _rubric_item_ids(rubric)
+    pairs, errors = labelled_pairs(folder)
+    calls: list[LabelledCall] = []
+    for call_path, labels_path in pairs:
+        try:
+            labels = load_labels(labels_path, item_ids)
+            transcript = read_path(call_path, sellers=labels.sellers)
+            card = score_transcript(transcript, rubric)
+        except CoachError as exc:
+            errors.append(exc.one_line())
+            continue
+        calls.append(LabelledCall(name=call_path.name, labels=labels, scorecard=card))
+    return compare(str(folder), calls, errors)

@@ -1,0 +1,98 @@
+"""The spaCy pipeline, built once per process.
+
+Default: `spacy.blank("en")` + sentencizer + a lookup lemmatizer fed by
+`spacy-lookups-data`. spaCy's own lookup lemmatizer keys on the token's exact
+text ("Sent" finds nothing), so ours looks up the lowercase form; rubric
+patterns match on LOWER and on those lemmas. Nothing is downloaded.
+
+A trained pipeline (e.g. `en_core_web_sm`) is used only when the user sets
+`COACH_SPACY_MODEL`; it is much slower and its lemmas differ, so it is opt-in.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from coach.errors import ConfigError
+
+MODEL_ENV = "COACH_SPACY_MODEL"
+LEMMATIZER = "coach_lower_lemmatizer"
+
+# Typographic quotes become ASCII one-for-one, so character offsets into the
+# normalised text are offsets into the original (quotes stay verbatim).
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
+
+_lock = threading.Lock()
+_pipelines: dict[str, Language] = {}
+_lemma_ids: dict[int, int] = {}
+
+
+def normalise(text: str) -> str:
+    return text.translate(_QUOTES)
+
+
+def _load_lemma_ids(nlp: Language) -> None:
+    """lowercase-form hash -> lemma hash, interned once so the component does no string work."""
+    if _lemma_ids:
+        return
+    from spacy.lookups import load_lookups  # imports spacy-lookups-data's tables lazily
+
+    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    strings = nlp.vocab.strings
+    # Table keys are already the hashes spaCy gives `token.lower`.
+    mapping: dict[int, int] = {}
+    for key, lemma in table.items():
+        mapping[key] = strings.add(lemma)
+    _lemma_ids.update(mapping)
+
+
+@Language.component(LEMMATIZER)
+def lower_lemmatizer(doc: Doc) -> Doc:
+    lookup = _lemma_ids.get
+    for token in doc:
+        lower = token.lower
+        token.lemma = lookup(lower, lower)
+    return doc
+
+
+def _build(model: str | None) -> Language:
+    if model:
+        try:
+            nlp = spacy.load(model, exclude=["ner", "textcat"])
+        except OSError:
+            raise ConfigError(
+                f"{MODEL_ENV}={model!r}: that spaCy pipeline is not installed; unset it to use the built-in one"
+            ) from None
+        if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+            nlp.add_pipe("sentencizer")
+    else:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+    if nlp.has_pipe("lemmatizer"):
+        nlp.remove_pipe("lemmatizer")
+    _load_lemma_ids(nlp)
+    nlp.add_pipe(LEMMATIZER, last=True)
+    return nlp
+
+
+def get_nlp(model: str | None = None) -> Language:
+    """The process-wide pipeline (the built-in one unless a model is configured)."""
+    name = model if model is not None else os.environ.get(MODEL_ENV, "").strip()
+    nlp = _pipelines.get(name)
+    if nlp is None:
+        with _lock:
+            nlp = _pipelines.get(name)
+            if nlp is None:
+                nlp = _pipelines[name] = _build(name or None)
+    return nlp
+
+
+def pipe(texts: Iterable[str], nlp: Language | None = None) -> Iterator[Doc]:
+    nlp = nlp or get_nlp()
+    return nlp.pipe(normalise(text) for text in texts)

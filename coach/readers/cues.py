@@ -1,0 +1,169 @@
+"""From cues (what a format gives us) to turns (what the product reasons about).
+
+Every reader yields `Cue`s in file order: a speaker label (or None), the text
+and the times when known. `build_transcript` merges consecutive cues of one
+speaker into a turn, keeping each cue as a `Sentence` so evidence can still
+point at the exact moment something was said.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from coach.errors import TranscriptError
+from coach.transcript import Sentence, Speaker, Transcript, Turn
+
+UNKNOWN_SPEAKER_ID = "unknown_speaker"
+UNKNOWN_SPEAKER_NAME = "Unknown speaker"
+
+# Cues that start this much earlier than the previous one mean the file is out of
+# order (some Teams exports), not ordinary crosstalk.
+_OUT_OF_ORDER_S = 1.0
+_SLUG = re.compile(r"[^\w]+")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class Cue:
+    """A speaker-attributed piece of text as the source format gave it (internal to readers)."""
+
+    speaker: str | None  # display name, None when the cue carries no label
+    text: str
+    start: float | None = None
+    end: float | None = None
+    line: int | None = None
+    speaker_key: str | None = None  # source's own speaker id (Gong speakerId) when it has one
+
+
+@dataclass(slots=True)
+class SpeakerInfo:
+    """Metadata a format knows about a speaker beyond its name (Gong parties)."""
+
+    name: str
+    email: str | None = None
+    affiliation: str | None = None
+
+
+def clean_text(text: str) -> str:
+    """Strip markup (VTT/SRT tags), decode entities, collapse whitespace."""
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def slug(name: str) -> str:
+    return _SLUG.sub("_", name.casefold()).strip("_") or "speaker"
+
+
+def _check_time(value: float | None, source: str, line: int | None) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value) or value < 0 or value > 7 * 24 * 3600:
+        raise TranscriptError(f"time {value!r} is not a plausible offset in seconds", source=source, line=line)
+    return round(value, 3)
+
+
+def build_transcript(
+    cues: Iterable[Cue],
+    *,
+    format: str,
+    source: str,
+    speaker_info: dict[str, SpeakerInfo] | None = None,
+    warnings: list[str] | None = None,
+) -> Transcript:
+    """Merge cues into turns; ids are slugs of names so they read well in evidence."""
+    warnings = list(warnings or [])
+    cue_list = [c for c in cues if c.text]
+    if not cue_list:
+        raise TranscriptError("no speech found: the file has no non-empty cues or lines", source=source)
+
+    starts = [c.start for c in cue_list if c.start is not None]
+    if starts and any(b < a - _OUT_OF_ORDER_S for a, b in zip(starts, starts[1:])):
+        # Stable: cues without times keep their place relative to their neighbours' order.
+        order = {id(c): i for i, c in enumerate(cue_list)}
+        last = 0.0
+        keyed = []
+        for c in cue_list:
+            last = c.start if c.start is not None else last
+            keyed.append((last, order[id(c)], c))
+        cue_list = [c for _, _, c in sorted(keyed, key=lambda k: (k[0], k[1]))]
+        warnings.append("cues were out of time order; sorted them by start time")
+
+    speakers: dict[str, Speaker] = {}
+    ids_by_key: dict[str, str] = {}
+    turns: list[Turn] = []
+    unlabelled = 0
+    duration = None
+    current_id = None
+    current: Turn | None = None
+    texts: list[str] = []
+
+    for cue in cue_list:
+        start = _check_time(cue.start, source, cue.line)
+        end = _check_time(cue.end, source, cue.line)
+        if start is not None and end is not None and end < start:
+            end = start
+        key = cue.speaker_key or (" ".join(cue.speaker.split()).casefold() if cue.speaker else None)
+        if key is None:
+            unlabelled += 1
+            sid = UNKNOWN_SPEAKER_ID
+            if sid not in speakers:
+                speakers[sid] = Speaker(id=sid, name=UNKNOWN_SPEAKER_NAME)
+        else:
+            sid = ids_by_key.get(key)
+            if sid is None:
+                info = (speaker_info or {}).get(key)
+                name = info.name if info else (cue.speaker or key)
+                sid = base = slug(name)
+                n = 2
+                while sid in speakers:
+                    sid = f"{base}_{n}"
+                    n += 1
+                ids_by_key[key] = sid
+                speakers[sid] = Speaker(
+                    id=sid,
+                    name=name,
+                    email=info.email if info else None,
+                    affiliation=info.affiliation if info else None,
+                )
+        last_time = end if end is not None else start
+        if last_time is not None and (duration is None or last_time > duration):
+            duration = last_time
+        sentence = Sentence(text=cue.text, start_s=start, end_s=end)
+        if current is not None and sid == current_id:
+            current.sentences.append(sentence)
+            texts.append(cue.text)
+            if current.start_s is None:
+                current.start_s = start
+            if end is not None and (current.end_s is None or end > current.end_s):
+                current.end_s = end
+            continue
+        if current is not None:
+            current.text = " ".join(texts)
+        current_id = sid
+        texts = [cue.text]
+        current = Turn(index=len(turns), speaker=sid, text=cue.text, start_s=start, end_s=end, sentences=[sentence])
+        turns.append(current)
+    if current is not None:
+        current.text = " ".join(texts)
+
+    if unlabelled:
+        if len(speakers) == 1:
+            warnings.append("no speaker labels found: every cue is attributed to 'Unknown speaker'")
+        else:
+            warnings.append(f"{unlabelled} cue(s) had no speaker label; attributed to 'Unknown speaker'")
+    return Transcript(
+        source=source,
+        format=format,
+        duration_s=duration,
+        speakers=list(speakers.values()),
+        turns=turns,
+        warnings=warnings,
+    )

@@ -1,0 +1,91 @@
+"""Plain `Name: text` transcripts and Otter-style exports.
+
+Plain: one `Name: text` line per utterance, optionally with a `[00:01:23]`,
+`(1:23)` or `00:01:23` time before it or `Name (1:23):`. Lines without a label
+continue the previous utterance (wrapped paragraphs).
+
+Otter: a `Name  0:05` header line, then the paragraph(s) until the next header.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.readers.cues import Cue, clean_text
+from coach.readers.speakers import NAME, split_label
+from coach.readers.timecodes import TIME, parse_time
+
+_TIME_PREFIX = re.compile(rf"^\s*(?:\[({TIME})\]|\(({TIME})\)|({TIME})(?=\s))\s*(?:[-–|]\s*)?")
+_NAME_TIME = re.compile(rf"^\s*(?P<name>{NAME})\s*[\[(]\s*(?P<ts>{TIME})\s*[\])]\s*:?\s*(?P<text>.*)$")
+_TIME_ONLY = re.compile(rf"^\s*[\[(]?({TIME})[\])]?\s*$")
+OTTER_HEADER = re.compile(rf"^(?P<name>{NAME})[ \t]+(?P<ts>{TIME})[ \t]*$")
+
+
+def _prefix_time(line: str) -> tuple[float | None, str]:
+    match = _TIME_PREFIX.match(line)
+    if not match:
+        return None, line
+    stamp = match[1] or match[2] or match[3]
+    return parse_time(stamp), line[match.end() :]
+
+
+def read_plain(text: str) -> list[Cue]:
+    cues: list[Cue] = []
+    pending_time: float | None = None
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        if _TIME_ONLY.match(line):
+            pending_time = parse_time(_TIME_ONLY.match(line)[1])
+            continue
+        start, rest = _prefix_time(line)
+        name_time = _NAME_TIME.match(rest) if start is None and ("(" in rest or "[" in rest) else None
+        if name_time and split_label(name_time["name"] + ": x"):
+            name, said, start = name_time["name"].strip(), name_time["text"], parse_time(name_time["ts"])
+        else:
+            label = split_label(rest)
+            if label is None:
+                said = clean_text(rest)
+                if cues and start is None:
+                    cues[-1].text = f"{cues[-1].text} {said}".strip()
+                else:
+                    cues.append(Cue(None, said, start if start is not None else pending_time, None, lineno))
+                    pending_time = None
+                continue
+            name, said = label
+        if start is None:
+            start, pending_time = pending_time, None
+        cues.append(Cue(name, clean_text(said), start, None, lineno))
+    return cues
+
+
+def read_otter(text: str) -> tuple[list[Cue], list[str]]:
+    cues: list[Cue] = []
+    skipped = 0
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        header = OTTER_HEADER.match(line.strip())
+        if header and split_label(header["name"] + ": x"):
+            cues.append(Cue(header["name"].strip(), "", parse_time(header["ts"]), None, lineno))
+        elif cues:
+            said = clean_text(line)
+            cues[-1].text = f"{cues[-1].text} {said}" if cues[-1].text else said
+        else:
+            skipped += 1
+    warnings = [f"ignored {skipped} line(s) before the first 'Name  0:00' header"] if skipped else []
+    return cues, warnings
+
+
+def count_labels(lines: list[str]) -> tuple[int, int]:
+    """(plain `Name: text` lines, Otter header lines) among `lines`, for detection."""
+    plain = otter = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        stripped = line.strip()
+        if OTTER_HEADER.match(stripped):
+            otter += 1
+        elif split_label(_prefix_time(line)[1]) or _NAME_TIME.match(line):
+            plain += 1
+    return plain, otter

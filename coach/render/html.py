@@ -1,0 +1,72 @@
+"""The scorecard as one self-contained HTML page (jinja2 template in `templates/`).
+
+No scripts, fonts or stylesheets are fetched: the page is a single file a rep
+can mail or archive. Transcript text is data and is always autoescaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from coach.render.view import (
+    VERDICT_LABELS,
+    VERDICT_SYMBOLS,
+    build_timeline,
+    call_title,
+    detail_rows,
+    enum_label,
+    evidence_label,
+    format_time,
+    item_anchor,
+    item_title,
+    iso_duration,
+    metric_rows,
+    score_text,
+)
+from coach.scorecard import Scorecard
+from coach.transcript import Transcript
+
+TEMPLATE = "scorecard.html.j2"
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("coach.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        verdict_label=lambda v: VERDICT_LABELS[v],
+        verdict_symbol=lambda v: VERDICT_SYMBOLS[v],
+        evidence_label=evidence_label,
+        format_time=format_time,
+        iso_duration=iso_duration,
+        enum_label=enum_label,
+        item_anchor=item_anchor,
+        detail_rows=detail_rows,
+    )
+    return env
+
+
+def render_html(
+    scorecard: Scorecard, transcript: Transcript | None = None, *, titles: Mapping[str, str] | None = None
+) -> str:
+    timeline = build_timeline(scorecard, transcript, titles) if transcript is not None else []
+    counts = {v: sum(1 for i in scorecard.items if i.verdict is v) for v in VERDICT_LABELS}
+    return _environment().get_template(TEMPLATE).render(
+        card=scorecard,
+        title=call_title(scorecard),
+        score=score_text(scorecard),
+        items=[(item, item_title(item.id, titles)) for item in scorecard.items],
+        counts=counts,
+        metrics=metric_rows(scorecard.metrics),
+        timeline=timeline,
+        has_transcript=transcript is not None,
+        turn_ids={t.index for t in timeline},
+    )

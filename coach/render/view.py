@@ -1,0 +1,241 @@
+"""What every human-readable renderer needs from a scorecard and its call.
+
+The Markdown, HTML and terminal views differ in markup only; the decisions
+(titles, times, which words of a turn an item cites, how a metric reads) are
+made once here so the three views never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.scorecard import Evidence, ItemResult, Scorecard, Verdict
+from coach.transcript import Role, Transcript, Turn
+
+VERDICT_LABELS = {
+    Verdict.pass_: "Pass",
+    Verdict.fail: "Fail",
+    Verdict.not_applicable: "Not applicable",
+}
+# A symbol beside the word, never instead of it: colour and icons are not the only cue.
+VERDICT_SYMBOLS = {Verdict.pass_: "✓", Verdict.fail: "✗", Verdict.not_applicable: "–"}
+
+ENUM_LABELS = {"cross_sell": "cross-sell", "none": "none"}
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Segment(_View):
+    text: str
+    cited: bool = False
+
+
+class Citation(_View):
+    item_id: str
+    title: str
+    verdict: Verdict
+    note: str = ""
+
+
+class TimelineTurn(_View):
+    index: int
+    speaker: str
+    role: Role
+    start_s: float | None
+    time: str  # "" when the transcript has no times
+    segments: list[Segment]
+    citations: list[Citation] = Field(default_factory=list)
+
+    @property
+    def cited(self) -> bool:
+        return bool(self.citations)
+
+
+class MetricRow(_View):
+    label: str
+    value: str
+
+
+def format_time(seconds: float | None) -> str:
+    """`m:ss` under an hour, `h:mm:ss` from there; empty when the source had no times."""
+    if seconds is None:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def iso_duration(seconds: float | None) -> str:
+    """The `datetime` attribute of an HTML <time> for an offset into the call."""
+    return "" if seconds is None else f"PT{seconds:.3f}".rstrip("0").rstrip(".") + "S"
+
+
+def humanize(identifier: str) -> str:
+    text = identifier.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def item_anchor(item_id: str) -> str:
+    return "item-" + re.sub(r"[^A-Za-z0-9_-]", "-", item_id)
+
+
+def item_title(item_id: str, titles: Mapping[str, str] | None) -> str:
+    if titles and item_id in titles:
+        return titles[item_id]
+    return humanize(item_id)
+
+
+def enum_label(value: str) -> str:
+    return ENUM_LABELS.get(value, value.replace("_", " "))
+
+
+def verdict_text(verdict: Verdict) -> str:
+    return f"{VERDICT_SYMBOLS[verdict]} {VERDICT_LABELS[verdict]}"
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, dict) and all(not isinstance(x, (dict, list)) for x in v.values()) for v in value):
+            return "; ".join(", ".join(f"{k}: {format_value(x)}" for k, x in v.items()) for v in value)
+        if all(not isinstance(v, (dict, list, tuple)) for v in value):
+            return ", ".join(format_value(v) for v in value) if value else "none"
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+_UNIT_SUFFIXES = {"_s": "s", "_min": "min", "_pct": "%", "_words": "words"}
+
+
+def metric_label(key: str) -> str:
+    """`longest_seller_monologue_s` -> `Longest seller monologue (s)`."""
+    for suffix, unit in _UNIT_SUFFIXES.items():
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return f"{humanize(key[: -len(suffix)])} ({unit})"
+    return humanize(key)
+
+
+def metric_rows(metrics: Mapping[str, Any]) -> list[MetricRow]:
+    """Flatten one level of nesting (per-speaker figures) into labelled rows."""
+    rows: list[MetricRow] = []
+    for key, value in metrics.items():
+        if isinstance(value, dict) and value and all(not isinstance(v, (dict, list)) for v in value.values()):
+            for sub, subvalue in value.items():
+                rows.append(MetricRow(label=f"{metric_label(key)} — {sub}", value=format_value(subvalue)))
+        else:
+            rows.append(MetricRow(label=metric_label(key), value=format_value(value)))
+    return rows
+
+
+def detail_rows(details: Mapping[str, Any]) -> list[MetricRow]:
+    return [MetricRow(label=humanize(k), value=format_value(v)) for k, v in details.items()]
+
+
+def evidence_label(evidence: Evidence) -> str:
+    """`turn 7 · Dan Ortiz · 1:10` — how every view introduces a quote."""
+    parts = [f"turn {evidence.turn}", evidence.speaker]
+    if evidence.start_s is not None:
+        parts.append(format_time(evidence.start_s))
+    return " · ".join(parts)
+
+
+def build_timeline(
+    scorecard: Scorecard, transcript: Transcript, titles: Mapping[str, str] | None = None
+) -> list[TimelineTurn]:
+    """Every turn of the call, with the words each item cites marked and the citing items listed."""
+    by_turn: dict[int, list[tuple[ItemResult, Evidence]]] = {}
+    for item in scorecard.items:
+        for evidence in item.evidence:
+            by_turn.setdefault(evidence.turn, []).append((item, evidence))
+    timeline = []
+    for turn in transcript.turns:
+        cited = by_turn.get(turn.index, [])
+        citations: list[Citation] = []
+        for item, evidence in cited:
+            if all(c.item_id != item.id for c in citations):
+                citations.append(
+                    Citation(item_id=item.id, title=item_title(item.id, titles), verdict=item.verdict, note=evidence.note)
+                )
+        timeline.append(
+            TimelineTurn(
+                index=turn.index,
+                speaker=transcript.speaker_name(turn),
+                role=transcript.role_of(turn),
+                start_s=turn.start_s,
+                time=format_time(turn.start_s),
+                segments=_segments(turn, [e.quote for _, e in cited]),
+                citations=citations,
+            )
+        )
+    return timeline
+
+
+def _segments(turn: Turn, quotes: list[str]) -> list[Segment]:
+    """Split a turn's text so the quoted words can be marked; a quote not found verbatim marks the whole turn."""
+    text = turn.text
+    if not quotes:
+        return [Segment(text=text)]
+    folded = text.casefold()
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        needle = quote.strip().strip("\"“”'…").strip()
+        if not needle:
+            continue
+        at = text.find(needle)
+        if at < 0 and len(folded) == len(text):  # casefold can change lengths (ß); only trust it when it didn't
+            at = folded.find(needle.casefold())
+        if at < 0:
+            return [Segment(text=text, cited=True)]
+        spans.append((at, at + len(needle)))
+    if not spans:
+        return [Segment(text=text, cited=True)]
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    segments: list[Segment] = []
+    position = 0
+    for start, end in merged:
+        if start > position:
+            segments.append(Segment(text=text[position:start]))
+        segments.append(Segment(text=text[start:end], cited=True))
+        position = end
+    if position < len(text):
+        segments.append(Segment(text=text[position:]))
+    return segments
+
+
+def speakers_line(scorecard: Scorecard) -> str:
+    return ", ".join(
+        f"{s.name} ({s.role.value}{'' if s.role is Role.unknown else f', {s.role_confidence:.2f}'})"
+        for s in scorecard.call.speakers
+    )
+
+
+def score_text(scorecard: Scorecard) -> str:
+    # Half-up, as a person would round a score (format() rounds 38.5 to 38).
+    return "—" if scorecard.score is None else f"{math.floor(scorecard.score + 0.5)}/100"
+
+
+def call_title(scorecard: Scorecard) -> str:
+    return scorecard.call.source or scorecard.call.id or "call"

@@ -1,0 +1,162 @@
+import json
+import os
+import subprocess
+import sys
+
+from coach.cli import app
+from coach.render.json import parse_json
+
+from .support import ROOT, SELLERS, sample_call
+
+
+def seller_args():
+    return [arg for name in SELLERS for arg in ("--seller", name)]
+
+
+def error_lines(result):
+    return [line for line in result.stderr.splitlines() if line.startswith("coach: error:")]
+
+
+def test_one_call_prints_its_json_scorecard(runner):
+    result = runner.invoke(app, ["score", str(sample_call()), "--format", "json", *seller_args()])
+    assert result.exit_code == 0, result.stderr
+    card = parse_json(result.stdout)
+    assert card.call.source == sample_call().name
+    roles = {s.name: s.role.value for s in card.call.speakers}
+    assert roles["Priya Shah"] == "seller" and roles["Marcus Lee"] == "customer"
+    assert result.stderr == ""
+
+
+def test_text_is_the_default_and_plain_when_not_a_terminal(runner):
+    result = runner.invoke(app, ["score", str(sample_call()), *seller_args()])
+    assert result.exit_code == 0, result.stderr
+    assert "Expansion-call scorecard" in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_a_folder_goes_on_past_bad_files_and_exits_2(runner, calls_dir, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["score", str(calls_dir), "--format", "json", "--out", str(out), *seller_args()])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 2, result.stderr
+    assert any("b_empty.txt" in line for line in errors)
+    assert any("d_binary.txt" in line for line in errors)
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a_good.scorecard.json", "c_good.scorecard.json"]
+    for path in out.iterdir():
+        assert parse_json(path.read_text()).call.source.endswith("_good" + sample_call().suffix)
+    assert result.stderr.strip().splitlines()[-1] == f"coach: scored 2 of 4 calls, 2 failed, written to {out}"
+    assert result.stdout == ""
+
+
+def test_several_json_scorecards_on_stdout_are_json_lines(runner, calls_dir):
+    for bad in ("b_empty.txt", "d_binary.txt"):
+        (calls_dir / bad).unlink()
+    result = runner.invoke(app, ["score", str(calls_dir), "-f", "json", "--workers", "2", *seller_args()])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert [json.loads(line)["call"]["source"] for line in lines] == [
+        f"a_good{sample_call().suffix}",
+        f"c_good{sample_call().suffix}",
+    ]
+    assert result.stderr.strip() == "coach: scored 2 of 2 calls"
+
+
+def test_html_and_markdown_files_per_call(runner, tmp_path):
+    for fmt, suffix in (("html", ".html"), ("md", ".md"), ("text", ".txt")):
+        out = tmp_path / fmt
+        result = runner.invoke(app, ["score", str(sample_call()), "-f", fmt, "-o", str(out), *seller_args()])
+        assert result.exit_code == 0, result.stderr
+        written = out / f"{sample_call().stem}.scorecard{suffix}"
+        text = written.read_text()
+        assert "Marcus Lee" in text
+        assert "\x1b[" not in text
+    page = (tmp_path / "html" / f"{sample_call().stem}.scorecard.html").read_text()
+    assert page.startswith("<!doctype html>") and "<script" not in page
+    assert 'id="turn-0"' in page
+
+
+def test_inputs_sharing_a_stem_do_not_overwrite_each_other(runner, tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "call.txt").write_text("Ann: Hello Bob.\nBob: Hi Ann.\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["score", str(first / "call.txt"), str(second / "call.txt"), "-f", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["call-2.scorecard.json", "call.scorecard.json"]
+
+
+def test_several_html_pages_need_an_output_folder(runner, calls_dir):
+    result = runner.invoke(app, ["score", str(calls_dir), "-f", "html"])
+    assert result.exit_code == 2
+    assert error_lines(result) == ["coach: error: --format html with several calls needs --out DIR (one page per call)"]
+
+
+def test_an_empty_folder_is_an_error(runner, tmp_path):
+    result = runner.invoke(app, ["score", str(tmp_path)])
+    assert result.exit_code == 2
+    assert len(error_lines(result)) == 1 and "no call files found" in result.stderr
+
+
+def test_roles_file_sets_the_seller_side(runner, tmp_path):
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("sellers: [Priya Shah, Dan Ortiz]\nnotes: a labels file works too\n")
+    result = runner.invoke(app, ["score", str(sample_call()), "-f", "json", "--roles", str(roles)])
+    assert result.exit_code == 0, result.stderr
+    roles_out = {s.name: s.role.value for s in parse_json(result.stdout).call.speakers}
+    assert roles_out == {"Priya Shah": "seller", "Dan Ortiz": "seller", "Marcus Lee": "customer"}
+
+
+def test_bad_roles_file_is_one_line_naming_file_and_field(runner, tmp_path):
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("sellers: []\n")
+    result = runner.invoke(app, ["score", str(sample_call()), "--roles", str(roles)])
+    assert result.exit_code == 2
+    assert error_lines(result) == [f"coach: error: {roles}: sellers: List should have at least 1 item after validation, not 0"]
+    roles.write_text("sellers: [unclosed\n")
+    result = runner.invoke(app, ["score", str(sample_call()), "--roles", str(roles)])
+    assert result.exit_code == 2
+    assert len(error_lines(result)) == 1 and str(roles) in result.stderr and "not valid YAML" in result.stderr
+
+
+def test_a_missing_rubric_stops_before_scoring(runner, tmp_path):
+    missing = tmp_path / "nope.yaml"
+    result = runner.invoke(app, ["score", str(sample_call()), "--rubric", str(missing)])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 1 and str(missing) in errors[0]
+    assert result.stdout == ""
+
+
+def test_unknown_format_is_a_usage_error(runner):
+    result = runner.invoke(app, ["score", str(sample_call()), "--format", "pdf"])
+    assert result.exit_code == 2
+
+
+def test_installed_entry_point_runs_the_batch_in_worker_processes(calls_dir, tmp_path):
+    """Through a real process: the pool, the exit code and stderr as a user sees them."""
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "coach", "score", str(calls_dir), "-f", "md", "-o", str(out), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 3, proc.stderr  # two one-line errors and the summary
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a_good.scorecard.md", "c_good.scorecard.md"]
+
+
+def test_demo_script_scores_the_bundled_sample(tmp_path):
+    """The README's main command, run as a new user would (reusing this environment's venv)."""
+    env = {**os.environ, "COACH_VENV": sys.prefix}
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh")], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Expansion-call scorecard" in proc.stdout
+    assert sample_call().name in proc.stdout and "Marcus Lee (customer" in proc.stdout
