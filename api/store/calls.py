@@ -18,6 +18,7 @@ from api.deps import Principal
 from api.problems import ApiProblem, forbidden, not_found
 from api.schemas.calls import CallPublic, JobPublic, MetadataValue
 from coach.readers import read_bytes
+from coach.transcript import Transcript
 
 
 @dataclass
@@ -140,6 +141,14 @@ def get_visible_call(session: Session, user: Principal, call_id: int) -> Call:
     if call is None:
         raise not_found("call", call_id)
     return call
+
+
+def stored_transcript(session: Session, call_id: int) -> Transcript | None:
+    """The transcript as read at upload (callers check visibility first)."""
+    text = session.scalar(select(CallBlob.transcript_json).where(CallBlob.call_id == call_id))
+    if not text or text == "{}":
+        return None
+    return Transcript.from_json(text)
 
 
 def delete_call(db: Database, user: Principal, call_id: int) -> None:
