@@ -149,6 +149,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--uploads-per-client", type=int, default=10)
     parser.add_argument("--job-workers", type=int, default=2)
+    parser.add_argument("--job-processes", type=int, default=0, help="score in N niced child processes")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="seconds between one client's upload starts (0 = back to back, a closed loop)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="coach-bench-"))
@@ -161,7 +164,8 @@ def main() -> None:
           f"in {time.perf_counter() - t0:.1f}s; 60-minute call = {world['call_bytes']} B", flush=True)
 
     port = free_port()
-    env = {**os.environ, "COACH_RATE_LIMIT_PER_MINUTE": "0", "COACH_JOB_POLL_S": "0.2"}
+    env = {**os.environ, "COACH_RATE_LIMIT_PER_MINUTE": "0", "COACH_JOB_POLL_S": "0.2",
+           "COACH_JOB_PROCESSES": str(args.job_processes)}
     log = open(tmp / "server.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "coach", "serve", "--port", str(port), "--database-url", url,
@@ -189,7 +193,7 @@ def main() -> None:
         team_calls = [world["first_id"] + n for n in range(args.scorecards)
                       if world["reps"][n % len(world["reps"])].team_id == team]
         with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
-            for _ in range(50):  # warm-up
+            for _ in range(50 if args.reads else 0):  # warm-up
                 client.get(f"/v1/calls/{rng.choice(team_calls)}/scorecard")
             reads = []
             for _ in range(args.reads):
@@ -197,7 +201,8 @@ def main() -> None:
                 response = client.get(f"/v1/calls/{rng.choice(team_calls)}/scorecard")
                 reads.append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200, response.text
-            rows.append(summary("GET /v1/calls/{id}/scorecard", reads))
+            if reads:
+                rows.append(summary("GET /v1/calls/{id}/scorecard", reads))
             for group_by in ("rep", "week"):
                 timings = []
                 for _ in range(args.rollups):
@@ -205,7 +210,8 @@ def main() -> None:
                     response = client.get(f"/v1/teams/{team}/rollup?group_by={group_by}")
                     timings.append((time.perf_counter() - start) * 1000)
                     assert response.status_code == 200 and response.json()["calls"] == len(team_calls)
-                rows.append(summary(f"GET /v1/teams/{{id}}/rollup?group_by={group_by} ({len(team_calls)} calls)", timings))
+                if timings:
+                    rows.append(summary(f"GET /v1/teams/{{id}}/rollup?group_by={group_by} ({len(team_calls)} calls)", timings))
 
         # Uploads: each client is a rep uploading 60-minute calls.
         uploads: list[float] = []
@@ -223,8 +229,13 @@ def main() -> None:
 
         def client_thread(n: int) -> None:
             rep = reps[n % len(reps)]
+            pacing = random.Random(n)
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {rep.api_key}"}, timeout=60) as c:
+                next_start = time.perf_counter() + pacing.uniform(0, args.pace)
                 for k in range(args.uploads_per_client):
+                    if args.pace:
+                        time.sleep(max(0.0, next_start - time.perf_counter()))
+                        next_start += args.pace
                     data = bodies[(n, k)]
                     start = time.perf_counter()
                     response = c.post("/v1/calls", files={"file": (f"call-{n}-{k}.txt", data)},
@@ -245,7 +256,8 @@ def main() -> None:
             thread.join()
         upload_wall = time.perf_counter() - wall
         server_cpu_uploads = cpu_seconds(server.pid) - server_cpu_before
-        rows.append(summary(f"POST /v1/calls, 60-min call, {args.clients} clients", uploads))
+        mode = f"each every {args.pace:g} s" if args.pace else "back to back"
+        rows.append(summary(f"POST /v1/calls, 60-min call, {args.clients} clients {mode}", uploads))
         expected = args.clients * args.uploads_per_client
         deadline = time.monotonic() + 600
         with db.reader() as session:
