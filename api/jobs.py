@@ -62,12 +62,14 @@ def _one_line(exc: BaseException) -> str:
 _child_scorer: Scorer | None = None
 
 
-def _child_init(spec: str, niceness: int) -> None:
+def _child_init(spec: str, niceness: int, server_pid: int) -> None:
     global _child_scorer
     try:  # Linux: die with the server, even when it is SIGKILLed, instead of scoring on as an orphan
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != server_pid:  # the server died while this process was starting
+        os._exit(1)
     os.nice(niceness)
     _child_scorer = load_scorer(spec)
 
@@ -91,7 +93,7 @@ class ProcessScorer:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_child_init,
-            initargs=(self.spec, self.niceness),
+            initargs=(self.spec, self.niceness, os.getpid()),
         )
 
     def __call__(self, transcript: Transcript) -> Scorecard:

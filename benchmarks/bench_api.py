@@ -1,6 +1,6 @@
 """API load benchmark on loopback (run by hand; numbers go in benchmarks/README.md).
 
-    .venv/bin/python benchmarks/bench_api.py [--scorecards 10000] [--clients 20] [--uploads-per-client 10]
+    .venv/bin/python benchmarks/bench_api.py [--scorecards 10000] [--clients 20] [--uploads-per-client 5] [--pace 5] [--job-processes 1]
 
 What it does, against a real `coach serve` (uvicorn) process on SQLite:
 1. seeds N stored scorecards (4 teams x 25 reps, spread over 26 weeks; the
@@ -147,9 +147,9 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--rollups", type=int, default=100)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--uploads-per-client", type=int, default=10)
+    parser.add_argument("--uploads-per-client", type=int, default=5)
     parser.add_argument("--job-workers", type=int, default=2)
-    parser.add_argument("--job-processes", type=int, default=0, help="score in N niced child processes")
+    parser.add_argument("--job-processes", type=int, default=1, help="score in N niced child processes (0: in threads)")
     parser.add_argument("--pace", type=float, default=0.0,
                         help="seconds between one client's upload starts (0 = back to back, a closed loop)")
     args = parser.parse_args()

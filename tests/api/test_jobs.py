@@ -28,7 +28,7 @@ def db(db_url: str):  # type: ignore[no-untyped-def]
 
 
 def runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # type: ignore[no-untyped-def]
-    return JobRunner(db, ApiSettings(database_url=db.url, job_workers=0, **settings), scorer)
+    return JobRunner(db, ApiSettings(database_url=db.url, job_workers=0, job_processes=0, **settings), scorer)
 
 
 def stored_call(db: Database) -> int:
