@@ -27,7 +27,7 @@ def _actor(request: Request) -> Actor:
 @router.post("", status_code=201, response_model=RoleplaySessionPublic, responses=_PROBLEMS)
 def create_session(body: RoleplaySessionCreate, response: Response, user: CurrentUser, db: DbDep) -> RoleplaySessionPublic:
     """Start a role-play on a scenario; the customer's greeting is the first turn."""
-    row = store.create_session(db, user, body)
+    row = store.start(db, user, body)
     response.headers["Location"] = f"/v1/roleplay/sessions/{row.id}"
     return store.public(row)
 

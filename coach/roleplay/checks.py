@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from coach.detectors.lines import analyse_customer_line
+from coach.detectors.lines import analyse_line
 from coach.roleplay.director import Move, MoveKind
 from coach.roleplay.scenario import Scenario
 
@@ -40,7 +40,7 @@ def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | 
     lowered = line.lower()
     if any(marker in lowered for marker in _PROMPT_ECHOES):
         return "echoes the director's instructions"
-    signals = analyse_customer_line(line)
+    signals = analyse_line(line)  # both sides: a customer line must not carry seller moves
     if signals.discovery or signals.commercial_ask or signals.pitch or signals.never_say:
         return "speaks as the seller"
     if move.kind is MoveKind.soft_no:
