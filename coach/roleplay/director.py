@@ -176,6 +176,8 @@ class Director:
             )
 
         if asks_meeting:
+            if s.meeting_accepted:
+                return self._move(MoveKind.end, "end", "the rep confirmed the agreed next step", mood, turn)
             if sig.demo_proposal and not s.discovery_complete:
                 return self._objection("demo_too_early", "a demo proposed before the three questions", _COOLER[mood], turn)
             if mood is Mood.defensive:
