@@ -127,3 +127,19 @@ def test_bad_input_is_one_line_and_exit_2(runner, tmp_path: Path, monkeypatch, a
     errors = [line for line in result.stderr.splitlines() if line.startswith("coach: error:")]
     assert len(errors) == 1 and message in errors[0], result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_unreachable_model_leaves_the_role_play_on_scripted_lines(runner, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    monkeypatch.setenv("COACH_LLM_MODEL", "any")
+    monkeypatch.setenv("COACH_LLM_RETRIES", "0")
+    rep = tmp_path / "rep.txt"
+    rep.write_text("\n".join(PLAYS["renewal_window"]["bad"]["rep_lines"][:2]) + "\n")
+    result = run(runner, "--scenario", "renewal_window", "--rep-lines", str(rep), "--save", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (session_file,) = tmp_path.glob("*.session.json")
+    session = SessionState.from_json(session_file.read_text())
+    customer = [t for t in session.turns[1:] if t.role == "customer"]
+    assert len(customer) == 2 and all(t.source == "script" for t in customer)
+    assert all("connection" in (t.fallback_reason or "") for t in customer)
+    assert "(scripted)" in result.stderr
