@@ -53,6 +53,7 @@ def chat(base_url) -> OpenAIChatModel:
     return OpenAIChatModel(
         base_url=base_url, api_key=None, model=MODEL_ALIAS, kind=EndpointKind.embedded,
         temperature=0.0, seed=7, retries=0,
+        timeout_s=900.0,  # recording on a loaded 2-core machine: a slow reply must not become a fallback
     )  # fmt: skip
 
 
