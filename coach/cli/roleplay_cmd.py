@@ -97,7 +97,8 @@ def _show_turn(console: Console, state: SessionState, result: TurnResult, *, ech
                 title=f"Facilitator: {note.rule.replace('_', ' ')}", title_align="left", border_style="yellow",
             )
         )  # fmt: skip
-    source = "" if result.customer.source == "llm" else " [dim](scripted)[/]"
+    # Mark the lines where the model's reply was unusable and the scripted line stood in.
+    source = " [dim](scripted)[/]" if result.customer.fallback_reason else ""
     console.print(f"[bold magenta]{escape(state.scenario.persona.name)}:[/] {escape(result.customer.text)}{source}")
 
 
@@ -146,7 +147,7 @@ def roleplay_command(
 ) -> None:
     """Practise an expansion call against a simulated customer; a facilitator steps in when a rule breaks."""
     # With a machine-readable scorecard format the chat goes to stderr so stdout stays parseable.
-    console = Console(highlight=False, soft_wrap=True, stderr=fmt is not OutputFormat.text and not list_)
+    console = Console(highlight=False, stderr=fmt is not OutputFormat.text and not list_)
     try:
         if list_:
             _list(console)
@@ -171,7 +172,11 @@ def roleplay_command(
             for line in scripted if scripted is not None else iter(lambda: _ask(console, state), None):
                 if state.status is not Status.active:
                     break
-                result = play_turn(state, line, actor)
+                if scripted is None:
+                    with console.status(f"{p.name} is thinking..."):
+                        result = play_turn(state, line, actor)
+                else:
+                    result = play_turn(state, line, actor)
                 state = result.state
                 _show_turn(console, state, result, echo_rep=scripted is not None)
         if state.status is Status.ended:
