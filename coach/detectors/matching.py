@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy
 from spacy.attrs import IS_ALPHA, IS_STOP, LEMMA, LIKE_NUM, LOWER, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import hash_string
@@ -46,22 +45,22 @@ class DocArrays:
 
     @classmethod
     def of(cls, doc: Doc) -> "DocArrays":
-        array = doc.to_array(ATTRS)
-        lowers = array[:, 0].tolist()
-        starts = [i for i, flag in enumerate(array[:, 3].tolist()) if flag == 1]
+        rows = doc.to_array(ATTRS).tolist()  # plain lists: turns are short, numpy per-op overhead dominates
+        if not rows:
+            return cls([], [], [], [], 0, 0, 0)
+        lowers, lemmas, nums, sent_starts, alpha, stop = (list(column) for column in zip(*rows))
+        starts = [i for i, flag in enumerate(sent_starts) if flag == 1]
         if not starts or starts[0] != 0:
             starts.insert(0, 0)
         bounds = [(a, b) for a, b in zip(starts, starts[1:] + [len(lowers)]) if b > a]
-        alpha = array[:, 4]
-        nums = array[:, 2]
         return cls(
             lowers=lowers,
-            lemmas=array[:, 1].tolist(),
-            nums=nums.tolist(),
+            lemmas=lemmas,
+            nums=nums,
             bounds=bounds,
-            alpha=int(alpha.sum()),
-            stop=int((alpha & array[:, 5]).sum()),
-            words=int((alpha | nums).sum()),
+            alpha=sum(alpha),
+            stop=sum(a & b for a, b in zip(alpha, stop)),
+            words=sum(a | n for a, n in zip(alpha, nums)),
         )
 
 
