@@ -70,8 +70,8 @@ class CallContext:
         self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
         self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}
         speaker_map = transcript.speaker_map
-        for position, (turn, doc) in enumerate(zip(transcript.turns, nlp.pipe(texts))):
-            arrays = DocArrays.of(doc)
+        docs = list(nlp.pipe(texts))
+        for position, (turn, doc, arrays) in enumerate(zip(transcript.turns, docs, DocArrays.many(docs))):
             speaker = speaker_map.get(turn.speaker)
             role = speaker.role if speaker else Role.unknown
             audience = role.value if role is not Role.unknown else None
