@@ -79,6 +79,11 @@ def _score(rubric: Rubric, items: list[ItemResult]) -> float | None:
     return round(100 * earned / total, 1)
 
 
+def score_items(rubric: Rubric, items: list[ItemResult]) -> float | None:
+    """The 0-100 score of final verdicts; the LLM grader re-scores with it after merging."""
+    return _score(rubric, items)
+
+
 def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Scorecard:
     rubric = rubric or load_rubric()
     ctx = CallContext(transcript, rubric)
