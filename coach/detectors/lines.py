@@ -13,6 +13,7 @@ hits: the seller is not doing the thing.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -142,31 +143,29 @@ def _sentences(text: str, arrays: DocArrays, matches: Spans) -> list[SentenceInf
     """`text` is the doc's text or the line it was made from (normalising keeps offsets and "?"):
     `doc.text` would build a Token object per token."""
     sentences = []
-    opener_spans = matches.get("language.question_openers", [])
+    opener_spans = matches.get("language.question_openers")
     for (start, end), (start_char, end_char) in zip(arrays.bounds, arrays.chars):
-        is_question = text[end_char - 1 : end_char] == "?" or any(start <= s < start + 3 for s, _ in opener_spans)
+        is_question = text[end_char - 1 : end_char] == "?" or (
+            opener_spans is not None and any(start <= s < start + 3 for s, _ in opener_spans)
+        )
         sentences.append(SentenceInfo(start, end, start_char, end_char, is_question, {}))
     if not sentences:
         return sentences
     # assign each match to the sentence holding its first token
+    if len(sentences) == 1:
+        only = sentences[0]
+        for key, spans in matches.items():
+            for span in spans:
+                if span[1] <= only.end_token:  # a wildcard must not reach into the next sentence
+                    only.keys.setdefault(key, []).append(span)
+        return sentences
     starts = [s.start_token for s in sentences]
     for key, spans in matches.items():
         for span in spans:
-            sentence = sentences[_bisect(starts, span[0])]
-            if span[1] <= sentence.end_token:  # a wildcard must not reach into the next sentence
+            sentence = sentences[max(bisect_right(starts, span[0]) - 1, 0)]
+            if span[1] <= sentence.end_token:
                 sentence.keys.setdefault(key, []).append(span)
     return sentences
-
-
-def _bisect(starts: list[int], token: int) -> int:
-    lo, hi = 0, len(starts)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if starts[mid] <= token:
-            lo = mid + 1
-        else:
-            hi = mid
-    return max(lo - 1, 0)
 
 
 class LineAnalyser:
@@ -213,6 +212,13 @@ class LineAnalyser:
         ]
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
         self.proposal_key = "language.proposals"
+        # Keys that can put a hit on a statement (a question is always looked at): most
+        # sentences of a call match only other keys (facts, language) and are skipped at once.
+        self.signal_keys = frozenset(
+            [key for _, key, _ in self.simple if key]
+            + ([self.weak_commercial] if self.weak_commercial else [])
+            + [key for key in lexicon.keys if self.never_say_prefix and key.startswith(self.never_say_prefix)]
+        )
 
     def analyse(
         self, doc: Doc, text: str, arrays: DocArrays | None = None, audience: str | None = None
@@ -229,7 +235,7 @@ class LineAnalyser:
         questions = 0
         for index, sent in enumerate(sentences):
             keys = sent.keys
-            if not keys and not sent.is_question:
+            if not sent.is_question and self.signal_keys.isdisjoint(keys):
                 continue
             if sent.is_question:
                 questions += 1
