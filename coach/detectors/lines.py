@@ -214,6 +214,12 @@ class LineAnalyser:
         self.proposal_key = "language.proposals"
         # Keys that can put a hit on a statement (a question is always looked at): most
         # sentences of a call match only other keys (facts, language) and are skipped at once.
+        self.discovery_keys = frozenset(
+            key for _, rows, weak_rows, _ in self.questions for row in (*rows, *weak_rows) for key in row
+        )
+        self.never_say_keys = frozenset(
+            key for key in lexicon.keys if self.never_say_prefix and key.startswith(self.never_say_prefix)
+        )
         self.signal_keys = frozenset(
             [key for _, key, _ in self.simple if key]
             + ([self.weak_commercial] if self.weak_commercial else [])
@@ -263,7 +269,7 @@ class LineAnalyser:
                     arrays, sent.start_token, span[0], lexicon
                 )
 
-            if sent.is_question:
+            if sent.is_question and not self.discovery_keys.isdisjoint(keys):
                 strong: list[tuple[int, tuple[int, int]]] = []
                 weak: list[tuple[int, tuple[int, int]]] = []
                 for number, rows, weak_rows, exclude in self.questions:
@@ -279,9 +285,9 @@ class LineAnalyser:
                 asked = strong + weak if len(strong) + len(weak) == 1 or not strong else strong
                 for number, span in sorted(asked):
                     signals.discovery.append(hit("discovery", span, str(number)))
-            if self.never_say_prefix:
+            if self.never_say_prefix and not self.never_say_keys.isdisjoint(keys):
                 for key, spans in keys.items():
-                    if key.startswith(self.never_say_prefix):
+                    if key in self.never_say_keys:
                         live_spans = [s for s in spans if live(s)]
                         if live_spans:
                             label = key[len(self.never_say_prefix) :]
