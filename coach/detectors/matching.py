@@ -129,6 +129,10 @@ class Compiled:
     other_lower: tuple[frozenset[int], ...] = ()
     other_lemma: tuple[frozenset[int], ...] = ()
     shared: bool = False  # indexed under several words, so a sentence can reach it twice
+    # the least common required word slot after the anchor, tested inline before the full
+    # presence check: most candidates a sentence reaches fail right there
+    gate: frozenset[int] | None = None
+    gate_lower: bool = True
     regex: re.Pattern[str] | None = None  # a required regex slot: some token must match it
 
 
@@ -193,6 +197,7 @@ class FastMatcher:
                     s.values for i, s in enumerate(slots) if s.kind == kind and not s.optional and s.values and i != at
                 )
 
+            gate = _anchor(tuple(s for i, s in enumerate(slots) if i != at))
             compiled = Compiled(
                 key,
                 slots,
@@ -205,6 +210,8 @@ class FastMatcher:
                 other_lower=required(_LOWER),
                 other_lemma=required(_LEMMA),
                 shared=anchor is not None and len(anchor.values or ()) > 1,
+                gate=gate.values if gate is not None else None,
+                gate_lower=gate is None or gate.kind == _LOWER,
                 regex=next((s.regex for s in slots if s.kind == _REGEX and not s.optional), None),
             )
             for side in (None, *AUDIENCES):
@@ -243,10 +250,12 @@ class FastMatcher:
                             if uid in seen:
                                 continue
                             seen.add(uid)
-                        if (compiled.other_lower or compiled.other_lemma) and not _present(
-                            compiled, lower_set, lemma_set
-                        ):
-                            continue
+                        gate = compiled.gate
+                        if gate is not None:
+                            if gate.isdisjoint(lower_set if compiled.gate_lower else lemma_set):
+                                continue
+                            if not _present(compiled, lower_set, lemma_set):
+                                continue
                         offset = compiled.anchor_offset
                         if offset < 0:
                             self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
