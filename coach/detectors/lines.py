@@ -223,7 +223,7 @@ class LineAnalyser:
         self.signal_keys = frozenset(
             [key for _, key, _ in self.simple if key]
             + ([self.weak_commercial] if self.weak_commercial else [])
-            + [key for key in lexicon.keys if self.never_say_prefix and key.startswith(self.never_say_prefix)]
+            + list(self.never_say_keys)
         )
 
     def analyse(
