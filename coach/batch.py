@@ -8,6 +8,7 @@ runs to the end; the caller decides how to report.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from coach.errors import CoachError
+from coach.detectors.lines import get_analyser
 from coach.nlp import get_nlp
 from coach.readers import read_path
 from coach.render import OutputFormat, render
@@ -59,9 +61,16 @@ def warm_up(rubric: Path | None) -> None:
     """Pool initializer: pay for the pipeline and the rubric once per process, not once per file."""
     try:
         get_nlp()
-        load_rubric(rubric)
+        get_analyser(load_rubric(rubric))  # the compiled patterns too, not on the first file
     except CoachError:
         pass  # each job reports it, naming the file
+
+
+def _init_worker(rubric: Path | None) -> None:
+    warm_up(rubric)
+    # What a worker has built so far lives as long as it does: keep it out of the
+    # collector's full passes (and, after a fork, off the pages those passes would copy).
+    gc.freeze()
 
 
 def score_file(job: ScoreJob) -> ScoreOutcome:
@@ -105,7 +114,7 @@ def run(jobs: Sequence[ScoreJob], *, workers: int | None = None) -> Iterator[Sco
     chunksize = max(1, min(16, len(jobs) // (workers * 4)))
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=warm_up, initargs=(jobs[0].rubric,)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(jobs[0].rubric,)) as pool:
             for outcome in pool.map(score_file, jobs, chunksize=chunksize):
                 done += 1
                 yield outcome

@@ -168,9 +168,13 @@ class _Lexicon:
             i = low.find(needle)
             while i != -1:
                 start = i + 1
+                capped = True
                 for k in ks:
                     if hits[k] < cap and rules[k].pattern.match(low, start):
                         hits[k] += 1
+                    capped = capped and hits[k] >= cap
+                if capped:  # every rule on this word has counted all it may: the rest of the text changes nothing
+                    break
                 i = low.find(needle, start)
         return hits
 

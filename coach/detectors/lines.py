@@ -13,6 +13,7 @@ hits: the seller is not doing the thing.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,7 @@ from coach.rubric import Rubric, load_rubric
 _CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "—", "but", "though", "although", "."))
 _NEGATION_REACH = 8
 _WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
+_WHO = hash_string("who")
 _NOT_NEGATING_NEXT = frozenset(hash_string(w) for w in (",", "problem", "worries", "doubt"))
 
 class LineHit(BaseModel):
@@ -85,6 +87,21 @@ class LineSignals(BaseModel):
 
 
 _HIT_FIELDS = tuple(name for name in LineSignals.model_fields if name != "questions")
+_SIGNAL_FIELDS = frozenset(LineSignals.model_fields)
+_HIT_FIELD_NAMES = frozenset(LineHit.model_fields)
+_setattr = object.__setattr__
+
+
+def _constructed(cls: type[BaseModel], values: dict, fields_set: frozenset[str]) -> BaseModel:
+    """What `cls.model_construct(**values)` builds when `values` holds every field in
+    declaration order, without its per-call bookkeeping (a tenth of a call's budget on
+    a 60-minute call, where hundreds of these are built)."""
+    obj = cls.__new__(cls)
+    _setattr(obj, "__dict__", values)
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_fields_set__", set(fields_set))
+    _setattr(obj, "__pydantic_private__", None)
+    return obj
 
 
 @dataclass(slots=True)
@@ -132,34 +149,33 @@ def _is_reported(arrays: DocArrays, sent_start: int, start: int, lexicon: Lexico
     return False
 
 
-def _sentences(doc: Doc, arrays: DocArrays, matches: Spans) -> list[SentenceInfo]:
+def _sentences(text: str, arrays: DocArrays, matches: Spans) -> list[SentenceInfo]:
+    """`text` is the doc's text or the line it was made from (normalising keeps offsets and "?"):
+    `doc.text` would build a Token object per token."""
     sentences = []
-    opener_spans = matches.get("language.question_openers", [])
-    text = doc.text
+    opener_spans = matches.get("language.question_openers")
     for (start, end), (start_char, end_char) in zip(arrays.bounds, arrays.chars):
-        is_question = text[end_char - 1 : end_char] == "?" or any(start <= s < start + 3 for s, _ in opener_spans)
+        is_question = text[end_char - 1 : end_char] == "?" or (
+            opener_spans is not None and any(start <= s < start + 3 for s, _ in opener_spans)
+        )
         sentences.append(SentenceInfo(start, end, start_char, end_char, is_question, {}))
     if not sentences:
         return sentences
     # assign each match to the sentence holding its first token
+    if len(sentences) == 1:
+        only = sentences[0]
+        for key, spans in matches.items():
+            for span in spans:
+                if span[1] <= only.end_token:  # a wildcard must not reach into the next sentence
+                    only.keys.setdefault(key, []).append(span)
+        return sentences
     starts = [s.start_token for s in sentences]
     for key, spans in matches.items():
         for span in spans:
-            sentence = sentences[_bisect(starts, span[0])]
-            if span[1] <= sentence.end_token:  # a wildcard must not reach into the next sentence
+            sentence = sentences[max(bisect_right(starts, span[0]) - 1, 0)]
+            if span[1] <= sentence.end_token:
                 sentence.keys.setdefault(key, []).append(span)
     return sentences
-
-
-def _bisect(starts: list[int], token: int) -> int:
-    lo, hi = 0, len(starts)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if starts[mid] <= token:
-            lo = mid + 1
-        else:
-            hi = mid
-    return max(lo - 1, 0)
 
 
 class LineAnalyser:
@@ -220,6 +236,19 @@ class LineAnalyser:
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
         self.sponsor_cue = f"{sponsor}.sponsor_cue" if sponsor else None
         self.proposal_key = "language.proposals"
+        # Keys that can put a hit on a statement (a question is always looked at): most
+        # sentences of a call match only other keys (facts, language) and are skipped at once.
+        self.discovery_keys = frozenset(
+            key for _, rows, weak_rows, _ in self.questions for row in (*rows, *weak_rows) for key in row
+        )
+        self.never_say_keys = frozenset(
+            key for key in lexicon.keys if self.never_say_prefix and key.startswith(self.never_say_prefix)
+        )
+        self.signal_keys = frozenset(
+            [key for _, key, _ in self.simple if key]
+            + ([self.weak_commercial] if self.weak_commercial else [])
+            + list(self.never_say_keys)
+        )
 
     def analyse(
         self, doc: Doc, text: str, arrays: DocArrays | None = None, audience: str | None = None
@@ -228,27 +257,35 @@ class LineAnalyser:
         lexicon = self.lexicon
         arrays = arrays or DocArrays.of(doc)
         matches = lexicon.match(doc, arrays, audience)
-        sentences = _sentences(doc, arrays, matches)
-        signals = LineSignals.model_construct(questions=0, **{name: [] for name in _HIT_FIELDS})
+        sentences = _sentences(text, arrays, matches)
+        values: dict = {name: [] for name in _HIT_FIELDS}
+        values["questions"] = 0
+        # built without validation: every field comes from this function (hot path)
+        signals: LineSignals = _constructed(LineSignals, values, _SIGNAL_FIELDS)  # type: ignore[assignment]
+        questions = 0
         for index, sent in enumerate(sentences):
             keys = sent.keys
-            if not keys and not sent.is_question:
+            if not sent.is_question and self.signal_keys.isdisjoint(keys):
                 continue
             if sent.is_question:
-                signals.questions += 1
+                questions += 1
             quote = text[sent.start_char : sent.end_char].strip()
             lead = len(text[sent.start_char : sent.end_char]) - len(text[sent.start_char : sent.end_char].lstrip())
 
             def hit(kind: str, span: tuple[int, int], label: str = "") -> LineHit:
-                # built without validation: every field comes from this function (hot path)
-                return LineHit.model_construct(
-                    kind=kind,
-                    label=label,
-                    match=text[doc[span[0]].idx : doc[span[1] - 1].idx + len(doc[span[1] - 1])],
-                    match_start=doc[span[0]].idx,
-                    sentence=quote,
-                    start=sent.start_char + lead,
-                    end=sent.start_char + lead + len(quote),
+                first, last = doc[span[0]], doc[span[1] - 1]
+                return _constructed(  # type: ignore[return-value]
+                    LineHit,
+                    {
+                        "kind": kind,
+                        "label": label,
+                        "match": text[first.idx : last.idx + len(last)],
+                        "match_start": first.idx,
+                        "sentence": quote,
+                        "start": sent.start_char + lead,
+                        "end": sent.start_char + lead + len(quote),
+                    },
+                    _HIT_FIELD_NAMES,
                 )
 
             def live(span: tuple[int, int]) -> bool:
@@ -256,7 +293,7 @@ class LineAnalyser:
                     arrays, sent.start_token, span[0], lexicon
                 )
 
-            if sent.is_question:
+            if sent.is_question and not self.discovery_keys.isdisjoint(keys):
                 strong: list[tuple[int, tuple[int, int]]] = []
                 weak: list[tuple[int, tuple[int, int]]] = []
                 for number, rows, weak_rows, exclude in self.questions:
@@ -272,9 +309,9 @@ class LineAnalyser:
                 asked = strong + weak if len(strong) + len(weak) == 1 or not strong else strong
                 for number, span in sorted(asked):
                     signals.discovery.append(hit("discovery", span, str(number)))
-            if self.never_say_prefix:
+            if self.never_say_prefix and not self.never_say_keys.isdisjoint(keys):
                 for key, spans in keys.items():
-                    if key.startswith(self.never_say_prefix):
+                    if key in self.never_say_keys:
                         live_spans = [s for s in spans if live(s)]
                         if live_spans:
                             label = key[len(self.never_say_prefix) :]
@@ -302,10 +339,11 @@ class LineAnalyser:
                 sent.is_question
                 and self.sponsor_cue in keys
                 and not signals_in_sentence(signals, sent.start_char + lead, ("sponsor_question",))
-                and any(doc[i].lower_ == "who" for i in range(sent.start_token, sent.end_token))
+                and _WHO in arrays.lowers[sent.start_token : sent.end_token]
             ):
                 # "Who would sign off on this?": a who-question about a sign-off cue asks for the sponsor
                 signals.sponsor_question.append(hit("sponsor_question", keys[self.sponsor_cue][0]))
+        values["questions"] = questions
         # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
         return signals, sentences
 

@@ -56,7 +56,7 @@ class DocArrays:
             return []
         sizes = [len(doc) for doc in docs]
         table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
-        lowers, lemmas, nums, sent_starts, _, _, idx, length, space = table.T.tolist()
+        lowers, lemmas, nums = table[:, :3].T.tolist()
         alpha, stop, num = table[:, 4].astype(bool), table[:, 5].astype(bool), table[:, 2].astype(bool)
         cuts = numpy.cumsum([0, *sizes])
         nonempty = [i for i, n in enumerate(sizes) if n]
@@ -69,21 +69,36 @@ class DocArrays:
                 numpy.add.reduceat(alpha | num, starts_idx).tolist(),
             )
             per_doc.update(zip(nonempty, counts))
+        # Sentences of the whole call at once: a doc's first token always starts one, and
+        # trailing whitespace tokens are left out of a sentence's characters (kept at its first).
+        n_tokens = len(lowers)
+        begins = cuts[:-1]
+        starts_all = numpy.union1d(numpy.flatnonzero(table[:, 3] == 1), begins[begins < n_tokens])
+        sentences: Iterable[tuple[int, int, int, int, int]] = ()
+        if n_tokens:
+            ends_all = numpy.append(starts_all[1:], n_tokens)
+            solid = numpy.where(table[:, 8].astype(bool), -1, numpy.arange(n_tokens))
+            last = numpy.maximum(numpy.maximum.accumulate(solid)[ends_all - 1], starts_all)
+            sentences = zip(
+                (numpy.searchsorted(cuts, starts_all, side="right") - 1).tolist(),  # owning doc
+                starts_all.tolist(),
+                ends_all.tolist(),
+                table[starts_all, 6].tolist(),
+                (table[last, 6] + table[last, 7]).tolist(),
+            )
+        doc_bounds: list[list[tuple[int, int]]] = [[] for _ in docs]
+        doc_chars: list[list[tuple[int, int]]] = [[] for _ in docs]
+        begin_of = begins.tolist()
+        for owner, a, b, ca, cb in sentences:
+            base = begin_of[owner]
+            doc_bounds[owner].append((a - base, b - base))
+            doc_chars[owner].append((ca, cb))
         out = []
-        for i, (begin, end) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist())):
-            starts = [j - begin for j in range(begin, end) if sent_starts[j] == 1]
-            if not starts or starts[0] != 0:
-                starts.insert(0, 0)
-            size = end - begin
-            bounds = [(a, b) for a, b in zip(starts, starts[1:] + [size]) if b > a] if size else []
-            chars = []
-            for a, b in bounds:
-                last = begin + b - 1
-                while last > begin + a and space[last]:
-                    last -= 1
-                chars.append((idx[begin + a], idx[last] + length[last]))
+        for i, (begin, end) in enumerate(zip(begin_of, cuts[1:].tolist())):
             a, st, w = per_doc[i]
-            out.append(cls(lowers[begin:end], lemmas[begin:end], nums[begin:end], bounds, chars, a, st, w))
+            out.append(
+                cls(lowers[begin:end], lemmas[begin:end], nums[begin:end], doc_bounds[i], doc_chars[i], a, st, w)
+            )
         return out
 
 
@@ -105,6 +120,20 @@ class Compiled:
     required_lower: tuple[frozenset[int], ...] = ()
     required_lemma: tuple[frozenset[int], ...] = ()
     simple: bool = False  # fixed length, no optional or wildcard token: matched without backtracking
+    # Where the anchor sits in a fixed-length pattern (-1 otherwise): its occurrences give the
+    # only possible starts, instead of trying every token that fits the first slot.
+    anchor_offset: int = -1
+    anchor_lower: bool = True
+    anchor_values: frozenset[int] = frozenset()
+    # the required word slots other than the anchor (found through the index, so present)
+    other_lower: tuple[frozenset[int], ...] = ()
+    other_lemma: tuple[frozenset[int], ...] = ()
+    shared: bool = False  # indexed under several words, so a sentence can reach it twice
+    # the least common required word slot after the anchor, tested inline before the full
+    # presence check: most candidates a sentence reaches fail right there
+    gate: frozenset[int] | None = None
+    gate_lower: bool = True
+    regex: re.Pattern[str] | None = None  # a required regex slot: some token must match it
 
 
 def _slot(spec: dict[str, Any]) -> Slot:
@@ -159,14 +188,32 @@ class FastMatcher:
         """Add patterns under a key; `audience` "seller"/"customer" limits them to that side's lines."""
         for pattern in patterns:
             slots = tuple(_slot(spec) for spec in pattern)
+            anchor = _anchor(slots)
+            simple = all(not s.optional and s.kind != _WILD for s in slots)
+            at = next(i for i, s in enumerate(slots) if s is anchor) if anchor is not None else -1
+
+            def required(kind: int) -> tuple[frozenset[int], ...]:
+                return tuple(
+                    s.values for i, s in enumerate(slots) if s.kind == kind and not s.optional and s.values and i != at
+                )
+
+            gate = _anchor(tuple(s for i, s in enumerate(slots) if i != at))
             compiled = Compiled(
                 key,
                 slots,
                 tuple(s.values for s in slots if s.kind == _LOWER and not s.optional and s.values),
                 tuple(s.values for s in slots if s.kind == _LEMMA and not s.optional and s.values),
-                simple=all(not s.optional and s.kind != _WILD for s in slots),
+                simple=simple,
+                anchor_offset=at if simple else -1,
+                anchor_lower=anchor is None or anchor.kind == _LOWER,
+                anchor_values=(anchor.values or frozenset()) if anchor is not None else frozenset(),
+                other_lower=required(_LOWER),
+                other_lemma=required(_LEMMA),
+                shared=anchor is not None and len(anchor.values or ()) > 1,
+                gate=gate.values if gate is not None else None,
+                gate_lower=gate is None or gate.kind == _LOWER,
+                regex=next((s.regex for s in slots if s.kind == _REGEX and not s.optional), None),
             )
-            anchor = _anchor(slots)
             for side in (None, *AUDIENCES):
                 if audience is not None and side is not None and side != audience:
                     continue
@@ -190,17 +237,44 @@ class FastMatcher:
             lower_set = set(lowers[start:end])
             lemma_set = set(lemmas[start:end])
             seen: set[int] = set()
-            for word_set, index in ((lower_set, lower_index), (lemma_set, lemma_index)):
-                for word in word_set:
-                    for compiled in index.get(word, ()):
-                        uid = id(compiled)
-                        if uid in seen:
+            # Keys are added to `found` in this iteration order, and the never-say evidence
+            # follows it: keep walking the sentence's own sets (not an intersection).
+            for words, index in ((lower_set, lower_index), (lemma_set, lemma_index)):
+                for word in words:
+                    candidates = index.get(word)
+                    if candidates is None:
+                        continue
+                    for compiled in candidates:
+                        if compiled.shared:
+                            uid = id(compiled)
+                            if uid in seen:
+                                continue
+                            seen.add(uid)
+                        gate = compiled.gate
+                        if gate is not None:
+                            if gate.isdisjoint(lower_set if compiled.gate_lower else lemma_set):
+                                continue
+                            if not _present(compiled, lower_set, lemma_set):
+                                continue
+                        offset = compiled.anchor_offset
+                        if offset < 0:
+                            self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
                             continue
-                        seen.add(uid)
-                        if not _present(compiled, lower_set, lemma_set):
-                            continue
-                        self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
+                        # fixed length: the anchor's occurrences fix where a match can start
+                        slots = compiled.slots
+                        size = len(slots)
+                        column = lowers if compiled.anchor_lower else lemmas
+                        values = compiled.anchor_values
+                        for at in range(start + offset, end - size + offset + 1):
+                            if column[at] in values:
+                                i = at - offset
+                                if _fixed(slots, i, lowers, lemmas, nums, strings):
+                                    spans = found.setdefault(compiled.key, [])
+                                    if (i, i + size) not in spans:
+                                        spans.append((i, i + size))
             for compiled in always:
+                if compiled.regex is not None and not _regex_present(compiled.regex, lower_set, strings):
+                    continue
                 self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
         for spans in found.values():
             spans.sort()
@@ -233,11 +307,11 @@ class FastMatcher:
 
 
 def _present(compiled: Compiled, lower_set: set[int], lemma_set: set[int]) -> bool:
-    """Every required word slot has one of its words somewhere in the sentence."""
-    for values in compiled.required_lower:
+    """Every required word slot besides the anchor has one of its words somewhere in the sentence."""
+    for values in compiled.other_lower:
         if values.isdisjoint(lower_set):
             return False
-    for values in compiled.required_lemma:
+    for values in compiled.other_lemma:
         if values.isdisjoint(lemma_set):
             return False
     return True
@@ -276,8 +350,24 @@ def _ok(slot: Slot, i: int, lowers: list[int], lemmas: list[int], nums: list[int
     if kind == _NUM:
         return bool(nums[i])
     if kind == _REGEX:
-        return slot.regex.search(strings[lowers[i]]) is not None  # type: ignore[union-attr]
+        return _regex_ok(slot.regex, lowers[i], strings)  # type: ignore[arg-type]
     return True
+
+
+# (regex, lowercase form id) -> whether it matches: a pattern with no anchor word (`<time>`)
+# is tried at every token of a call, so each distinct word is looked up and searched once.
+_regex_memo: dict[tuple[re.Pattern[str], int], bool] = {}
+_REGEX_MEMO_MAX = 200_000
+
+
+def _regex_ok(regex: re.Pattern[str], lower: int, strings: Any) -> bool:
+    key = (regex, lower)
+    hit = _regex_memo.get(key)
+    if hit is None:
+        if len(_regex_memo) >= _REGEX_MEMO_MAX:
+            _regex_memo.clear()
+        hit = _regex_memo[key] = regex.search(strings[lower]) is not None
+    return hit
 
 
 def _match(
@@ -300,3 +390,22 @@ def _match(
     if slot.optional:
         return _match(slots, s + 1, i, end, lowers, lemmas, nums, strings)
     return -1
+
+
+# Per regex: the lowercase form ids already searched, and those that matched. A sentence
+# with no matching word is skipped with one set operation instead of a search per token.
+_regex_known: dict[re.Pattern[str], set[int]] = {}
+_regex_yes: dict[re.Pattern[str], set[int]] = {}
+
+
+def _regex_present(regex: re.Pattern[str], words: set[int], strings: Any) -> bool:
+    known = _regex_known.setdefault(regex, set())
+    yes = _regex_yes.setdefault(regex, set())
+    if len(known) >= _REGEX_MEMO_MAX:
+        known.clear()
+        yes.clear()
+    new = words - known
+    if new:
+        yes.update(w for w in new if regex.search(strings[w]) is not None)
+        known |= new
+    return not words.isdisjoint(yes)

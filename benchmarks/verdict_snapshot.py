@@ -1,0 +1,82 @@
+"""Byte-exact snapshot of what the scorer produces, to prove a speed-up changed nothing.
+
+    .venv/bin/python benchmarks/verdict_snapshot.py save DIR     # before a change
+    .venv/bin/python benchmarks/verdict_snapshot.py check DIR    # after: exit 1 on any difference
+
+Snapshots: the `coach eval --json` report of fixtures/labelled, and the JSON
+scorecard (or the one-line error) of every call in fixtures/labelled,
+fixtures/formats and fixtures/sample, scored both with roles inferred and with
+the labelled sellers, plus a few synthetic 60-minute calls from the benchmark.
+Run by hand (never in the test suite).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from coach import batch  # noqa: E402
+from coach.callfiles import calls_in  # noqa: E402
+from coach.evaluation import load_labels  # noqa: E402
+from coach.render import OutputFormat  # noqa: E402
+
+FOLDERS = ("fixtures/labelled", "fixtures/formats", "fixtures/sample")
+
+
+def snapshots(tmp: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    eval_run = subprocess.run(
+        [sys.executable, "-m", "coach", "eval", str(ROOT / "fixtures/labelled"), "--json"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    out["eval.json"] = f"exit {eval_run.returncode}\n{eval_run.stdout}{eval_run.stderr}"
+    jobs: list[tuple[str, batch.ScoreJob]] = []
+    for folder in FOLDERS:
+        for path in calls_in(ROOT / folder):
+            name = f"{folder.replace('/', '_')}__{path.name}"
+            jobs.append((name + ".inferred.json", batch.ScoreJob(path=path, format=OutputFormat.json)))
+            labels = path.with_name(path.stem + ".labels.yaml")
+            if labels.exists():
+                sellers = tuple(load_labels(labels).sellers)
+                jobs.append((name + ".sellers.json", batch.ScoreJob(path=path, sellers=sellers, format=OutputFormat.json)))
+    from bench_scoring import SELLER, fixture_lines, synthetic_call
+
+    lines = fixture_lines()
+    for seed in (0, 1, 2, 3):
+        path = tmp / f"synthetic_{seed}.txt"
+        path.write_bytes(synthetic_call(lines, 9000, seed=seed))
+        jobs.append((f"synthetic_{seed}.json", batch.ScoreJob(path=path, sellers=(SELLER,), format=OutputFormat.json)))
+    for name, job in jobs:
+        outcome = batch.score_file(job)
+        text = outcome.output if outcome.ok else f"ERROR {outcome.error}"
+        out[name] = text.replace(str(tmp), "<tmp>")
+    return out
+
+
+def main() -> None:
+    import tempfile
+
+    mode, target = sys.argv[1], Path(sys.argv[2])
+    with tempfile.TemporaryDirectory(prefix="snap-") as tmp:
+        snap = snapshots(Path(tmp))
+    if mode == "save":
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in snap.items():
+            (target / name).write_text(text)
+        print(f"saved {len(snap)} snapshots to {target}")
+        return
+    saved = {p.name: p.read_text() for p in target.iterdir()}
+    differ = sorted(n for n in snap.keys() | saved.keys() if snap.get(n) != saved.get(n))
+    for name in differ:
+        print(f"DIFFERS: {name}")
+    print(f"{len(snap)} snapshots checked, {len(differ)} differ")
+    sys.exit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()
