@@ -17,6 +17,7 @@ from api.limits import BodySizeLimit
 from api.ratelimit import RateLimiter
 from api.routes import calls, health, reps, rubrics, scorecards, teams
 from api.settings import ApiSettings
+from api.web import install as install_pages
 
 # Framing a multipart or JSON body adds to the transcript's own bytes; allow for it.
 _BODY_OVERHEAD = 64 * 1024
@@ -51,5 +52,6 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
     for module in (health, calls, scorecards, teams, reps, rubrics):
         app.include_router(module.router)
+    install_pages(app, settings)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
