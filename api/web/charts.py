@@ -223,8 +223,13 @@ class Overview(_Chart):
     by_time: bool
 
 
-def overview(transcript: Transcript, cited: dict[int, list[tuple[str, Verdict]]], *, width: int = 1000) -> Overview:
-    """Seller and customer lanes over the call's time (or turn order when it has no times), cited turns marked."""
+def overview(transcript: Transcript, cited: dict[int, list[tuple[str, Verdict]]]) -> Overview:
+    """Seller and customer lanes over the call's time (or turn order when it has no times), cited turns marked.
+
+    Positions are percentages of the width: the SVG has no viewBox, so it fills any screen
+    and its round markers stay round.
+    """
+    width = 100
     turns = transcript.turns
     by_time = transcript.has_times and all(t.start_s is not None for t in turns)
     if by_time:
@@ -242,8 +247,8 @@ def overview(transcript: Transcript, cited: dict[int, list[tuple[str, Verdict]]]
     drawn = [
         OverviewTurn(
             index=t.index,
-            x=round(start * scale, 1),
-            width=max(round((stop - start) * scale, 1), 1.5),
+            x=round(start * scale, 2),
+            width=max(round((stop - start) * scale, 2), 0.3),
             lane=lane_of.get(transcript.role_of(t), 2),
             role=transcript.role_of(t).value,
         )
@@ -258,7 +263,7 @@ def overview(transcript: Transcript, cited: dict[int, list[tuple[str, Verdict]]]
         names = ", ".join(f"{title} ({v.value.replace('_', ' ')})" for title, v in citing)
         when = format_time(t.start_s) if by_time else f"turn {t.index}"
         marks.append(
-            OverviewMark(index=t.index, x=round((start + stop) / 2 * scale, 1), verdict=worst.value,
+            OverviewMark(index=t.index, x=round((start + stop) / 2 * scale, 2), verdict=worst.value,
                          label=f"{when}, {transcript.speaker_name(t)}: {names}")
         )
     # Start, middle and end: the labels sit at exact fractions of the width at any screen size.
