@@ -159,7 +159,21 @@ def browser(playwright_driver, tmp_path: Path) -> Iterator[Callable[..., object]
 
 
 def shot(page, name: str, *, full_page: bool = True) -> Path:  # type: ignore[no-untyped-def]
+    """Save a screenshot of the page as a test artefact, after checking it with axe-core."""
+    assert_accessible(page, name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def assert_accessible(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """axe-core (WCAG 2.x A and AA rules) finds nothing on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}})
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
+    assert not problems, f"accessibility problems on {name}:\n" + "\n".join(problems)
