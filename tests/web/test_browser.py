@@ -197,3 +197,24 @@ def test_sign_out_ends_the_session(live_server: LiveServer, browser) -> None:  #
     expect(page).to_have_url(re.compile(r"/sign-in"))
     page.goto(f"{live_server.url}/calls")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=/calls"))
+
+
+def test_keyboard_only_sign_in_and_evidence_links(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    call_id = api_upload(live_server, live_server.world.a1, title="Keyboard check")
+    page = browser()
+    page.goto(f"{live_server.url}/calls/{call_id}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "api_key"
+    page.keyboard.type(live_server.world.a1.key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Scorecard: Keyboard check")).to_be_visible()
+    # An evidence link, reached and followed from the keyboard, lands on the turn it cites.
+    link = page.locator("#item-exec_sponsor .evidence a").first
+    target = link.get_attribute("href")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(target or "?") + "$"))
+    expect(page.locator(target or "?")).to_be_in_viewport()

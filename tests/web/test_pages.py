@@ -300,3 +300,22 @@ def test_uploads_are_dated_by_the_form(web_client: TestClient, web_world: World)
     with web_client.app.state.db.reader() as session:  # type: ignore[attr-defined]
         call = session.get(Call, call_id)
         assert call is not None and call.occurred_at.date() == dt.date(2026, 3, 2)
+
+
+def test_a_failed_scoring_job_shows_its_error_and_keeps_the_upload(web_settings) -> None:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+    from coach.errors import CoachError
+    from tests.api.support import build_world
+
+    def broken(_transcript):  # type: ignore[no-untyped-def]
+        raise CoachError("the scorer refused this call", source="scorer")
+
+    with TestClient(create_app(web_settings, scorer=broken), base_url="https://testserver") as client:
+        world = build_world(client.app.state.db)  # type: ignore[attr-defined]
+        sign_in(client, world.a1)
+        call_id = call_id_of(upload(client, title="Doomed").headers["location"])
+        assert wait_scored(client, call_id)["status"] == "failed"
+        page = client.get(f"/calls/{call_id}").text
+        assert "Scoring failed." in page and "the scorer refused this call" in page
+        listing = client.get("/calls").text
+        assert "Doomed" in listing and "status-failed" in listing
