@@ -7,6 +7,7 @@ their static files and an HTML answer for browsers that reach a missing page.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -40,6 +41,7 @@ def install(app: FastAPI, settings: ApiSettings) -> None:
         if exc.status_code == 404 and wants_html and not path.startswith(_API_PREFIXES):
             _ensure_session(request)
             return finish(request, error_page(request, 404, "no such page"))
-        return await api_handler(request, exc)  # type: ignore[no-any-return]
+        answer = api_handler(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
 
     app.add_exception_handler(StarletteHTTPException, _not_found)

@@ -104,7 +104,7 @@ class CallMetrics(BaseModel):
     seller_first_speaks_min: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
-    def read(cls, metrics: dict[str, Any]) -> "CallMetrics":
+    def read(cls, metrics: dict[str, Any]) -> CallMetrics:
         try:
             return cls.model_validate(metrics)
         except ValidationError:
@@ -155,11 +155,11 @@ def metric_charts(raw: dict[str, Any]) -> MetricCharts:
     m = CallMetrics.read(raw)
     charts = MetricCharts()
     if m.seller_talk_ratio is not None:
-        seller = max(0.0, min(1.0, m.seller_talk_ratio))
+        share = max(0.0, min(1.0, m.seller_talk_ratio))
         charts.talk = RatioBar(
             title="Talk ratio",
-            caption=f"Seller side {round(seller * 100)}% of the words, customer side {round((1 - seller) * 100)}%.",
-            seller_width=round(seller * 100, 1),
+            caption=f"Seller side {round(share * 100)}% of the words, customer side {round((1 - share) * 100)}%.",
+            seller_width=round(share * 100, 1),
             width=100,
         )
     if m.questions is not None:

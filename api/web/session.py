@@ -29,11 +29,11 @@ class WebSession(BaseModel):
     user_id: int | None = None
 
     @classmethod
-    def anonymous(cls) -> "WebSession":
+    def anonymous(cls) -> WebSession:
         return cls(csrf=secrets.token_urlsafe(32))
 
     @classmethod
-    def signed_in(cls, key_id: int, user_id: int) -> "WebSession":
+    def signed_in(cls, key_id: int, user_id: int) -> WebSession:
         # A fresh CSRF token at sign-in: a token seen before signing in is worth nothing after.
         return cls(csrf=secrets.token_urlsafe(32), key_id=key_id, user_id=user_id)
 

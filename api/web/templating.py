@@ -23,8 +23,8 @@ from coach.render.view import (
     enum_label,
     evidence_label,
     format_time,
-    item_anchor,
     iso_duration,
+    item_anchor,
 )
 
 

@@ -174,7 +174,7 @@ class DateRange(_View):
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
     @classmethod
-    def of(cls, start: dt.date | None, end: dt.date | None, *, default_days: int = 90) -> "DateRange":
+    def of(cls, start: dt.date | None, end: dt.date | None, *, default_days: int = 90) -> DateRange:
         today = dt.datetime.now(dt.UTC).date()
         end = end or today
         start = start or end - dt.timedelta(days=default_days - 1)

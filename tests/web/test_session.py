@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.app import create_app
 from api.db.models import ApiKey, Call, ScorecardItemRow
 from api.settings import ApiSettings
 from api.web.session import SessionCodec, WebSession

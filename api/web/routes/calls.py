@@ -11,13 +11,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from api.access import visible_users
+from api.db import Database
 from api.db.models import CallStatus, Role, User
 from api.deps import DbDep, Principal, ReadSession, SettingsDep
 from api.schemas.scorecards import OverrideCreate
+from api.settings import ApiSettings
 from api.store import calls as call_store
 from api.store import scorecards as scorecard_store
 from api.store.rollups import rep_progress
@@ -47,7 +50,7 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _reps(session, user: Principal) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+def _reps(session: Session, user: Principal) -> list[tuple[int, str]]:
     """Whom an upload may be filed under: yourself, or (managers, admins) a rep you can see."""
     if user.role is Role.rep:
         return []
@@ -55,7 +58,10 @@ def _reps(session, user: Principal) -> list[tuple[int, str]]:  # type: ignore[no
     return [(uid, name) for uid, name in rows]
 
 
-def _upload_page(request: Request, session, user: Principal, *, error: str | None = None, values: dict[str, str] | None = None, status: int = 200) -> Response:  # type: ignore[no-untyped-def]
+def _upload_page(
+    request: Request, session: Session, user: Principal, *,
+    error: str | None = None, values: dict[str, str] | None = None, status: int = 200,
+) -> Response:
     return render(
         request,
         "upload.html.j2",
@@ -77,8 +83,10 @@ def upload_form(request: Request, user: PageUser, session: ReadSession) -> Respo
     return _upload_page(request, session, user)
 
 
-def _create(request: Request, db, user: Principal, settings, raw: bytes, filename: str, *, sellers: list[str],  # type: ignore[no-untyped-def]
-            title: str | None, occurred_at: dt.datetime | None, rep_id: int | None, key: str | None) -> Response:
+def _create(
+    request: Request, db: Database, user: Principal, settings: ApiSettings, raw: bytes, filename: str, *,
+    sellers: list[str], title: str | None, occurred_at: dt.datetime | None, rep_id: int | None, key: str | None,
+) -> Response:
     created = call_store.create_call(
         db,
         user,
@@ -203,8 +211,10 @@ def call_page(
     return _scorecard_page(request, session, user, call_id, saved=saved)
 
 
-def _scorecard_page(request: Request, session, user: Principal, call_id: int, *, saved: str | None = None,  # type: ignore[no-untyped-def]
-                    form_errors: dict[str, str] | None = None, status: int = 200) -> Response:
+def _scorecard_page(
+    request: Request, session: Session, user: Principal, call_id: int, *,
+    saved: str | None = None, form_errors: dict[str, str] | None = None, status: int = 200,
+) -> Response:
     view = views.scorecard_view(session, user, call_id)
     return render(
         request,
@@ -254,7 +264,7 @@ async def override_item(request: Request, call_id: int, item_id: str, user: Page
     body: OverrideCreate | None = None
     if action != "clear":
         try:
-            body = OverrideCreate(verdict=_text(form, "verdict"), comment=_text(form, "comment"))  # type: ignore[arg-type]
+            body = OverrideCreate.model_validate({"verdict": _text(form, "verdict"), "comment": _text(form, "comment")})
         except ValidationError as exc:
             field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
             message = ("Write a comment saying why the verdict should change." if field == "comment"
