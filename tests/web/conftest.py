@@ -91,8 +91,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, deadli
     raise RuntimeError(f"the server did not answer within {deadline_s}s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[LiveServer]:
+def _serve(**extra_env: str) -> Iterator[LiveServer]:
     with tempfile.TemporaryDirectory(prefix="coach-web-") as tmp:
         data = Path(tmp)
         url_db = f"sqlite:///{data / 'coach.db'}"
@@ -105,6 +104,7 @@ def live_server() -> Iterator[LiveServer]:
             COACH_DATABASE_URL=url_db, COACH_DATA_DIR=str(data), COACH_SESSION_SECRET=SECRET,
             COACH_RATE_LIMIT_PER_MINUTE="0", COACH_JOB_POLL_S="0.1", COACH_JOB_WORKERS="1",
         )
+        env.update(extra_env)
         log = data / "server.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
@@ -123,6 +123,17 @@ def live_server() -> Iterator[LiveServer]:
             except subprocess.TimeoutExpired:
                 process.kill()
             db.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[LiveServer]:
+    yield from _serve()
+
+
+@pytest.fixture
+def idle_server() -> Iterator[LiveServer]:
+    """A server with no scoring workers: uploads wait in the queue, as behind a long one."""
+    yield from _serve(COACH_JOB_WORKERS="0")
 
 
 # -- the browser --------------------------------------------------------------------------------

@@ -218,3 +218,22 @@ def test_keyboard_only_sign_in_and_evidence_links(live_server: LiveServer, brows
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(target or "?") + "$"))
     expect(page.locator(target or "?")).to_be_in_viewport()
+
+
+def test_the_upload_shows_progress_while_it_waits_to_be_scored(idle_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser()
+    sign_in(page, idle_server, idle_server.world.a1, "/upload")
+    page.get_by_label("Drop a transcript here").set_input_files(str(SAMPLE_PATH))
+    page.get_by_role("button", name="Upload and score").click()
+    expect(page).to_have_url(re.compile(r"/calls/\d+$"))
+    status = page.get_by_role("status")
+    expect(status).to_have_text("Waiting for a scorer…")
+    expect(page.locator("progress")).to_have_attribute("value", "1")
+    # The page keeps polling the job: its status request is answered and the page stays put.
+    with page.expect_response(re.compile(r"/calls/\d+/status$")) as polled:
+        pass
+    assert polled.value.status == 200 and polled.value.json()["status"] == "queued"
+    expect(status).to_have_text("Waiting for a scorer…")
+    shot(page, "13-pending")
+    page.get_by_role("link", name="My calls").click()
+    expect(page.locator("table.calls")).to_contain_text("queued")
