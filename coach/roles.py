@@ -29,6 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.errors import ConfigError
 from coach.transcript import Role, RoleSource, Speaker, Transcript
 
+# Readers attribute cues that carry no speaker label to this placeholder; it is
+# nobody in particular, so it never gets a role (the reader already warned).
+UNKNOWN_SPEAKER_ID = "unknown_speaker"
+UNKNOWN_SPEAKER_NAME = "Unknown speaker"
+
 DEFAULT_THRESHOLD = 0.7
 # A heuristic this sure of the opposite role makes us flag the user's/metadata label.
 INVERSION_CONFIDENCE = 0.85
@@ -58,7 +63,7 @@ def load_roles_file(path: str | Path) -> RoleSpec:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read roles file: {exc}", source=str(path)) from None
+        raise ConfigError(f"cannot read roles file: {getattr(exc, 'strerror', None) or exc}", source=str(path)) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -90,49 +95,292 @@ def load_roles_file(path: str | Path) -> RoleSpec:
 # -- heuristic ---------------------------------------------------------------------------
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+@dataclass(frozen=True)
+class _Rule:
+    """A phrase pattern tried only where one of its anchor words starts.
+
+    Scanning every position of a 60-minute call with a dozen alternations costs
+    tens of milliseconds; `str.find` on the anchors and an anchored `match`
+    costs well under one.
+    """
+
+    anchors: tuple[str, ...]  # lower-case text each match starts with
+    pattern: re.Pattern[str]
+    weight: float = 0.0
+    reason: str = ""
+
+    def count(self, text: str, low: str, cap: int = 1_000_000) -> int:
+        hits = 0
+        for anchor in self.anchors:
+            i = low.find(anchor)
+            while i != -1:
+                if (i == 0 or not low[i - 1].isalnum()) and self.pattern.match(text, i):
+                    hits += 1
+                    if hits >= cap:
+                        return hits
+                i = low.find(anchor, i + 1)
+        return hits
+
+    def matches(self, text: str, low: str) -> list[re.Match[str]]:
+        found = []
+        for anchor in self.anchors:
+            i = low.find(anchor)
+            while i != -1:
+                if i == 0 or not low[i - 1].isalnum():
+                    match = self.pattern.match(text, i)
+                    if match:
+                        found.append(match)
+                i = low.find(anchor, i + 1)
+        return found
 
 
-_YOUR_THINGS = _rx(r"\byour (?:usage|account|plan|seats?|licen[cs]es?|licensed|admins?|instance|workspace|rollout|users|renewal|subscription|tier|contract|adoption|team|teams|analysts|controller|close|org|organi[sz]ation|process|workflow|data|tickets?|current setup|stack)\b")
-_DISCOVERY = _rx(r"\bwalk me through\b|\bhow does your team\b|\bhow do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do)\b|\bwhat (?:has|did|does) (?:that|it|this) cost\b|\bwho on your team\b|\bif you could fix one thing\b|\bwhere (?:in that|do you) (?:cycle )?(?:do you )?lose\b")
+def _rule(anchors: str, pattern: str, weight: float = 0.0, reason: str = "") -> _Rule:
+    return _Rule(tuple(anchors.split("|")), re.compile(pattern, re.IGNORECASE), weight, reason)
 
-# (pattern, weight, reason); positive = seller evidence, negative = customer evidence.
-_VOICE: list[tuple[re.Pattern[str], float, str]] = [
-    (_rx(r"\bwe at [A-Z]\w+|\bhere at [A-Z]\w+|\bI'?m (?:the |your )?(?:\w+ )?(?:CSM|AE|account (?:executive|manager)|customer success(?: manager)?|solutions? (?:engineer|consultant|architect))\b"), 3.0, "vendor self-introduction"),
-    (_rx(r"\bour (?:platform|product|products|module|modules|solution|roadmap|pricing|integration|implementation team|support team|engineers|release|feature|tool|app|analytics product|reconciliation module)\b"), 1.5, "vendor voice ('our platform')"),
-    (_rx(r"\b(?:teams|customers|companies|accounts) (?:like yours|at your (?:stage|size)|your size|of your size)\b"), 2.0, "compares the customer with other customers"),
-    (_YOUR_THINGS, 0.8, "talks about 'your team/your usage'"),
-    (_rx(r"\b(?:I|we) (?:noticed|saw|were looking at|pulled)\b|\blooking at your\b|\bin your (?:usage|account|dashboard)\b"), 1.5, "reports the customer's signal"),
-    (_DISCOVERY, 2.0, "asks discovery questions"),
-    (_rx(r"\bI'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|\bI'?ll get (?:that|the invite)\b"), 1.0, "owns the follow-up"),
-    (_rx(r"\bthanks for (?:making|taking) (?:the )?time\b|\bthanks for having us\b"), 1.0, "hosts the call"),
-    (_rx(r"\b(?:I've |I have )?(?:brought (?:in|along)|invited|asked \w+ to join|looped in)\b|\bmy colleague\b|\bjoining us\b"), 1.0, "brings a colleague in"),
-    (_rx(r"\b(?:order form|proposal|quote|discount|upgrade|add(?:ing)? (?:the )?(?:seats|module)|pilot|diagnostic|no fit|not a fit|move on)\b"), 0.7, "commercial vocabulary"),
-    # customer voice
-    (_rx(r"\byour (?:platform|product|tool|software|app|system|pricing|support|sales (?:team|rep)|company|module|integration|dashboard|reporting|roadmap)\b"), -2.0, "talks about the vendor's product ('your platform')"),
-    (_rx(r"\bour (?:controller|CFO|CEO|CTO|CIO|VP|director|head|board|budget|contract|renewal|finance|procurement|legal|security|IT|ops|analysts|close|ERP|fiscal|headcount|AP|accounts|warehouse|spend|books|audit|auditors)\b"), -1.2, "talks about 'our controller/our budget'"),
-    (_rx(r"\b(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|running|stuck|drowning|struggling)\b|\bwe (?:use|still|spend|lose|pull|end up|track|rely on)\b|\bkills? us\b|\bkilling us\b"), -1.2, "describes their own operation"),
-    (_rx(r"\b(?:let me|I need to|I'd need to|I'll have to|I have to) (?:think|check|run (?:it|this) by|talk to|loop in|get back)\b|\bsend me (?:some |more )?(?:info|information|a deck|details|something)\b|\bnot sure (?:yet|we)\b|\bmaybe next quarter\b"), -2.0, "customer hedging ('let me think')"),
-    (_rx(r"\bhow much (?:does|would|is)\b|\bwhat (?:would|does) (?:it|that|this) cost us\b|\bwhat's the price\b|\byou guys\b|\byour (?:folks|people)\b"), -1.5, "asks the vendor about price/product"),
-    (_rx(r"\b(?:our|my) (?:team|analysts|people|group|department)\b"), -0.5, "speaks for their own team"),
+
+class _Lexicon:
+    """Counts many rules over one text with C-speed searches.
+
+    The rules are grouped by their anchors' first words; only words present in
+    the text are searched (`str.find` on " word "), and each occurrence triggers
+    an anchored `match` of just the rules that can start there.
+    """
+
+    def __init__(self, rules: Sequence[_Rule]):
+        self.rules = list(rules)
+        self.by_first: dict[str, list[int]] = {}
+        for k, rule in enumerate(self.rules):
+            for anchor in rule.anchors:
+                ks = self.by_first.setdefault(anchor.split()[0], [])
+                if k not in ks:
+                    ks.append(k)
+
+    def count(self, text: str, cap: int) -> list[int]:
+        # Space-padded, whitespace-normalised lower case: " word " finds whole words with str.find.
+        low = " " + " ".join(text.lower().split()) + " "
+        vocab = set(low.split(" "))
+        hits = [0] * len(self.rules)
+        rules = self.rules
+        for first, ks in self.by_first.items():
+            if first not in vocab:
+                continue
+            needle = f" {first} " if " " not in first and first.isalpha() else f" {first}"
+            i = low.find(needle)
+            while i != -1:
+                start = i + 1
+                for k in ks:
+                    if hits[k] < cap and rules[k].pattern.match(low, start):
+                        hits[k] += 1
+                i = low.find(needle, start)
+        return hits
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    # Offsets must line up with `text`; a few characters (e.g. 'İ') change length when lowered.
+    return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+_NAME = r"((?-i:[A-Z][a-z]+))"
+_YOUR_THINGS = _rule(
+    "your ",
+    r"your (?:usage|account|plan|seats?|licen[cs]es?|licensed|admins?|instance|workspace|rollout|users|renewal"
+    r"|subscription|tier|contract|adoption|team|teams|analysts|controller|close|org|organi[sz]ation|process"
+    r"|workflow|data|tickets?|current setup|stack)\b",
+    0.8,
+    "talks about 'your team/your usage'",
+)
+_DISCOVERY = _rule(
+    "walk me|take me|talk me|how does your|how do your|how do you|how does you|what has|what did|what does|what's that"
+    "|who on|if you could|if you had|where in that|where do you|where does|who'd|who would",
+    r"(?:walk|take|talk) me through\b|how does your team\b"
+    r"|how do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do|deal with|track|catch)\b"
+    r"|what(?:'s| (?:has|did|does)) (?:that|it|this) cost(?:ing)?\b|who on your team\b|if you could fix one thing\b"
+    r"|where (?:in that|do you|does (?:that|it|this)) (?:cycle )?(?:do you )?(?:lose|hurt|go wrong|break)\b"
+    r"|if you (?:could|had to) (?:fix|pick|change) one\b|who(?:'d| would) (?:notice|feel)\b",
+    2.0,
+    "asks discovery questions",
+)
+_YOU = _rule("you", r"you(?:r)?\b")
+
+# Positive weight = seller evidence, negative = customer evidence.
+_VOICE: list[_Rule] = [
+    _rule(
+        "we at |here at |i'm |im |i am ",
+        r"(?:we|here) at (?!the\b|a\b|an\b|this\b|that\b|least\b|some\b|first\b|our\b|your\b|it\b|all\b|most\b)"
+        r"[a-z]\w+|I(?:'?m| am) (?:the |your )?(?:\w+ )?(?:CSM|AE|account (?:executive|manager)"
+        r"|customer success(?: manager)?|solutions? (?:engineer|consultant|architect))\b",
+        3.0,
+        "vendor self-introduction",
+    ),
+    _rule(
+        "our ",
+        r"our (?:platform|product|products|module|modules|solution|roadmap|pricing|integration|implementation team"
+        r"|support team|engineers|release|feature|tool|app)\b",
+        1.5,
+        "vendor voice ('our platform')",
+    ),
+    _rule(
+        "teams |customers |companies |accounts ",
+        r"(?:teams|customers|companies|accounts) (?:like yours|at your (?:stage|size)|your size|of your size)\b",
+        2.0,
+        "compares the customer with other customers",
+    ),
+    _YOUR_THINGS,
+    _rule(
+        "i noticed|i saw|i were|i pulled|we noticed|we saw|we were looking|we pulled|looking at your|in your ",
+        r"(?:I|we) (?:noticed|saw|were looking at|pulled)\b|looking at your\b|in your (?:usage|account|dashboard)\b",
+        1.5,
+        "reports the customer's signal",
+    ),
+    _DISCOVERY,
+    _rule(
+        "i'll |ill |we'll",
+        r"I'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|I'?ll get (?:that|the invite)\b"
+        r"|I'?ll (?:email|call|follow up|ping|check in|circle back)\b|we'll (?:reach out|follow up|send)\b",
+        1.0,
+        "owns the follow-up",
+    ),
+    _rule("thanks for ", r"thanks for (?:making|taking) (?:the )?time\b|thanks for having us\b", 1.0, "hosts the call"),
+    _rule(
+        "brought |invited|asked |looped in|my colleague|joining us|thanks for|thanks so|welcome to|is with me|'s with me",
+        r"brought (?:in|along)\b|invited\b|asked \w+ to join\b|looped in\b|my colleague\b|joining us\b"
+        r"|thanks (?:so much )?for (?:joining|hopping on|coming)\b|welcome to\b|(?:is|'s) with me\b",
+        1.0,
+        "brings a colleague in",
+    ),
+    _rule(
+        "order form|proposal|quote|discount|upgrade|add the|adding|add seats|add module|pilot|diagnostic|no fit|not a fit|move on",
+        r"(?:order form|proposal|quote|discount|upgrade|add(?:ing)? (?:the )?(?:seats|module)|pilot|diagnostic"
+        r"|no fit|not a fit|move on)\b",
+        0.7,
+        "commercial vocabulary",
+    ),
+    _rule(
+        "your ",
+        r"your (?:platform|product|tool|software|app|system|pricing|support|sales (?:team|rep)|company|module"
+        r"|integration|dashboard|reporting|roadmap|folks|people)\b",
+        -2.0,
+        "talks about the vendor's product ('your platform')",
+    ),
+    _rule(
+        "our ",
+        r"our (?:controller|CFO|CEO|CTO|CIO|VP|director|head|board|budget|contract|renewal|finance|procurement|legal"
+        r"|security|IT|ops|analysts|close|ERP|fiscal|headcount|AP|accounts|warehouse|spend|books|audit|auditors)\b",
+        -1.2,
+        "talks about 'our controller/our budget'",
+    ),
+    _rule(
+        "we're|we are|we have been|we've been|i'm using|i am using|i have been|i've been|we use|we still|we spend|we lose|we pull|we end up|we track|we rely|kill",
+        r"(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|stuck|drowning|struggling)\b"
+        r"|we (?:use|still|spend|lose|pull|end up|track|rely on)\b|kills? us\b|killing us\b",
+        -1.2,
+        "describes their own operation",
+    ),
+    _rule(
+        "let me|i need|i'd need|i'll have|i have to|send me|not sure|maybe next",
+        r"(?:let me|I need to|I'd need to|I'll have to|I have to) (?:think|check|run (?:it|this) by|talk to|loop in"
+        r"|get back)\b|send me (?:some |more )?(?:info|information|a deck|details|something)\b|not sure (?:yet|we)\b"
+        r"|maybe next quarter\b",
+        -2.0,
+        "customer hedging ('let me think')",
+    ),
+    _rule(
+        "how much|what would|what does|what's the price|you guys",
+        r"how much (?:does|would|is)\b|what (?:would|does) (?:it|that|this) cost us\b|what's the price\b"
+        r"|you guys (?:charge|offer|sell|have)\b",
+        -1.5,
+        "asks the vendor about price/product",
+    ),
+    _rule("our |my ", r"(?:our|my) (?:team|analysts|people|group|department)\b", -0.5, "speaks for their own team"),
+    _rule(
+        "our ",
+        r"our (?:\w+ ){1,2}(?:product|products|module|platform|solution|side|release|team)\b|our quarter\b",
+        1.0,
+        "vendor voice ('our Data Quality product')",
+    ),
+    _rule(
+        "let me|i'll share|share my|sharing now|here's the",
+        r"let me (?:just )?(?:show you|share my screen|pull up)\b|(?:I'll )?share my screen\b|sharing now\b"
+        r"|here's the \w+ (?:view|screen|panel|dashboard)\b",
+        1.5,
+        "shows the product",
+    ),
+    _rule(
+        "would you|can i get|should we|shall i|if you sign|we can|what we can|we could|we just|we've just|we released"
+        "|you get|percent|promo|signed|get the|get that|we've got|we have|our new",
+        r"would you (?:want|like|be open) to (?:add|upgrade|move|buy|sign|expand)\b|can I get \w+ (?:\w+ )?added\b"
+        r"|should we (?:add|go ahead|upgrade)\b|shall I send\b|if you sign\b"
+        r"|(?:what )?we (?:can|could) (?:include|offer|do|give|hold|extend|add|waive|throw in|fold|knock|discount)\b"
+        r"|we(?:'ve)? just (?:rolled out|launched|released|shipped)\b|we released\b"
+        r"|you get \d+ ?(?:%|percent) off\b|percent off\b|promo(?:tion)?\b|signed (?:this|before|by)\b"
+        r"|get (?:the|that) (?:\w+ )?(?:upgrade|order|renewal|contract) signed\b"
+        r"|(?:we've got|we have|our) (?:a )?new (?:\w+ )?(?:add-on|module|product|feature|tier|offering)\b",
+        1.5,
+        "makes the vendor's offer",
+    ),
+    _rule("your ", r"your \w+", 0.25, "talks about the customer's things ('your X')"),
+    _rule(
+        "we're|we are|we have|we had|we hired|we caught|we find|we found|we went|we asked|we need|we tried|we built"
+        "|we moved|we switched|we bought|we might|save us|saves us|for us",
+        r"we(?:'re| are) (?:building|growing|hiring|in the middle|trying|evaluating|curious)\b"
+        r"|we (?:have|had|hired|caught|find|found|went|asked|need|needed|tried|built|moved|switched|bought|might)\b"
+        r"|saves? us\b|(?:works?|worked) for us\b",
+        -0.8,
+        "speaks about their own organisation ('we hired')",
+    ),
+    _rule(
+        "your ",
+        r"your (?:\w+ )?(?:module|product|platform|tool|quarter|quota|procurement|sales team|pricing)\b",
+        -1.5,
+        "refers to the vendor's side ('your quarter')",
+    ),
 ]
 _CAP = 3  # count each pattern at most this many times per speaker
+_VOICE_LEXICON = _Lexicon(_VOICE)
 
-_YOU = re.compile(r"\byou(?:r)?\b", re.IGNORECASE)
-_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+# Introductions: "<A> brought in Dan" -> Dan is on A's side; these forms mark the
+# introduced name as a seller outright.
+_SELLER_INTRO = _rule(
+    "brought |i've asked|i have asked|i asked|asked |invited |looped in |introduce you to |my colleague |meet ",
+    rf"(?:brought (?:in |along )?|I(?:'ve| have)? asked |invited |looped in |introduce you to |my colleague,? |meet ){_NAME}",
+)
+# "Maya works on our data quality side", "Pete's here from our sales team": the name comes first.
+_COLLEAGUE_AFTER = _rule(
+    "works |is here|'s here|here from|from our|is on our|is from|is with|'s with",
+    r"(?:works (?:on|with|in) our|(?:is|'s) (?:here )?from our|here from our|from our|is on our|(?:is|'s) with me)\b",
+)
+_TITLES = (
+    r"(?:account executive|AE|solutions? (?:engineer|consultant|architect)|CSM|customer success manager"
+    r"|account manager|product specialist|specialist)\b"
+)
+# "Aisha, our account executive" / "Elena, who is our solutions engineer": the name sits before
+# the anchor, so the rule anchors on the connecting words and looks back for the name.
+_SELLER_TITLE_AFTER = _rule("our |my |who is |is ", rf"(?:who is |is )?(?:our |my )?{_TITLES}")
+_SELLER_TITLE_BEFORE = _rule("account executive|ae |csm |customer success manager|account manager|solution",
+                             rf"{_TITLES},? {_NAME}")
+_CUSTOMER_TITLE_AFTER = _rule(
+    "our ", r"our (?:controller|CFO|CEO|VP|director|head of \w+|manager|analyst|lead|admin)(?: of \w+)?,? " + _NAME
+)
+_CUSTOMER_TITLE_BEFORE = _rule("our |is our ", r"(?:is )?our (?:controller|CFO|CEO|VP|director|head of|manager|analyst|lead|admin)\b")
+_GREETING = re.compile(r"(?:hi|hey|hello|thanks|thank you|morning|afternoon|good (?:morning|afternoon))\b|[A-Z][a-z]+,",
+                       re.IGNORECASE)
+_NAME_BEFORE = re.compile(r"((?-i:[A-Z][a-z]+)),? $")
 
-# Introductions: "<A> brought in Dan" -> Dan is on A's side; the seller-specific
-# forms mark the introduced name as seller outright.
-_SELLER_INTRO = _rx(
-    r"\b(?:brought (?:in|along)|I(?:'ve| have) asked|invited|looped in|introduce you to|my colleague|meet) ([A-Z][a-z]+)"
-)
-_TITLE_WORDS = r"(?:account executive|AE|solutions? (?:engineer|consultant|architect)|CSM|customer success manager|account manager|specialist|product specialist)"
-_SELLER_TITLE = re.compile(rf"\b([A-Z][a-z]+),? (?:is |who is |our |my )(?:our |my )?{_TITLE_WORDS}\b|\b{_TITLE_WORDS},? ([A-Z][a-z]+)\b")
-_CUSTOMER_TITLE = re.compile(
-    r"\bour (?:controller|CFO|CEO|VP|director|head of \w+|manager|analyst|lead|admin)(?: of \w+)?,? ([A-Z][a-z]+)\b"
-    r"|\b([A-Z][a-z]+),? (?:is )?our (?:controller|CFO|CEO|VP|director|head of|manager|analyst|lead|admin)\b"
-)
+
+def _name_before(text: str, start: int) -> str | None:
+    match = _NAME_BEFORE.search(text, max(0, start - 30), start)
+    return match[1] if match else None
+
+
+def _mentions(text: str, name: str) -> bool:
+    i = text.find(name)
+    while i != -1:
+        end = i + len(name)
+        if (i == 0 or not text[i - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        i = text.find(name, i + 1)
+    return False
 
 
 @dataclass
@@ -170,66 +418,109 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     for turn in transcript.turns:
         said.setdefault(turn.speaker, []).append(turn.text)
     evidence = {sid: Evidence() for sid in said}
-    for sid, texts in said.items():
-        text = "\n".join(texts)
-        for pattern, weight, reason in _VOICE:
-            hits = len(pattern.findall(text))
+    texts = {sid: "\n".join(parts) for sid, parts in said.items()}
+    lows = {sid: _lower(text) for sid, text in texts.items()}
+    for sid, text in texts.items():
+        for rule, hits in zip(_VOICE, _VOICE_LEXICON.count(text, _CAP)):
             if hits:
-                evidence[sid].add(weight * min(hits, _CAP), reason)
+                evidence[sid].add(rule.weight * hits, rule.reason)
 
     # Who introduces whom: evidence flows from the introducer to the named speaker.
     first = _first_names(transcript.speakers)
-    speaker_ids = {s.id for s in transcript.speakers}
-    boosts: list[tuple[str, float, str]] = []
-    for sid, texts in said.items():
-        text = "\n".join(texts)
-        for match in _SELLER_INTRO.finditer(text):
+    boosts: list[tuple[str | None, str | None, float, str]] = []
+    for sid, text in texts.items():
+        low = lows[sid]
+        for match in _SELLER_INTRO.matches(text, low):
             target = first.get(match[1].casefold())
-            if target and target != sid and target in speaker_ids:
-                boosts.append((target, 2.5, f"introduced as a colleague by {sid}"))
-        for match in _SELLER_TITLE.finditer(text):
-            target = first.get((match[1] or match[2] or "").casefold())
+            boosts.append((target, sid, 2.5, "introduced as a colleague"))
             if target and target != sid:
-                boosts.append((target, 3.0, "introduced with a vendor title"))
-        for match in _CUSTOMER_TITLE.finditer(text):
-            target = first.get((match[1] or match[2] or "").casefold())
-            if target and target != sid and evidence[sid].score < 0:
-                boosts.append((target, -2.0, "introduced by a customer as their colleague"))
-    for target, points, reason in boosts:
-        evidence[target].add(points, reason)
+                boosts.append((sid, None, 1.0, "introduces a colleague by name"))
+        for match in _SELLER_TITLE_BEFORE.matches(text, low):
+            boosts.append((first.get(match[1].casefold()), sid, 3.0, "introduced with a vendor title"))
+        for match in _SELLER_TITLE_AFTER.matches(text, low):
+            name = _name_before(text, match.start())
+            boosts.append((first.get(name.casefold()) if name else None, sid, 3.0, "introduced with a vendor title"))
+        for match in _COLLEAGUE_AFTER.matches(text, low):
+            name = _name_before(text, match.start())
+            boosts.append((first.get(name.casefold()) if name else None, sid, 2.5, "introduced as a colleague"))
+        if evidence[sid].score < 0:
+            for match in _CUSTOMER_TITLE_AFTER.matches(text, low):
+                boosts.append((first.get(match[1].casefold()), sid, -2.0, "introduced by a customer as a colleague"))
+            for match in _CUSTOMER_TITLE_BEFORE.matches(text, low):
+                name = _name_before(text, match.start())
+                boosts.append((first.get(name.casefold()) if name else None, sid, -2.0,
+                               "introduced by a customer as a colleague"))
+    colleagues: set[tuple[str, str]] = set()  # (introducer, introduced) on the seller side
+    for target, introducer, points, reason in boosts:  # introducer None: evidence about the speaker itself
+        if target and target != introducer:
+            evidence[target].add(points, reason)
+            if points > 0:
+                colleagues.add((introducer, target))
 
-    # Turn-taking: whoever answers the discovery questions, or is addressed by name
-    # with "your team/your usage" by a seller-sounding speaker, is on the customer side.
+    # "Parker from Tallyhub": introducing yourself by your company is the vendor calling.
+    for s in transcript.speakers:
+        own = s.name.split()[0] if s.name.split() else ""
+        if own and f"{own} from " in texts.get(s.id, ""):
+            if re.search(rf"\b{re.escape(own)} from (?-i:[A-Z])", texts[s.id]):
+                evidence[s.id].add(2.0, "introduces themself by company ('Parker from Tallyhub')")
+
+    # Whoever opens a sales call is usually its host, the seller (a lean, not a verdict).
+    if transcript.turns:
+        evidence[transcript.turns[0].speaker].add(1.0, "opens the call")
+
+    # Turn-taking: whoever answers a seller-sounding speaker's questions, or is
+    # addressed by name by one, is on the customer side; a speaker greeted or
+    # thanked by name by a customer-sounding speaker is on the seller side.
     answered: dict[str, int] = {}
     replied: dict[str, int] = {}
     addressed: dict[str, int] = {}
+    greeted: dict[str, int] = {}
     turns = transcript.turns
+    names = [(name, sid) for name, sid in ((s.name.split()[0], s.id) for s in transcript.speakers if s.name.split())
+             if name.casefold() in first]
     for i, turn in enumerate(turns):
-        if evidence.get(turn.speaker, Evidence()).score <= 2:
+        score = evidence[turn.speaker].score
+        if score <= -1.5:
+            head = turn.text[:40]
+            for name, sid in names:
+                if name in head and sid != turn.speaker and _mentions(head, name) and _GREETING.match(head):
+                    greeted[sid] = greeted.get(sid, 0) + 1
+            continue
+        if score < 1.5:
             continue
         nxt = turns[i + 1].speaker if i + 1 < len(turns) else None
-        if nxt and nxt != turn.speaker and _DISCOVERY.search(turn.text):
-            answered[nxt] = answered.get(nxt, 0) + 1
-        elif nxt and nxt != turn.speaker and "?" in turn.text and _YOU.search(turn.text):
-            replied[nxt] = replied.get(nxt, 0) + 1
-        if _YOUR_THINGS.search(turn.text):
-            for word in _WORD.findall(turn.text):
-                target = first.get(word.casefold())
-                if target and target != turn.speaker:
-                    addressed[target] = addressed.get(target, 0) + 1
+        if nxt and nxt != turn.speaker and "?" in turn.text:
+            low = _lower(turn.text)
+            if _DISCOVERY.count(turn.text, low, 1):
+                answered[nxt] = answered.get(nxt, 0) + 1
+            elif _YOU.count(turn.text, low, 1):
+                replied[nxt] = replied.get(nxt, 0) + 1
+        for name, sid in names:
+            if name in turn.text and sid != turn.speaker and (turn.speaker, sid) not in colleagues \
+                    and _mentions(turn.text, name):
+                addressed[sid] = addressed.get(sid, 0) + 1
     for target, n in answered.items():
         evidence[target].add(-0.8 * min(n, _CAP), "answers the discovery questions")
     for target, n in replied.items():
         evidence[target].add(-0.6 * min(n, _CAP), "answers the seller's questions")
     for target, n in addressed.items():
-        evidence[target].add(-0.7 * min(n, _CAP), "addressed by a seller about 'your team'")
+        evidence[target].add(-0.6 * min(n, 2), "addressed by name by a seller")
+    for target, n in greeted.items():
+        evidence[target].add(0.7 * min(n, 2), "greeted or thanked by name by a customer")
 
     # Calls have two sides: once someone clearly sells, a speaker with no seller
-    # voice at all leans customer (not enough on its own to decide).
-    if any(ev.p_seller >= DEFAULT_THRESHOLD for ev in evidence.values()):
-        for ev in evidence.values():
+    # voice at all leans customer (not enough on its own to decide). And a call
+    # with a clear customer but no clear seller has its seller among the rest:
+    # the one clear front-runner, if there is one, leans further that way.
+    leaning = sorted(evidence.values(), key=lambda ev: -ev.score)
+    if any(ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning):
+        for ev in leaning:
             if ev.score < 0.5:
                 ev.add(-1.0, "no seller voice on a call with a clear seller")
+    elif any(1 - ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning) and leaning[0].score > 0.5 and (
+        len(leaning) == 1 or leaning[1].score < 0
+    ):
+        leaning[0].add(1.0, "the only seller voice on a call with a clear customer")
     return evidence
 
 
@@ -289,7 +580,7 @@ def assign_roles(
     if any(s.role is Role.seller for s in speakers if s.id in decided):
         # Naming the sellers says everyone else is on the customer side.
         for s in speakers:
-            if s.id not in decided:
+            if s.id not in decided and s.id != UNKNOWN_SPEAKER_ID:
                 _set(s, Role.customer, 1.0, RoleSource.user)
                 decided.add(s.id)
 
@@ -322,7 +613,7 @@ def assign_roles(
 
     # 3. heuristic
     for s in speakers:
-        if s.id in decided:
+        if s.id in decided or s.id == UNKNOWN_SPEAKER_ID:
             continue
         ev = evidence[s.id]
         p = ev.p_seller

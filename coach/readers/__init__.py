@@ -72,19 +72,28 @@ def _normalise_format(fmt: str | None, source: str) -> str | None:
     return key
 
 
-def _parse(text: str, fmt: str, source: str) -> Transcript:
+def _parse(text: str, fmt: str, source: str) -> tuple[Transcript, bool]:
+    """The transcript, and whether it was our own canonical JSON (already decided)."""
     if fmt in ("canonical", "gong_json", "json"):
         obj = load_json(text, source=source)
         if fmt == "canonical" or (fmt == "json" and looks_like_canonical(obj)):
-            return read_canonical(obj, source=source)
-        if fmt == "gong_json" or looks_like_gong(obj):
-            cues, info, warnings = read_gong(obj, source=source)
-            return build_transcript(cues, format="gong_json", source=source, speaker_info=info, warnings=warnings)
-        raise TranscriptError(
-            "unknown JSON layout: neither a canonical transcript ('speakers' + 'turns') "
-            "nor a Gong transcript ('callTranscripts')",
-            source=source,
-        )
+            return read_canonical(obj, source=source), True
+        return _parse_gong(obj, fmt, source), False
+    return _parse_text(text, fmt, source), False
+
+
+def _parse_gong(obj: object, fmt: str, source: str) -> Transcript:
+    if fmt == "gong_json" or looks_like_gong(obj):
+        cues, info, warnings = read_gong(obj, source=source)
+        return build_transcript(cues, format="gong_json", source=source, speaker_info=info, warnings=warnings)
+    raise TranscriptError(
+        "unknown JSON layout: neither a canonical transcript ('speakers' + 'turns') "
+        "nor a Gong transcript ('callTranscripts')",
+        source=source,
+    )
+
+
+def _parse_text(text: str, fmt: str, source: str) -> Transcript:
     if fmt in ("vtt", "zoom_vtt", "teams_vtt", "srt"):
         cues, found, warnings = read_subtitles(text, source=source, kind="srt" if fmt == "srt" else "vtt")
         return build_transcript(cues, format=found, source=source, warnings=warnings)
@@ -94,7 +103,8 @@ def _parse(text: str, fmt: str, source: str) -> Transcript:
             raise TranscriptError("no Otter 'Name  0:00' speaker headers found", source=source)
         return build_transcript(cues, format="otter", source=source, warnings=warnings)
     if fmt == "plain":
-        return build_transcript(read_plain(text), format="plain", source=source)
+        cues, warnings = read_plain(text)
+        return build_transcript(cues, format="plain", source=source, warnings=warnings)
     first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
     raise TranscriptError(
         f"unknown format: no 'Name: text' lines, cue timings or JSON found (first line: {first[:60]!r}); "
@@ -124,8 +134,9 @@ def read_bytes(
     if not text.strip():
         raise TranscriptError("file is empty", source=name)
     fmt = fmt or detect_format(text)
-    transcript = _parse(text, fmt, name)
-    if transcript.format != "canonical":
+    transcript, ours = _parse(text, fmt, name)
+    # Our own JSON keeps its source and decided roles; only the user's word changes them.
+    if not ours:
         transcript.source = Path(name).name
 
     explicit: dict[str, Role | str] = {}
@@ -135,8 +146,7 @@ def read_bytes(
         explicit.update(spec.roles)
         domains += spec.seller_domains
     explicit.update(roles or {})
-    if transcript.format == "canonical":
-        # Our own format already carries decided roles; only the user's word changes them.
+    if ours:
         if sellers or explicit:
             assign_roles(transcript, sellers=sellers, roles=explicit, seller_domains=domains)
         return transcript

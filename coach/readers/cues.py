@@ -9,28 +9,30 @@ point at the exact moment something was said.
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from coach.errors import TranscriptError
-from coach.transcript import Sentence, Speaker, Transcript, Turn
+from coach.roles import UNKNOWN_SPEAKER_ID, UNKNOWN_SPEAKER_NAME
+from coach.transcript import Speaker, Transcript
 
-UNKNOWN_SPEAKER_ID = "unknown_speaker"
-UNKNOWN_SPEAKER_NAME = "Unknown speaker"
 
 # Cues that start this much earlier than the previous one mean the file is out of
 # order (some Teams exports), not ordinary crosstalk.
 _OUT_OF_ORDER_S = 1.0
+_MAX_TIME_S = 7 * 24 * 3600  # also rejects NaN, which fails every comparison
 _SLUG = re.compile(r"[^\w]+")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(slots=True)
 class Cue:
-    """A speaker-attributed piece of text as the source format gave it (internal to readers)."""
+    """A speaker-attributed piece of text as the source format gave it.
+
+    A slotted dataclass rather than a pydantic model: a call has thousands, they
+    never leave the readers, and `build_transcript` validates the result once.
+    """
 
     speaker: str | None  # display name, None when the cue carries no label
     text: str
@@ -55,7 +57,7 @@ def clean_text(text: str) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def slug(name: str) -> str:
@@ -63,11 +65,9 @@ def slug(name: str) -> str:
 
 
 def _check_time(value: float | None, source: str, line: int | None) -> float | None:
-    if value is None:
-        return None
-    if not math.isfinite(value) or value < 0 or value > 7 * 24 * 3600:
-        raise TranscriptError(f"time {value!r} is not a plausible offset in seconds", source=source, line=line)
-    return round(value, 3)
+    if value is None or 0 <= value <= _MAX_TIME_S:
+        return value
+    raise TranscriptError(f"time {value!r} is not a plausible offset in seconds", source=source, line=line)
 
 
 def build_transcript(
@@ -98,19 +98,26 @@ def build_transcript(
 
     speakers: dict[str, Speaker] = {}
     ids_by_key: dict[str, str] = {}
-    turns: list[Turn] = []
+    keys: dict[str, str] = {}  # label as written -> normalised key ("Priya  Shah" == "priya shah")
+    # Turns are accumulated as plain lists and validated once at the end: pydantic
+    # attribute assignment per cue would cost more than the parsing itself.
+    pending: list[tuple[str, list[str], list[dict], float | None, float | None]] = []
     unlabelled = 0
     duration = None
     current_id = None
-    current: Turn | None = None
     texts: list[str] = []
+    sentences: list[dict] = []
+    t_start = t_end = None
 
     for cue in cue_list:
         start = _check_time(cue.start, source, cue.line)
         end = _check_time(cue.end, source, cue.line)
         if start is not None and end is not None and end < start:
             end = start
-        key = cue.speaker_key or (" ".join(cue.speaker.split()).casefold() if cue.speaker else None)
+        label = cue.speaker_key or cue.speaker
+        key = keys.get(label) if label is not None else None
+        if key is None and label is not None:
+            key = keys[label] = cue.speaker_key or " ".join(label.split()).casefold()
         if key is None:
             unlabelled += 1
             sid = UNKNOWN_SPEAKER_ID
@@ -136,34 +143,38 @@ def build_transcript(
         last_time = end if end is not None else start
         if last_time is not None and (duration is None or last_time > duration):
             duration = last_time
-        sentence = Sentence(text=cue.text, start_s=start, end_s=end)
-        if current is not None and sid == current_id:
-            current.sentences.append(sentence)
+        sentence = {"text": cue.text, "start_s": start, "end_s": end}
+        if sid == current_id:
+            sentences.append(sentence)
             texts.append(cue.text)
-            if current.start_s is None:
-                current.start_s = start
-            if end is not None and (current.end_s is None or end > current.end_s):
-                current.end_s = end
+            if t_start is None:
+                t_start = start
+            if end is not None and (t_end is None or end > t_end):
+                t_end = end
             continue
-        if current is not None:
-            current.text = " ".join(texts)
-        current_id = sid
-        texts = [cue.text]
-        current = Turn(index=len(turns), speaker=sid, text=cue.text, start_s=start, end_s=end, sentences=[sentence])
-        turns.append(current)
-    if current is not None:
-        current.text = " ".join(texts)
+        if current_id is not None:
+            pending.append((current_id, texts, sentences, t_start, t_end))
+        current_id, texts, sentences, t_start, t_end = sid, [cue.text], [sentence], start, end
+    if current_id is not None:
+        pending.append((current_id, texts, sentences, t_start, t_end))
+    turns = [
+        {"index": i, "speaker": sid, "text": " ".join(parts), "start_s": t0, "end_s": t1, "sentences": sents}
+        for i, (sid, parts, sents, t0, t1) in enumerate(pending)
+    ]
 
     if unlabelled:
         if len(speakers) == 1:
             warnings.append("no speaker labels found: every cue is attributed to 'Unknown speaker'")
         else:
             warnings.append(f"{unlabelled} cue(s) had no speaker label; attributed to 'Unknown speaker'")
-    return Transcript(
-        source=source,
-        format=format,
-        duration_s=duration,
-        speakers=list(speakers.values()),
-        turns=turns,
-        warnings=warnings,
+    # One validation of the whole document is several times faster than one per object.
+    return Transcript.model_validate(
+        {
+            "source": source,
+            "format": format,
+            "duration_s": duration,
+            "speakers": list(speakers.values()),
+            "turns": turns,
+            "warnings": warnings,
+        }
     )

@@ -89,7 +89,9 @@ def decode(data: bytes, *, source: str) -> str:
             source=source,
             line=_line_of(text, bad.start()),
         )
-    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text or "\x0b" in text or "\x0c" in text:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x85" in text or "\u2028" in text or "\u2029" in text or "\x0b" in text or "\x0c" in text:
         text = _NEWLINES.sub("\n", text)
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -165,7 +165,8 @@ def read_gong(obj: Any, *, source: str) -> tuple[list[Cue], dict[str, SpeakerInf
         if party.id and party.speaker_id and party.id not in info and name:
             info[party.id] = info[key]
 
-    scale = 0.001 if _times_in_ms(call.transcript) else 1.0
+    # Division (not * 0.001) keeps 460230 ms as exactly 460.23 s.
+    divisor = 1000 if _times_in_ms(call.transcript) else 1
     cues: list[Cue] = []
     unnamed: list[str] = []
     for monologue in call.transcript:
@@ -178,8 +179,8 @@ def read_gong(obj: Any, *, source: str) -> tuple[list[Cue], dict[str, SpeakerInf
             text = clean_text(sentence.text)
             if not text:
                 continue
-            start = sentence.start * scale if sentence.start is not None else None
-            end = sentence.end * scale if sentence.end is not None else None
+            start = sentence.start / divisor if sentence.start is not None else None
+            end = sentence.end / divisor if sentence.end is not None else None
             cues.append(Cue(name, text, start, end, None, key))
     if unnamed:
         warnings.append(f"{len(unnamed)} speaker id(s) have no entry in 'parties'; named them Speaker 1..{len(unnamed)}")

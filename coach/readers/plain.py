@@ -29,8 +29,16 @@ def _prefix_time(line: str) -> tuple[float | None, str]:
     return parse_time(stamp), line[match.end() :]
 
 
-def read_plain(text: str) -> list[Cue]:
+# `Date: 2026-03-02` above the dialogue is metadata, not a speaker called "Date".
+_HEADER_KEYS = frozenset({
+    "title", "date", "time", "meeting", "subject", "topic", "call", "participants", "attendees", "recorded",
+    "recording", "duration", "transcript", "notes", "location", "agenda", "account", "company",
+})
+
+
+def read_plain(text: str) -> tuple[list[Cue], list[str]]:
     cues: list[Cue] = []
+    header = 0
     pending_time: float | None = None
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -44,6 +52,9 @@ def read_plain(text: str) -> list[Cue]:
             name, said, start = name_time["name"].strip(), name_time["text"], parse_time(name_time["ts"])
         else:
             label = split_label(rest)
+            if not cues and start is None and (label is None or label[0].casefold() in _HEADER_KEYS):
+                header += 1  # a title or `Date:` line above the first speaker
+                continue
             if label is None:
                 said = clean_text(rest)
                 if cues and start is None:
@@ -56,7 +67,8 @@ def read_plain(text: str) -> list[Cue]:
         if start is None:
             start, pending_time = pending_time, None
         cues.append(Cue(name, clean_text(said), start, None, lineno))
-    return cues
+    warnings = [f"skipped {header} header line(s) above the first speaker"] if header and cues else []
+    return cues, warnings
 
 
 def read_otter(text: str) -> tuple[list[Cue], list[str]]:
