@@ -192,9 +192,16 @@ def test_manager_sees_the_team_heatmap_drills_down_and_overrides(live_server: Li
 
 def test_sign_out_ends_the_session(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser()
+    page.goto(f"{live_server.url}/sign-in")
+    page.get_by_label("API key").fill("coach_wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("That API key was not recognised.")
+    expect(page.get_by_label("API key")).to_have_attribute("aria-invalid", "true")
+    shot(page, "14-sign-in-failed")
     sign_in(page, live_server, live_server.world.a1)
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/sign-in"))
+    expect(page.get_by_role("status")).to_have_text("You are signed out.")
     page.goto(f"{live_server.url}/calls")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=/calls"))
 

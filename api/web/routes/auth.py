@@ -18,12 +18,18 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/sign-in")
 def sign_in_form(
-    request: Request, next: Annotated[str | None, Query()] = None, expired: Annotated[str | None, Query()] = None
+    request: Request,
+    next: Annotated[str | None, Query()] = None,
+    expired: Annotated[str | None, Query()] = None,
+    signed_out: Annotated[str | None, Query()] = None,
 ) -> Response:
     if web_session(request).key_id is not None and not expired:
         return RedirectResponse(safe_next(next), status_code=303)
     message = "Your session ended; sign in again." if expired else None
-    return render(request, "sign_in.html.j2", {"next": safe_next(next), "error": message, "title": "Sign in"})
+    notice = "You are signed out." if signed_out and not expired else None
+    return render(
+        request, "sign_in.html.j2", {"next": safe_next(next), "error": message, "notice": notice, "title": "Sign in"}
+    )
 
 
 @router.post("/sign-in", dependencies=[Csrf])
@@ -42,7 +48,9 @@ def sign_in(
             set_web_session(request, WebSession.signed_in(user.key_id, user.user_id))
             return RedirectResponse(target, status_code=303)
         error = "That API key was not recognised. Check that you pasted all of it, or ask an admin for a new one."
-    return render(request, "sign_in.html.j2", {"next": target, "error": error, "title": "Sign in"}, status=401)
+    return render(
+        request, "sign_in.html.j2", {"next": target, "error": error, "notice": None, "title": "Sign in"}, status=401
+    )
 
 
 @router.post("/sign-out", dependencies=[Csrf])
