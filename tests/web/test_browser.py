@@ -153,6 +153,11 @@ def test_manager_sees_the_team_heatmap_drills_down_and_overrides(live_server: Li
     expect(row.locator("td").nth(1)).to_have_class(re.compile("rate-2"))
     expect(page.locator(".trend", has_text="Executive sponsor mapped")).to_contain_text("33%")
     shot(page, "10-team-heatmap")
+    # At phone width the heatmap scrolls inside its own region; the page does not.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "10b-team-heatmap-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # CSV export, with the session cookie.
     csv = page.request.get(f"{live_server.url}" + page.get_by_role("link", name="Export CSV").get_attribute("href"))
