@@ -99,6 +99,12 @@ def scorecard_view(session: Session, user: Principal, call_id: int) -> Scorecard
             entries = cited.setdefault(evidence.turn, [])
             if all(title != view.title for title, _ in entries):
                 entries.append((view.title, view.shown))
+    timeline = build_timeline(card, transcript, titles) if transcript else []
+    shown = {i.result.id: i.shown for i in items}
+    for turn in timeline:
+        for citation in turn.citations:
+            # The timeline names the verdict the page shows: a manager's override, when there is one.
+            citation.verdict = shown.get(citation.item_id, citation.verdict)
     return ScorecardView(
         call=call,
         public=public,
@@ -106,7 +112,7 @@ def scorecard_view(session: Session, user: Principal, call_id: int) -> Scorecard
         score=score_text(card),
         items=items,
         counts={v: sum(1 for i in items if i.shown is v) for v in VERDICT_LABELS},
-        timeline=build_timeline(card, transcript, titles) if transcript else [],
+        timeline=timeline,
         overview=charts.overview(transcript, cited) if transcript and transcript.turns else None,
         metrics=charts.metric_charts(card.metrics),
     )

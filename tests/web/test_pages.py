@@ -203,6 +203,7 @@ def test_a_rep_cannot_override_and_a_manager_can(web_client: TestClient, web_wor
     page = web_client.get(saved.headers["location"]).text
     assert "Your review of <strong>Executive sponsor mapped</strong> is saved." in page
     assert "Manager's verdict: Pass" in page
+    assert "Executive sponsor mapped (pass)</a>" in page  # the timeline follows the override too
     cleared = web_client.post(f"/calls/{call_id}/items/exec_sponsor/override",
                               data={"csrf_token": token, "action": "clear"}, follow_redirects=False)
     assert cleared.status_code == 303
@@ -275,12 +276,17 @@ def test_the_team_page_is_for_managers_of_that_team(web_client: TestClient, web_
     assert admin.status_code == 200 and "Team: A2" in admin.text and '<select id="team"' in admin.text
 
 
-def test_browsers_get_a_page_for_a_missing_address_and_api_clients_keep_json(web_client: TestClient) -> None:
+def test_browsers_get_a_page_for_a_missing_address_and_api_clients_keep_json(web_client: TestClient, web_world: World) -> None:
     page = web_client.get("/no-such-page", headers={"accept": "text/html"})
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     api = web_client.get("/v1/no-such-thing", headers={"accept": "text/html"})
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
-    assert web_client.get("/calls/not-a-number", follow_redirects=False).status_code in (303, 404)
+    assert web_client.get("/calls/not-a-number", follow_redirects=False).status_code == 303  # sign in first
+    sign_in(web_client, web_world.a1)
+    for path in ("/calls/not-a-number", "/calls/999999", "/calls/999999/status"):
+        missing = web_client.get(path, follow_redirects=False)
+        assert missing.status_code == 404, path
+        assert "This page does not exist, or it is not yours to see." in missing.text
 
 
 def test_static_assets_are_served_by_the_app(web_client: TestClient) -> None:
