@@ -18,7 +18,13 @@ from api.store import calls as call_store
 from api.store import scorecards as scorecard_store
 from api.store.rubrics import bundled_rubrics
 from api.web import charts
-from coach.render.view import VERDICT_LABELS, TimelineTurn, build_timeline, item_title, score_text
+from coach.render.view import (
+    VERDICT_LABELS,
+    TimelineTurn,
+    build_timeline,
+    item_title,
+    score_text,
+)
 from coach.scorecard import ItemResult, Verdict
 from coach.transcript import Transcript
 

@@ -22,6 +22,7 @@ from api.app import create_app
 from api.db import Database
 from api.db.migrate import upgrade
 from api.settings import ApiSettings
+from tests.api.conftest import postgres_url  # noqa: F401  (the throwaway PostgreSQL database)
 from tests.api.support import World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,3 +189,19 @@ def assert_accessible(page, name: str) -> None:  # type: ignore[no-untyped-def]
         for v in results.response["violations"]
     ]
     assert not problems, f"accessibility problems on {name}:\n" + "\n".join(problems)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
+    """The app on either database (the pages' own queries run on both, like the API's)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'coach.db'}"
+    else:
+        from tests.api.conftest import _truncate
+
+        url = request.getfixturevalue("postgres_url")
+        _truncate(url)
+    settings = ApiSettings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=1,
+                           job_poll_s=0.05, session_secret=SECRET)
+    with TestClient(create_app(settings), base_url="https://testserver", raise_server_exceptions=False) as client:
+        yield client

@@ -9,7 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.db.models import Call
-from tests.api.support import ROOT, SAMPLE, Person, World, at, seed_scorecard
+from tests.api.support import (
+    ROOT,
+    SAMPLE,
+    Person,
+    World,
+    at,
+    build_world,
+    seed_scorecard,
+)
 from tests.web.support import UNSURE, call_id_of, csrf, sign_in, wait_scored
 
 
@@ -145,7 +153,6 @@ def test_a_double_submitted_form_stores_one_call(web_client: TestClient, web_wor
 
 def test_the_pending_page_and_its_status(web_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from api.app import create_app
-    from tests.api.support import build_world
 
     # No workers: the call stays queued, as it would behind a long queue.
     with TestClient(create_app(web_settings.model_copy(update={"job_workers": 0})), base_url="https://testserver") as client:
@@ -311,7 +318,6 @@ def test_uploads_are_dated_by_the_form(web_client: TestClient, web_world: World)
 def test_a_failed_scoring_job_shows_its_error_and_keeps_the_upload(web_settings) -> None:  # type: ignore[no-untyped-def]
     from api.app import create_app
     from coach.errors import CoachError
-    from tests.api.support import build_world
 
     def broken(_transcript):  # type: ignore[no-untyped-def]
         raise CoachError("the scorer refused this call", source="scorer")
@@ -325,3 +331,22 @@ def test_a_failed_scoring_job_shows_its_error_and_keeps_the_upload(web_settings)
         assert "Scoring failed." in page and "the scorer refused this call" in page
         listing = client.get("/calls").text
         assert "Doomed" in listing and "status-failed" in listing
+
+
+def test_the_pages_read_the_same_on_both_databases(any_db_client: TestClient) -> None:
+    client = any_db_client
+    world = build_world(client.app.state.db)  # type: ignore[attr-defined]
+    db = client.app.state.db  # type: ignore[attr-defined]
+    seed_scorecard(db, world.a1b, at("2026-01-06"), {"next_step": "pass"})
+    sign_in(client, world.a1)
+    first = scored_call(client, title="First", occurred_on="2026-01-05")
+    second = call_id_of(upload(client, title="Second", occurred_on="2026-01-12").headers["location"])
+    wait_scored(client, second)
+    mine = client.get("/calls").text
+    assert mine.index("Second") < mine.index("First")  # newest first
+    assert "Abe One" not in mine and mine.count("/calls/") >= 2
+    assert client.get(f"/calls/{first}").status_code == 200
+    _as(client, world.m1)
+    team = client.get("/team?start=2026-01-01&end=2026-01-31").text
+    assert "3 scored calls from 01 Jan 2026 to 31 Jan 2026." in team
+    assert "Ann One" in team and "Abe One" in team
