@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,10 +13,12 @@ import coach
 from api import problems
 from api.db import Database
 from api.db.migrate import upgrade
+from api.deps import PrincipalCache
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.ratelimit import RateLimiter
 from api.routes import calls, health, reps, rubrics, scorecards, teams
+from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.web import install as install_pages
 
@@ -48,10 +51,32 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.principal_cache = PrincipalCache(settings.auth_cache_s)
     problems.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
     for module in (health, calls, scorecards, teams, reps, rubrics):
         app.include_router(module.router)
+    _document_json_upload(app)
     install_pages(app, settings)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
+
+
+def _document_json_upload(app: FastAPI) -> None:
+    """`POST /v1/calls` reads its body by content type, so FastAPI does not see the JSON
+    body model; add it (and the models it nests) to the OpenAPI components."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        body = CallCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, nested in body.pop("$defs", {}).items():
+            components.setdefault(name, nested)
+        components["CallCreate"] = body
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

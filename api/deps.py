@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -60,23 +62,68 @@ class Principal(BaseModel):
 _bearer = HTTPBearer(auto_error=False, description="An API key from `coach admin create-user`.")
 
 
-def get_current_user(
-    db: DbDep,
-    limiter: Annotated[RateLimiter, Depends(get_rate_limiter)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise unauthorized("missing bearer API key in the Authorization header")
+class PrincipalCache:
+    """Recently seen keys -> principal, so a busy client costs no key look-up per request.
+
+    A revoked key or a moved user is seen at most `ttl_s` later."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000):
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, "Principal"]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> "Principal | None":
+        if self.ttl_s <= 0:
+            return None
+        with self._lock:
+            entry = self._entries.get(key_hash)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key_hash: str, principal: "Principal") -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key_hash] = (time.monotonic() + self.ttl_s, principal)
+
+
+def get_principal_cache(request: Request) -> PrincipalCache:
+    return request.app.state.principal_cache
+
+
+def _lookup(db: Database, key_hash: str) -> "Principal | None":
     with db.reader() as session:
         row = session.execute(
             select(ApiKey.id, User.id, User.org_id, User.team_id, User.role, User.name)
             .join(User, User.id == ApiKey.user_id)
-            .where(ApiKey.key_hash == hash_key(credentials.credentials), ApiKey.revoked_at.is_(None))
+            .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
         ).first()
     if row is None:
-        raise unauthorized("the API key is not valid")
+        return None
     key_id, user_id, org_id, team_id, role, name = row
-    wait = limiter.acquire(key_id)
+    return Principal(user_id=user_id, org_id=org_id, team_id=team_id, role=Role(role), name=name, key_id=key_id)
+
+
+def get_current_user(
+    db: DbDep,
+    limiter: Annotated[RateLimiter, Depends(get_rate_limiter)],
+    cache: Annotated[PrincipalCache, Depends(get_principal_cache)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise unauthorized("missing bearer API key in the Authorization header")
+    key_hash = hash_key(credentials.credentials)
+    principal = cache.get(key_hash)
+    if principal is None:
+        principal = _lookup(db, key_hash)
+        if principal is None:
+            raise unauthorized("the API key is not valid")
+        cache.put(key_hash, principal)
+    wait = limiter.acquire(principal.key_id)
     if wait > 0:
         raise ApiProblem(
             429,
@@ -84,7 +131,7 @@ def get_current_user(
             type="urn:coach:problem:rate-limited",
             headers={"Retry-After": RateLimiter.retry_after_header(wait)},
         )
-    return Principal(user_id=user_id, org_id=org_id, team_id=team_id, role=Role(role), name=name, key_id=key_id)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

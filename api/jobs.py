@@ -9,13 +9,18 @@ another once its lease expires). A job that fails keeps its error on the call.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import importlib
 import logging
+import multiprocessing
 import os
+import signal
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from sqlalchemy import and_, or_, select, update
 
@@ -49,11 +54,75 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:1000]
 
 
+# -- scoring in child processes -------------------------------------------------------------
+# Scoring a 60-minute call is about a CPU-second of Python. In worker threads it competes
+# for the server's GIL with every request; in niced child processes it runs beside the
+# server and yields the CPU to request handling.
+
+_child_scorer: Scorer | None = None
+
+
+def _child_init(spec: str, niceness: int, server_pid: int) -> None:
+    global _child_scorer
+    try:  # Linux: die with the server, even when it is SIGKILLed, instead of scoring on as an orphan
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != server_pid:  # the server died while this process was starting
+        os._exit(1)
+    os.nice(niceness)
+    _child_scorer = load_scorer(spec)
+
+
+def _child_score(transcript_json: str) -> str:
+    assert _child_scorer is not None
+    return _child_scorer(Transcript.from_json(transcript_json)).model_dump_json()
+
+
+class ProcessScorer:
+    """A `Scorer` that runs the configured scorer in a pool of niced child processes."""
+
+    def __init__(self, spec: str, processes: int, niceness: int = 10):
+        self.spec, self.processes, self.niceness = spec, processes, niceness
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # "spawn": forking a process that runs threads can copy a held lock into the child.
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_init,
+            initargs=(self.spec, self.niceness, os.getpid()),
+        )
+
+    def __call__(self, transcript: Transcript) -> Scorecard:
+        pool = self._pool
+        try:
+            text = pool.submit(_child_score, transcript.to_json(indent=None)).result()
+        except BrokenProcessPool:
+            # A child died (killed, out of memory): start a fresh pool; the job is retried.
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+            raise
+        return Scorecard.model_validate_json(text)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 class JobRunner:
     def __init__(self, db: Database, settings: ApiSettings, scorer: Scorer | None = None):
         self.db = db
         self.settings = settings
-        self.scorer = scorer or load_scorer(settings.scorer)
+        if scorer is not None:
+            self.scorer: Scorer = scorer
+        elif settings.job_processes > 0:
+            load_scorer(settings.scorer)  # a bad setting fails at start, not in a child
+            self.scorer = ProcessScorer(settings.scorer, settings.job_processes)
+        else:
+            self.scorer = load_scorer(settings.scorer)
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -74,6 +143,8 @@ class JobRunner:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        if isinstance(self.scorer, ProcessScorer):
+            self.scorer.shutdown()
 
     @property
     def alive_workers(self) -> int:

@@ -1,47 +1,53 @@
-"""Rendered scorecard views (`?format=md|html`) with the manager's overrides shown."""
+"""Rendered scorecard views (`?format=md|html`): the shared renderers in `coach.render`
+draw the machine scorecard; the manager's overrides are added beside it here."""
 
 from __future__ import annotations
 
 import html
 
-from api.schemas.scorecards import ScorecardPublic
+from api.schemas.scorecards import ReviewedItem, ScorecardPublic
+from api.store.rubrics import item_titles
+from coach.render import OutputFormat, render
+from coach.transcript import Transcript
 
 
-def render_scorecard(public: ScorecardPublic, fmt: str) -> tuple[str, str]:
-    if fmt == "md":
-        return _markdown(public), "text/markdown; charset=utf-8"
-    return _html(public), "text/html; charset=utf-8"
+def render_scorecard(public: ScorecardPublic, transcript: Transcript | None, fmt: str) -> tuple[str, str]:
+    output = OutputFormat(fmt)
+    titles = item_titles()
+    text = render(output, public.scorecard, transcript, titles=titles)
+    reviewed = [item for item in public.items if item.override is not None]
+    if output is OutputFormat.md:
+        return text + _markdown_reviews(reviewed, titles), "text/markdown; charset=utf-8"
+    return _html_with_reviews(text, reviewed, titles), "text/html; charset=utf-8"
 
 
-def _rows(public: ScorecardPublic) -> list[tuple[str, str, str, str]]:
-    rows = []
-    for item in public.items:
-        review = f"{item.override.verdict.value}: {item.override.comment}" if item.override else ""
-        rows.append((item.id, item.verdict.value, item.machine_verdict.value, review))
-    return rows
-
-
-def _markdown(public: ScorecardPublic) -> str:
-    lines = [f"# Scorecard for call {public.call_id}", ""]
-    if public.score is not None:
-        lines += [f"Score: {public.score:g}", ""]
-    lines += ["| item | verdict | machine | manager review |", "| --- | --- | --- | --- |"]
-    lines += [f"| {a} | {b} | {c} | {d.replace('|', '/')} |" for a, b, c, d in _rows(public)]
-    for item in public.scorecard.items:
-        for ev in item.evidence:
-            at = f" at {ev.start_s:.0f}s" if ev.start_s is not None else ""
-            lines.append(f"- `{item.id}` turn {ev.turn}, {ev.speaker}{at}: \"{ev.quote}\"")
+def _markdown_reviews(reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
+    if not reviewed:
+        return ""
+    lines = ["", "## Manager review", "", "| item | machine verdict | manager verdict | comment |", "| --- | --- | --- | --- |"]
+    for item in reviewed:
+        assert item.override is not None
+        comment = " ".join(item.override.comment.split()).replace("|", "\\|")
+        lines.append(
+            f"| {titles.get(item.id, item.id)} | {item.machine_verdict.value} | {item.override.verdict.value} | {comment} |"
+        )
     return "\n".join(lines) + "\n"
 
 
-def _html(public: ScorecardPublic) -> str:
+def _html_with_reviews(page: str, reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
+    if not reviewed:
+        return page
     e = html.escape
     rows = "".join(
-        f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{e(c)}</td><td>{e(d)}</td></tr>" for a, b, c, d in _rows(public)
+        f"<tr><td>{e(titles.get(i.id, i.id))}</td><td>{e(i.machine_verdict.value)}</td>"
+        f"<td>{e(i.override.verdict.value)}</td><td>{e(i.override.comment)}</td></tr>"
+        for i in reviewed
+        if i.override is not None
     )
-    return (
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Scorecard</title></head><body>"
-        f"<h1>Scorecard for call {public.call_id}</h1>"
-        "<table><thead><tr><th>item</th><th>verdict</th><th>machine</th><th>manager review</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></body></html>"
+    section = (
+        '<section class="manager-review"><h2>Manager review</h2><table><thead><tr><th>item</th>'
+        "<th>machine verdict</th><th>manager verdict</th><th>comment</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
     )
+    at = page.rfind("</body>")
+    return page[:at] + section + page[at:] if at >= 0 else page + section

@@ -34,6 +34,9 @@ class ApiSettings(BaseSettings):
     rate_limit_burst: int = Field(default=60, ge=1)
 
     job_workers: int = Field(default=2, ge=0)
+    # N > 0: score in N niced child processes, so a scoring backlog (about a CPU-second
+    # per 60-minute call) does not slow request handling; 0: score in the worker threads.
+    job_processes: int = Field(default=1, ge=0)
     # A running job whose lease has expired is presumed dead and is claimed again.
     job_lease_s: float = Field(default=300.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
@@ -44,6 +47,8 @@ class ApiSettings(BaseSettings):
     # "module:function" taking a Transcript and returning a Scorecard; the LLM grader plugs in here.
     scorer: str = "coach.scoring:score_transcript"
 
+    # How long a verified API key is trusted without a look-up (0 = look up every request).
+    auth_cache_s: float = Field(default=5.0, ge=0)
     page_size_max: int = Field(default=500, ge=1)
 
     # Web pages (api/web/): signs the session cookie. In development a secret is made once

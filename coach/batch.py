@@ -1,7 +1,7 @@
 """Scoring many calls: one job per file, spread over worker processes.
 
-Each worker builds the NLP pipeline and loads the rubric once (pool
-initializer), then reads, scores and renders the files it is given. A file
+Each worker builds the spaCy pipeline and loads the rubric once (pool
+initializer; `load_rubric` caches per process), then reads, scores and renders the files it is given. A file
 that fails becomes an outcome carrying its one-line error, so a batch always
 runs to the end; the caller decides how to report.
 """
@@ -12,15 +12,16 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+import coach.scoring  # noqa: F401  # first: main's coach.rubric cannot be imported before the detectors (fixed on the scoring branch)
 from coach.errors import CoachError
+from coach.nlp import get_nlp
 from coach.readers import read_path
 from coach.render import OutputFormat, render
+from coach.rubric import Rubric, load_rubric
 from coach.scorecard import Verdict
 from coach.scoring import score_transcript
 
@@ -30,6 +31,7 @@ class ScoreJob(BaseModel):
 
     path: Path
     sellers: tuple[str, ...] = ()
+    roles_file: Path | None = None
     rubric: Path | None = None
     format: OutputFormat = OutputFormat.json
     color: bool = False
@@ -50,42 +52,23 @@ class ScoreOutcome(BaseModel):
         return self.error is None
 
 
-@cache
-def rubric_for(path: Path | None) -> Any:
-    """The rubric at `path` (None: the bundled one), loaded once per process."""
-    # PROVISIONAL until coach.rubric lands: without it the scorer's bundled default is used.
-    try:
-        from coach.rubric import load_rubric
-    except ImportError:
-        if path is not None:
-            raise CoachError("custom rubrics need coach.rubric, which this build lacks", source=str(path)) from None
-        return None
-    return load_rubric(path)
-
-
-def rubric_titles(rubric: Any) -> dict[str, str]:
-    items = getattr(rubric, "items", None) or []
-    return {item.id: item.title for item in items if getattr(item, "title", None)}
+def rubric_titles(rubric: Rubric) -> dict[str, str]:
+    return {item.id: item.title for item in rubric.items}
 
 
 def warm_up(rubric: Path | None) -> None:
     """Pool initializer: pay for the pipeline and the rubric once per process, not once per file."""
     try:
-        from coach.nlp import get_nlp
-    except ImportError:
-        pass
-    else:
         get_nlp()
-    try:
-        rubric_for(rubric)
+        load_rubric(rubric)
     except CoachError:
-        pass  # the job reports it, naming the file
+        pass  # each job reports it, naming the file
 
 
 def score_file(job: ScoreJob) -> ScoreOutcome:
     try:
-        rubric = rubric_for(job.rubric)
-        transcript = read_path(job.path, sellers=job.sellers)
+        rubric = load_rubric(job.rubric)
+        transcript = read_path(job.path, sellers=job.sellers, roles_file=job.roles_file)
         card = score_transcript(transcript, rubric)
         output = render(
             job.format, card, transcript, titles=rubric_titles(rubric), color=job.color, width=job.width

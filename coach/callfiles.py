@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from coach.readers import TRANSCRIPT_SUFFIXES
+
 # Formats the readers understand, by the suffix recorders export them with.
-CALL_SUFFIXES = frozenset({".txt", ".vtt", ".srt", ".json"})
+CALL_SUFFIXES = frozenset(TRANSCRIPT_SUFFIXES)
 # Our own outputs and label files sit beside calls and are not calls.
 _NOT_CALLS = (".labels.yaml", ".labels.yml")
 _OUTPUT_MARK = ".scorecard."

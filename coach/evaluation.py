@@ -25,14 +25,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coach.batch import rubric_for
 from coach.callfiles import CALL_SUFFIXES
 from coach.errors import CoachError
 from coach.readers import read_path
+from coach.rubric import Rubric, load_rubric
 from coach.scorecard import Motion, Scorecard, Trigger, Verdict
 from coach.scoring import score_transcript
 
 LABELS_SUFFIX = ".labels.yaml"
+# The mission's four core items (RUBRIC.md); a rubric's own `core` flags take precedence in reports.
 CORE_ITEMS = ("signal_first_opening", "discovery_questions", "ask_once", "never_say")
 MISSING = "missing"
 
@@ -170,7 +171,7 @@ def _confusion(
     return table
 
 
-def item_agreement(item_id: str, pairs: Sequence[tuple[Verdict, Verdict | None]]) -> ItemAgreement:
+def item_agreement(item_id: str, pairs: Sequence[tuple[Verdict, Verdict | None]], *, core: bool) -> ItemAgreement:
     fail = Verdict.fail
     true_fail = sum(1 for e, g in pairs if e is fail and g is fail)
     false_fail = sum(1 for e, g in pairs if e is not fail and g is fail)
@@ -178,7 +179,7 @@ def item_agreement(item_id: str, pairs: Sequence[tuple[Verdict, Verdict | None]]
     keys = [v.value for v in Verdict]
     return ItemAgreement(
         id=item_id,
-        core=item_id in CORE_ITEMS,
+        core=core,
         n=len(pairs),
         true_fail=true_fail,
         false_fail=false_fail,
@@ -197,7 +198,9 @@ def fact_agreement(name: str, pairs: Sequence[tuple[str, str]], keys: Sequence[s
     )
 
 
-def compare(folder: str, calls: Sequence[LabelledCall], errors: Sequence[str] = ()) -> EvalReport:
+def compare(
+    folder: str, calls: Sequence[LabelledCall], errors: Sequence[str] = (), core: Collection[str] = CORE_ITEMS
+) -> EvalReport:
     """Agreement between labels and scorecards; pure, so the arithmetic is testable on its own."""
     item_ids: list[str] = []
     for call in calls:
@@ -233,7 +236,7 @@ def compare(folder: str, calls: Sequence[LabelledCall], errors: Sequence[str] = 
         folder=folder,
         calls=len(calls),
         errors=list(errors),
-        items=[item_agreement(i, per_item[i]) for i in item_ids],
+        items=[item_agreement(i, per_item[i], core=i in core) for i in item_ids],
         motion=fact_agreement("motion", motions, [m.value for m in Motion]),
         trigger=fact_agreement("trigger", triggers, [t.value for t in Trigger]),
         discovery_asked=fact_agreement("discovery_asked", asked, []),
@@ -256,15 +259,10 @@ def _asked_text(asked: Iterable[Any]) -> str:
 # -- the whole folder ------------------------------------------------------------------------
 
 
-def _rubric_item_ids(rubric: Any) -> list[str] | None:
-    items = getattr(rubric, "items", None)
-    return [item.id for item in items] if items else None
-
-
 def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
     """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions."""
-    rubric = rubric_for(rubric_path)
-    item_ids = _rubric_item_ids(rubric)
+    rubric = load_rubric(rubric_path)
+    item_ids = [item.id for item in rubric.items]
     pairs, errors = labelled_pairs(folder)
     calls: list[LabelledCall] = []
     for call_path, labels_path in pairs:
@@ -275,5 +273,12 @@ def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
         except CoachError as exc:
             errors.append(exc.one_line())
             continue
+        except Exception as exc:  # a detector bug on one call is reported, and the rest still count
+            errors.append(f"{call_path}: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
+            continue
         calls.append(LabelledCall(name=call_path.name, labels=labels, scorecard=card))
-    return compare(str(folder), calls, errors)
+    return compare(str(folder), calls, errors, core=_core_ids(rubric))
+
+
+def _core_ids(rubric: Rubric) -> tuple[str, ...]:
+    return tuple(item.id for item in rubric.items if item.core) or CORE_ITEMS

@@ -61,6 +61,14 @@ def lower_lemmatizer(doc: Doc) -> Doc:
     return doc
 
 
+def lemma_of(word: str) -> str:
+    """The lookup lemma of one lowercase word (the word itself when the table has none)."""
+    nlp = get_nlp()
+    lower = word.lower()
+    lemma_id = _lemma_ids.get(nlp.vocab.strings.add(lower))
+    return nlp.vocab.strings[lemma_id] if lemma_id is not None else lower
+
+
 def _build(model: str | None) -> Language:
     if model:
         try:

@@ -4,12 +4,17 @@ Rubric authors write phrases, not JSON token dicts. One pattern is a
 whitespace-separated sequence of token specs:
 
 - `send|email`   the token's lowercase form is one of these
-- `~send`        the token's lemma (of its lowercase form) is one of these
+- `~send|~mail`  the token's lemma (of its lowercase form) is one of these; a
+                 `~` on any alternative makes the whole slot a lemma slot
+- `(next quarter|later)`  a group of multi-word alternatives (expands into
+                 one matcher pattern per alternative); `(...)?` is optional
 - `word?`        the token is optional
 - `...` / `...6` up to 4 (or 6) arbitrary tokens
 - `<num>`        a number-like token ("212", "forty", "2.5")
 - `<any>`        exactly one arbitrary token
 - `<time>`       a clock time ("10:30", "10am", "2pm")
+- `<ordinal>`    a day of the month ("12th", "2nd")
+- `add-on`       hyphenated words are split the way spaCy splits them
 
 Contractions are separate tokens, as spaCy splits them: `i 'll`, `do n't`,
 `let 's`. Matching is case-insensitive because everything is lowercased.
@@ -44,36 +49,78 @@ def _token_spec(raw: str) -> dict[str, Any]:
         spec = {}
     elif body == "<time>":
         spec = {"LOWER": {"REGEX": r"^\d{1,2}(:\d{2})?(am|pm|a\.m\.|p\.m\.)$|^\d{1,2}:\d{2}$"}}
+    elif body == "<ordinal>":
+        spec = {"LOWER": {"REGEX": r"^\d{1,2}(st|nd|rd|th)$"}}
     elif body.startswith("<") and body.endswith(">") and len(body) > 2:
-        raise PatternSyntaxError(f"unknown token class {body!r} (known: <num>, <any>, <time>)")
+        raise PatternSyntaxError(f"unknown token class {body!r} (known: <num>, <any>, <time>, <ordinal>)")
     else:
-        attr = "LEMMA" if body.startswith("~") and len(body) > 1 else "LOWER"
-        words = body[1:] if attr == "LEMMA" else body
-        choices = [w.lower() for w in words.split("|")]
-        if not all(choices):
+        choices = [w.lower() for w in body.split("|")]
+        if not all(c.lstrip("~") for c in choices):
             raise PatternSyntaxError(f"empty alternative in {raw!r}")
-        spec = {attr: choices[0]} if len(choices) == 1 else {attr: {"IN": choices}}
+        attr = "LEMMA" if any(c.startswith("~") for c in choices) else "LOWER"
+        words = list(dict.fromkeys(c.lstrip("~") for c in choices))
+        spec = {attr: words[0]} if len(words) == 1 else {attr: {"IN": words}}
     if optional:
         spec["OP"] = "?"
     return spec
 
 
-def compile_pattern(text: str) -> list[dict[str, Any]]:
-    """Turn one notation string into a spaCy Matcher pattern (a list of token dicts)."""
-    parts = text.split()
-    if not parts:
+_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z])")
+_PIECE = re.compile(r"\(([^()]*)\)(\??)|(\S+)")
+
+
+def _expand(text: str) -> list[list[str]]:
+    """Split into token specs, expanding `(a b|c)` groups into alternative token sequences."""
+    variants: list[list[str]] = [[]]
+    for match in _PIECE.finditer(text):
+        group, optional, plain = match.groups()
+        if plain is not None:
+            if "(" in plain or ")" in plain:
+                raise PatternSyntaxError(f"unbalanced parenthesis in {text!r}")
+            if not _HYPHEN.search(plain):
+                variants = [v + [plain] for v in variants]
+                continue
+            # spaCy splits "add-on" into "add", "-", "on": such a slot becomes a group
+            # of the one-token words (kept as one slot) and each hyphenated word
+            optional = "?" if plain.endswith("?") and len(plain) > 1 else ""
+            body = plain[:-1] if optional else plain
+            words = body.split("|")
+            single = "|".join(w for w in words if not _HYPHEN.search(w))
+            options = [_HYPHEN.sub(" - ", w).split() for w in words if _HYPHEN.search(w)]
+            if single:
+                options.append([single])
+        else:
+            options = [_HYPHEN.sub(" - ", o).split() for o in group.split("|")]
+        if any(not o for o in options):
+            raise PatternSyntaxError(f"empty alternative in group ({group}) of {text!r}")
+        if optional:
+            options.append([])
+        variants = [v + o for v in variants for o in options]
+        if len(variants) > 64:
+            raise PatternSyntaxError(f"pattern {text!r} expands into more than 64 variants")
+    return variants
+
+
+def compile_patterns(text: str) -> list[list[dict[str, Any]]]:
+    """Turn one notation string into spaCy Matcher patterns (one per group alternative)."""
+    if not text.split():
         raise PatternSyntaxError("pattern is empty")
-    specs = [_token_spec(part) for part in parts]
-    if all(spec.get("OP") for spec in specs):
-        raise PatternSyntaxError(f"pattern {text!r} has only optional tokens and would match anything")
-    if specs[0].get("OP", "").startswith("{") or specs[-1].get("OP", "").startswith("{"):
-        raise PatternSyntaxError(f"pattern {text!r} cannot start or end with a wildcard")
-    return specs
+    compiled = []
+    for parts in _expand(text):
+        if not parts:
+            raise PatternSyntaxError(f"pattern {text!r} can match nothing")
+        specs = [_token_spec(part) for part in parts]
+        if all(spec.get("OP") for spec in specs):
+            raise PatternSyntaxError(f"pattern {text!r} has only optional tokens and would match anything")
+        if specs[0].get("OP", "").startswith("{") or specs[-1].get("OP", "").startswith("{"):
+            raise PatternSyntaxError(f"pattern {text!r} cannot start or end with a wildcard")
+        compiled.append(specs)
+    return compiled
 
 
 def _check(text: str) -> str:
     try:
-        compile_pattern(text)
+        compile_patterns(text)
     except PatternSyntaxError as exc:
         raise ValueError(str(exc)) from None
     return text

@@ -8,7 +8,7 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 
 from __future__ import annotations
 
-from coach.detectors import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
+from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
 from coach.detectors.context import CallContext
 from coach.detectors.facts import detect_motion, detect_trigger
 from coach.detectors.metrics import compute_metrics
@@ -39,11 +39,11 @@ def _check_language(ctx: CallContext) -> None:
     language = (ctx.transcript.language or "").lower()
     if language and not language.startswith("en"):
         raise TranscriptError(f"the call is in {language!r}; only English calls can be scored", source=source)
-    alpha = [t for view in ctx.turns for t in view.doc if t.is_alpha]
+    alpha = sum(view.arrays.alpha for view in ctx.turns)
     if not alpha:
         raise TranscriptError("the call has no words to score (every turn is empty)", source=source)
-    if len(alpha) >= MIN_WORDS_FOR_LANGUAGE_CHECK:
-        share = sum(1 for t in alpha if t.is_stop) / len(alpha)
+    if alpha >= MIN_WORDS_FOR_LANGUAGE_CHECK:
+        share = sum(view.arrays.stop for view in ctx.turns) / alpha
         if share < MIN_ENGLISH_STOPWORD_SHARE:
             raise TranscriptError(
                 f"the call does not look like English ({share:.0%} English function words); only English calls can be scored",
@@ -77,6 +77,11 @@ def _score(rubric: Rubric, items: list[ItemResult]) -> float | None:
         return None
     earned = sum(weights[r.id] for r in applicable if r.verdict is Verdict.pass_)
     return round(100 * earned / total, 1)
+
+
+def score_items(rubric: Rubric, items: list[ItemResult]) -> float | None:
+    """The 0-100 score of final verdicts; the LLM grader re-scores with it after merging."""
+    return _score(rubric, items)
 
 
 def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Scorecard:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
@@ -57,6 +58,11 @@ class Database:
             writer = self.engine
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time. Waiting threads of this process queue on a lock
+        # (woken at once) instead of SQLite's busy handler, which sleeps in growing steps
+        # and gives long tail latencies under concurrent uploads. Other processes on the
+        # same file still wait through the busy timeout.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
 
     def reader(self) -> Session:
         return self._reader()
@@ -67,7 +73,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any exception."""
-        with self._writer() as session, session.begin():
+        with self._write_lock or nullcontext(), self._writer() as session, session.begin():
             yield session
 
     def ping(self) -> None:

@@ -165,9 +165,11 @@ class Job(Base):
 
 class ScorecardRow(Base):
     __tablename__ = "scorecards"
+    # Roll-ups count calls per group from these indexes alone (covering, pre-sorted).
     __table_args__ = (
-        Index("ix_scorecards_team_occurred", "team_id", "occurred_at"),
-        Index("ix_scorecards_rep_occurred", "rep_id", "occurred_at"),
+        Index("ix_scorecards_team_rep", "team_id", "rep_id", "occurred_at"),
+        Index("ix_scorecards_team_week", "team_id", "week", "occurred_at"),
+        Index("ix_scorecards_rep_week", "rep_id", "week", "occurred_at"),
         Index("ix_scorecards_org_id", "org_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,8 +192,10 @@ class ScorecardItemRow(Base):
     __tablename__ = "scorecard_items"
     __table_args__ = (
         UniqueConstraint("scorecard_id", "item_id", name="uq_scorecard_items"),
-        Index("ix_items_team_week", "team_id", "week", "item_id", "verdict"),
-        Index("ix_items_rep_week", "rep_id", "week", "item_id", "verdict"),
+        # Covering indexes for the roll-up GROUP BYs (group key, item, verdict, then the window).
+        Index("ix_items_team_rep", "team_id", "rep_id", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_team_week", "team_id", "week", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_rep_week", "rep_id", "week", "item_id", "verdict", "occurred_at"),
         Index("ix_items_item_verdict", "item_id", "verdict", "scorecard_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

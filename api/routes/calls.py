@@ -190,7 +190,8 @@ def get_scorecard(
     if format is ScorecardFormat.json:
         public = scorecard_store.get_scorecard(session, user, call_id)
         return Response(public.model_dump_json(), media_type="application/json")
-    text, media_type = render_scorecard(scorecard_store.get_scorecard(session, user, call_id), format.value)
+    public = scorecard_store.get_scorecard(session, user, call_id)
+    text, media_type = render_scorecard(public, store.stored_transcript(session, call_id), format.value)
     return Response(text, media_type=media_type)
 
 

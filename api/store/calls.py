@@ -18,6 +18,7 @@ from api.deps import Principal
 from api.problems import ApiProblem, forbidden, not_found
 from api.schemas.calls import CallPublic, JobPublic, MetadataValue
 from coach.readers import read_bytes
+from coach.transcript import Transcript
 
 
 @dataclass
@@ -50,13 +51,12 @@ class Created:
 
 
 def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int, idempotency_key: str | None) -> Created:
-    fingerprint = upload.fingerprint()
-    if idempotency_key:
+    fingerprint = upload.fingerprint() if idempotency_key else None
+    if idempotency_key and fingerprint:
         earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
         if earlier:
             return earlier
-    with db.reader() as session:
-        rep = _resolve_rep(session, user, upload.rep_id)
+    rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
     transcript = read_bytes(
         upload.raw, name=upload.filename, format=upload.format, sellers=upload.sellers, max_bytes=max_bytes
@@ -64,7 +64,7 @@ def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
-        rep_id=rep.id,
+        rep_id=rep.user_id,
         uploaded_by=user.user_id,
         kind="upload",
         filename=upload.filename,
@@ -89,7 +89,7 @@ def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int
             session.add(job)
     except IntegrityError:
         # Two retries with one key raced; the first one's insert won.
-        if idempotency_key:
+        if idempotency_key and fingerprint:
             earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
             if earlier:
                 return earlier
@@ -113,12 +113,21 @@ def _by_idempotency_key(db: Database, user: Principal, key: str, fingerprint: st
         return Created(call=call, job=latest_job(session, call.id), replayed=True)
 
 
-def _resolve_rep(session: Session, user: Principal, rep_id: int | None) -> User:
-    wanted = user.user_id if rep_id is None else rep_id
-    rep = session.scalars(select(User).where(User.id == wanted, visible_users(user))).one_or_none()
+@dataclass
+class _Rep:
+    user_id: int
+    org_id: int
+    team_id: int | None
+
+
+def _resolve_rep(db: Database, user: Principal, rep_id: int | None) -> _Rep:
+    if rep_id is None or rep_id == user.user_id:
+        return _Rep(user.user_id, user.org_id, user.team_id)
+    with db.reader() as session:
+        rep = session.scalars(select(User).where(User.id == rep_id, visible_users(user))).one_or_none()
     if rep is None:
-        raise not_found("user", wanted)
-    return rep
+        raise not_found("user", rep_id)
+    return _Rep(rep.id, rep.org_id, rep.team_id)
 
 
 def latest_job(session: Session, call_id: int) -> Job | None:
@@ -132,6 +141,14 @@ def get_visible_call(session: Session, user: Principal, call_id: int) -> Call:
     if call is None:
         raise not_found("call", call_id)
     return call
+
+
+def stored_transcript(session: Session, call_id: int) -> Transcript | None:
+    """The transcript as read at upload (callers check visibility first)."""
+    text = session.scalar(select(CallBlob.transcript_json).where(CallBlob.call_id == call_id))
+    if not text or text == "{}":
+        return None
+    return Transcript.from_json(text)
 
 
 def delete_call(db: Database, user: Principal, call_id: int) -> None:

@@ -37,9 +37,18 @@ def _rates(counts: _Counts) -> list[ItemRate]:
     return rates
 
 
-def _window(since: dt.datetime | None, until: dt.datetime | None) -> None:
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    # A time without a zone is read as UTC, like every stored time.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _window(since: dt.datetime | None, until: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    since, until = _utc(since), _utc(until)
     if since and until and since >= until:
         raise invalid("since must be before until", loc=["query", "since"])
+    return since, until
 
 
 def _conditions(table, column: str, value: object, since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:  # type: ignore[no-untyped-def]
@@ -91,7 +100,7 @@ def _ordered(counts: _Counts) -> _Counts:
 def team_rollup(
     session: Session, user: Principal, team_id: int, since: dt.datetime | None, until: dt.datetime | None, group_by: GroupBy
 ) -> TeamRollup:
-    _window(since, until)
+    since, until = _window(since, until)
     if session.scalars(select(Team.id).where(Team.id == team_id, visible_teams(user))).first() is None:
         raise not_found("team", team_id)
     key = "rep_id" if group_by is GroupBy.rep else "week"
@@ -115,7 +124,7 @@ def team_rollup(
 def rep_progress(
     session: Session, user: Principal, rep_id: int, since: dt.datetime | None, until: dt.datetime | None
 ) -> RepProgress:
-    _window(since, until)
+    since, until = _window(since, until)
     rep = session.scalars(select(User).where(User.id == rep_id, visible_users(user))).one_or_none()
     if rep is None:
         raise not_found("rep", rep_id)

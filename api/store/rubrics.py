@@ -1,37 +1,29 @@
-"""The bundled rubrics, as the API lists them."""
+"""The bundled rubric, as the API lists it."""
 
 from __future__ import annotations
 
 from functools import cache
 
-import yaml
-
+# coach.rubric and coach.detectors import each other; importing coach.rubric first
+# fails (partially initialised module), so the detectors package goes first.
+import coach.detectors  # noqa: F401  isort: skip
 from api.schemas.misc import RubricItemPublic, RubricPublic
-from coach.errors import RubricError
-from coach.resources import data_dir
+from coach.rubric import load_rubric
 
 
 @cache
 def bundled_rubrics() -> list[RubricPublic]:
-    found = []
-    for path in sorted(data_dir("rubrics").glob("*.y*ml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise RubricError(f"invalid YAML: {exc}", source=str(path)) from None
-        if not isinstance(data, dict) or "items" not in data:
-            continue  # scenario or other data beside the rubrics
-        items = data.get("items") or []
-        found.append(
-            RubricPublic(
-                id=str(data.get("id", path.stem)),
-                version=str(data.get("version", "0")),
-                title=data.get("title") or data.get("name"),
-                items=[
-                    RubricItemPublic(id=str(i["id"]), title=i.get("title") or i.get("name"))
-                    for i in items
-                    if isinstance(i, dict) and "id" in i
-                ],
-            )
+    rubric = load_rubric()
+    return [
+        RubricPublic(
+            id=rubric.id,
+            version=rubric.version,
+            title=rubric.title or None,
+            items=[RubricItemPublic(id=i.id, title=i.title) for i in rubric.items],
         )
-    return found
+    ]
+
+
+@cache
+def item_titles() -> dict[str, str]:
+    return {i.id: i.title for i in load_rubric().items}

@@ -16,9 +16,10 @@ import typer
 
 from coach import batch, callfiles
 from coach.cli import app
-from coach.cli.roles_file import load_roles
 from coach.errors import CoachError
 from coach.render import OutputFormat
+from coach.roles import load_roles_file
+from coach.rubric import load_rubric
 
 EXIT_FAILED = 2
 
@@ -40,7 +41,7 @@ def _output_path(out: Path, source: Path, fmt: OutputFormat, taken: set[Path]) -
 
 @app.command("score")
 def score_command(
-    paths: Annotated[list[Path], typer.Argument(help="Call transcripts, or folders of them.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="Call transcripts, or folders of them (the calls directly inside; sub-folders are not searched).", show_default=False)],
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="json (the contract), md, html or text (terminal).")
     ] = OutputFormat.text,
@@ -49,14 +50,17 @@ def score_command(
     ] = None,
     rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to use instead of the bundled one.")] = None,
     seller: Annotated[list[str], typer.Option("--seller", help="A seller-side speaker name (repeatable).")] = [],
-    roles: Annotated[Path | None, typer.Option("--roles", help="YAML file with 'sellers: [names]'.")] = None,
+    roles: Annotated[
+        Path | None, typer.Option("--roles", help="Roles file: 'sellers: [names]' or 'Name: seller|customer' lines.")
+    ] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: up to 2).")] = None,
 ) -> None:
     """Score calls against the expansion rubric: verdicts with evidence and advice."""
     try:
-        sellers = [*seller, *(load_roles(roles).sellers if roles else [])]
-        if rubric is not None:
-            batch.rubric_for(rubric)  # a bad rubric stops the run before any call is read
+        # A bad roles file or rubric stops the run before any call is read.
+        if roles is not None:
+            load_roles_file(roles)
+        load_rubric(rubric)
         files = callfiles.expand(paths)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -77,7 +81,9 @@ def score_command(
     to_terminal = out is None and fmt is OutputFormat.text and sys.stdout.isatty()
     width = min(shutil.get_terminal_size((100, 24)).columns, 160) if to_terminal else 100
     jobs = [
-        batch.ScoreJob(path=p, sellers=tuple(sellers), rubric=rubric, format=fmt, color=to_terminal, width=width)
+        batch.ScoreJob(
+            path=p, sellers=tuple(seller), roles_file=roles, rubric=rubric, format=fmt, color=to_terminal, width=width
+        )
         for p in files
     ]
     # Several JSON scorecards on stdout go one per line (JSON Lines) so the stream stays parseable.

@@ -1,9 +1,6 @@
 """Detectors: small pure functions over a call's shared spaCy docs, one per rubric detector type.
 
-Importing this package registers them all in `REGISTRY`.
+`coach.detectors.catalog` imports every detector module (registering them);
+this package itself stays import-light because the rubric schema imports
+`coach.detectors.params`.
 """
-
-from coach.detectors import asks, closing, discovery, framing, never_say, objections, opening  # noqa: F401
-from coach.detectors.registry import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
-
-__all__ = ["REGISTRY", "WORKS_WITHOUT_SELLER", "DetectorResult"]

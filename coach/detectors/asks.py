@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from coach.detectors.context import CallContext, TurnView
 from coach.detectors.lines import LineHit
+from coach.detectors.metrics import is_backchannel
 from coach.detectors.params import AskOnceParams
 from coach.detectors.registry import DetectorResult, detector, not_applicable
 from coach.scorecard import Evidence, Verdict
@@ -29,6 +30,21 @@ def classify_answer(replies: list[TurnView]) -> tuple[Answer, TurnView | None, L
     return Answer.none, None, None
 
 
+def immediate_reply(ctx: CallContext, ask: TurnView, until: int) -> list[TurnView]:
+    """The customer's answer to an ask: their turns right after it, up to the seller's next real turn.
+
+    Later customer turns answer other things ("yes, Ahmed would love that" agrees to a
+    session, not to the purchase), so they do not count as the answer to this ask.
+    """
+    reply: list[TurnView] = []
+    for view in ctx.turns[ask.position + 1 : until]:
+        if view.role is Role.customer:
+            reply.append(view)
+        elif view.role is Role.seller and reply and not is_backchannel(ctx, view):
+            break
+    return reply
+
+
 @detector("ask_once.v1")
 def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
     asks: list[tuple[TurnView, LineHit]] = []
@@ -42,9 +58,16 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
     agreed = False
     violations: list[Evidence] = []
     mode = None
+    change_key = ctx.item_key("ask_once.v1", "change_of_mind")
     for (prev_view, prev_hit), (view, hit) in zip(asks, asks[1:]):
-        replies = [t for t in ctx.turns[prev_view.position + 1 : view.position] if t.role is Role.customer]
-        answer, reply_view, reply_hit = classify_answer(replies)
+        answer, reply_view, reply_hit = classify_answer(immediate_reply(ctx, prev_view, view.position))
+        if answer is not Answer.yes and change_key and any(
+            change_key in sent.keys
+            for turn in ctx.turns[prev_view.position + 1 : view.position]
+            if turn.role is Role.customer
+            for sent in turn.sentences
+        ):
+            answer = Answer.yes  # the customer came round on their own; what follows is paperwork
         answers.append(answer.value)
         if answer is Answer.yes:
             agreed = True
@@ -57,9 +80,7 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
         violations.append(ctx.hit_evidence(view, hit, "asked again"))
         if answer is Answer.soft or mode is None:
             mode = "repeated_after_soft" if answer is Answer.soft else "repeated"
-    if len(asks) == 1:
-        last_replies = [t for t in ctx.turns[asks[0][0].position + 1 :] if t.role is Role.customer][:2]
-        answers.append(classify_answer(last_replies)[0].value)
+    answers.append(classify_answer(immediate_reply(ctx, asks[-1][0], len(ctx.turns)))[0].value)
     details["answers"] = answers
     if violations:
         return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, confidence=0.85)

@@ -21,19 +21,31 @@ def next_step(ctx: CallContext, params: NextStepParams) -> DetectorResult:
     when, step, vague = (f"{item.id}.{g}" for g in ("when", "step", "vague"))
     size = max(params.closing_min_turns, math.ceil(params.closing_share * len(ctx.turns)))
     closing = ctx.turns[-size:]
-    concrete: list[tuple[TurnView, SentenceInfo]] = []
-    loose: list[tuple[TurnView, SentenceInfo]] = []
-    for view in closing:
-        for sent in view.sentences:
-            if when in sent.keys and step in sent.keys:
-                concrete.append((view, sent))
-            elif vague in sent.keys:
-                loose.append((view, sent))
-    if concrete:
-        view, sent = concrete[-1]
-        return DetectorResult(
-            verdict=Verdict.pass_, evidence=[ctx.sentence_evidence(view, sent, "dated next step")], confidence=0.8
-        )
+    # A date or time next to a meeting word, an invite or an owner in the same
+    # stretch ("Friday the 12th at 1pm?" / "I'll send it to both of you").
+    # a date that is the vendor's quarter-end or part of a commercial ask is not a next step
+    vendor = ctx.item_key("customer_timeline.v1", "vendor_cycle")
+    asks = [(v.position, h.match_start) for v, h in ctx.hits("commercial_ask") + ctx.hits("never_say")]
+
+    def is_ask(view: TurnView, sent: SentenceInfo) -> bool:
+        return any(p == view.position and sent.start_char <= at < sent.end_char for p, at in asks)
+
+    dated = [
+        (v, s)
+        for v in closing
+        for s in v.sentences
+        if when in s.keys and vendor not in s.keys and not is_ask(v, s)
+    ]
+    steps = [(v, s) for v in closing for s in v.sentences if step in s.keys]
+    loose = [(v, s) for v in closing for s in v.sentences if vague in s.keys and when not in s.keys]
+    for view, sent in reversed(dated):
+        near = [(v, s) for v, s in steps if abs(v.position - view.position) <= 2]
+        if near:
+            evidence = [ctx.sentence_evidence(view, sent, "date or time of the next step")]
+            v, s = min(near, key=lambda n: abs(n[0].position - view.position))
+            if (v, s) != (view, sent):
+                evidence.append(ctx.sentence_evidence(v, s, "what happens then, and who"))
+            return DetectorResult(verdict=Verdict.pass_, evidence=evidence, confidence=0.8)
     if loose:
         view, sent = loose[-1]
         return DetectorResult(
@@ -56,31 +68,56 @@ def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Posi
     title, cue, plan, question, vendor = (
         f"{item.id}.{g}" for g in ("title", "sponsor_cue", "plan", "sponsor_question", "vendor_side")
     )
-    asked_sponsor_at = -1
+    banned = {(v.position, h.start) for v, h in ctx.hits("never_say")}
+    asked_sponsor_at = -10
     for view in ctx.turns:
-        for sent in view.sentences:
-            keys = sent.keys
-            position = (view.position, sent.start_char)
-            if view.role is Role.seller:
+        position = view.position
+        if view.role is Role.seller:
+            for sent in view.sentences:
+                keys = sent.keys
+                if (position, sent.start_char) in banned or any(position == p and sent.start_char <= at < sent.end_char for p, at in banned):
+                    continue  # "our CEO would love to meet your CEO" maps nobody
                 if question in keys:
-                    asked_sponsor_at = view.position
+                    asked_sponsor_at = position
                 if plan in keys and vendor not in keys:
-                    return position, view, sent, "plan to map the sponsor"
-                if title in keys and cue in keys and vendor not in keys:
-                    return position, view, sent, "sponsor named by the seller"
-            elif view.role is Role.customer:
-                if title in keys and (cue in keys or plan in keys):
-                    return position, view, sent, "sponsor named by the customer"
-                replying = asked_sponsor_at >= 0 and view.position - asked_sponsor_at <= 2
-                if replying and (title in keys or _names_someone(view, sent)):
-                    return position, view, sent, "customer names who signs"
+                    return (position, sent.start_char), view, sent, "plan to map the sponsor"
+                if title in keys and _customer_side_title(view, sent, keys[title]):
+                    return (position, sent.start_char), view, sent, "the customer's executive named by the seller"
+        elif view.role is Role.customer:
+            titled = [s for s in view.sentences if title in s.keys or _names_someone(view, s)]
+            cued = [s for s in view.sentences if cue in s.keys]
+            if titled and cued:
+                return (position, titled[0].start_char), view, titled[0], "sponsor named by the customer"
+            replying = 0 < position - asked_sponsor_at <= 2
+            if replying and (titled or (view.signals.yes_answer and not view.signals.soft_answer)):
+                sent = titled[0] if titled else view.sentences[0]
+                return (position, sent.start_char), view, sent, "customer names who signs"
+            for sent in view.sentences:
+                if plan in sent.keys:
+                    return (position, sent.start_char), view, sent, "plan to meet the sponsor"
     return None
 
 
+_NOT_NAMES = frozenset(
+    "i monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december ok okay".split()
+)
+
+
 def _names_someone(view: TurnView, sent: SentenceInfo) -> bool:
-    """A capitalised name after the first word ("Probably Lena Park, our controller")."""
+    """A capitalised name after the first word ("Yes, Helen owns the legal budget")."""
     tokens = view.doc[sent.start_token : sent.end_token]
-    return any(t.is_title and t.is_alpha and t.i > sent.start_token and t.lower_ not in {"i"} for t in tokens)
+    return any(t.is_title and t.is_alpha and t.i > sent.start_token and t.lower_ not in _NOT_NAMES for t in tokens)
+
+
+def _customer_side_title(view: TurnView, sent: SentenceInfo, spans: list[tuple[int, int]]) -> bool:
+    """ "your new General Counsel", "started as Chief Technology Officer": a title on the customer's side."""
+    doc = view.doc
+    for start, _ in spans:
+        before = {doc[i].lower_ for i in range(max(sent.start_token, start - 4), start)}
+        if before & {"your", "you", "as"} and not before & {"our", "my"}:
+            return True
+    return False
 
 
 @detector("exec_sponsor.v1")

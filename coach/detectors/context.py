@@ -11,6 +11,7 @@ from functools import cached_property
 
 from spacy.tokens import Doc
 
+from coach.detectors.matching import DocArrays
 from coach.detectors.lines import LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.nlp import normalise
 from coach.rubric import Rubric
@@ -29,7 +30,11 @@ class TurnView:
     doc: Doc
     sentences: list[SentenceInfo]
     signals: LineSignals
-    words: int
+    arrays: DocArrays
+
+    @property
+    def words(self) -> int:
+        return self.arrays.words
 
     @property
     def text(self) -> str:
@@ -48,11 +53,15 @@ class CallContext:
         nlp = self.lexicon.nlp
         texts = [normalise(t.text) for t in transcript.turns]
         self.turns: list[TurnView] = []
+        self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
+        self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}
         speaker_map = transcript.speaker_map
         for position, (turn, doc) in enumerate(zip(transcript.turns, nlp.pipe(texts))):
-            signals, sentences = self.analyser.analyse(doc, turn.text)
+            arrays = DocArrays.of(doc)
             speaker = speaker_map.get(turn.speaker)
-            words = sum(1 for token in doc if token.is_alpha or token.like_num)
+            role = speaker.role if speaker else Role.unknown
+            audience = role.value if role is not Role.unknown else None
+            signals, sentences = self.analyser.analyse(doc, turn.text, arrays, audience)
             self.turns.append(
                 TurnView(
                     position=position,
@@ -62,7 +71,7 @@ class CallContext:
                     doc=doc,
                     sentences=sentences,
                     signals=signals,
-                    words=words,
+                    arrays=arrays,
                 )
             )
 
@@ -71,16 +80,20 @@ class CallContext:
         return (t for t in self.turns if role is None or t.role is role)
 
     def hits(self, kind: str, role: Role | None = Role.seller) -> list[tuple[TurnView, LineHit]]:
-        """Line-signal hits of one kind, in call order."""
-        found = []
-        for view in self.by_role(role):
-            for hit in getattr(view.signals, kind):
-                found.append((view, hit))
-        return found
+        """Line-signal hits of one kind, in call order (computed once per call; do not mutate)."""
+        cached = self._hits.get((kind, role))
+        if cached is None:
+            cached = [(view, hit) for view in self.by_role(role) for hit in getattr(view.signals, kind)]
+            self._hits[(kind, role)] = cached
+        return list(cached)
 
     def key_sentences(self, key: str, role: Role | None = None) -> list[tuple[TurnView, SentenceInfo]]:
         """Sentences where a lexicon key matched, in call order."""
-        return [(view, sent) for view in self.by_role(role) for sent in view.sentences if key in sent.keys]
+        cached = self._key_sentences.get((key, role))
+        if cached is None:
+            cached = [(view, sent) for view in self.by_role(role) for sent in view.sentences if key in sent.keys]
+            self._key_sentences[(key, role)] = cached
+        return list(cached)
 
     def item_key(self, detector_type: str, group: str) -> str | None:
         item = self.rubric.find(detector_type)
@@ -94,15 +107,13 @@ class CallContext:
     def expansion_moves(self) -> list[tuple[Position, TurnView, str, str]]:
         """Seller moves that put expansion on the table: (position, turn, kind, quote)."""
         moves = []
-        kinds = ("commercial_ask", "pitch", "demo", "demo_proposal", "pricing", "discovery", "diagnostic", "never_say")
+        # a screen-share alone is not expansion: onboarding and support calls share screens too
+        kinds = ("commercial_ask", "pitch", "demo_proposal", "pricing", "discovery", "diagnostic", "never_say")
         for kind in kinds:
             for view, hit in self.hits(kind):
                 if kind == "never_say" and hit.label in {"loop_in_finance"}:
                     continue
                 moves.append(((view.position, hit.match_start), view, kind, hit.sentence))
-        for fact in ("facts.motion.upsell", "facts.motion.cross_sell"):
-            for view, sent in self.key_sentences(fact, Role.seller):
-                moves.append(((view.position, sent.start_char), view, fact.rsplit(".", 1)[1], view.sentence_text(sent)))
         moves.sort(key=lambda m: m[0])
         return moves
 

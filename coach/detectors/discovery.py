@@ -12,14 +12,43 @@ from coach.transcript import Role
 QUESTION_NAMES = {1: "current workflow", 2: "where it hurts and what it costs", 3: "the one fix and who feels it"}
 
 
+def _reopen_menus(ctx: CallContext) -> set[tuple[int, int]]:
+    """(turn, sentence start) of re-open questions answering "send me information".
+
+    "Which of these matters most: how it fits your process, what it costs, or who'd
+    feel it first?" lists the questions to re-open discovery; it does not ask them.
+    """
+    reopen = ctx.item_key("soft_no_reopen.v1", "reopen")
+    menus: set[tuple[int, int]] = set()
+    if reopen is None:
+        return menus
+    for request, _ in ctx.hits("info_request", Role.customer):
+        for turn in ctx.turns[request.position + 1 :]:
+            if turn.role is Role.customer:
+                break
+            menus.update((turn.position, s.start_char) for s in turn.sentences if reopen in s.keys)
+    return menus
+
+
 def first_questions(ctx: CallContext) -> dict[int, tuple[Position, TurnView, LineHit]]:
     first: dict[int, tuple[Position, TurnView, LineHit]] = {}
+    menus = _reopen_menus(ctx)
     for view, hit in ctx.hits("discovery"):
+        if _in_menu(view, hit, menus):
+            continue
         number = int(hit.label)
         position = (view.position, hit.start)
         if number not in first or position < first[number][0]:
             first[number] = (position, view, hit)
     return first
+
+
+def _in_menu(view: TurnView, hit: LineHit, menus: set[tuple[int, int]]) -> bool:
+    return any(
+        p == view.position and s.start_char == start and s.start_char <= hit.start < s.end_char
+        for p, start in menus
+        for s in view.sentences
+    )
 
 
 def first_demo_or_pricing(ctx: CallContext) -> tuple[Position, TurnView, LineHit] | None:

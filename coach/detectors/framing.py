@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from coach.detectors.context import CallContext
-from coach.detectors.params import DiagnosticParams, NeutralityParams, TimelineParams
+import math
+
+from coach.detectors.context import CallContext, TurnView
+from coach.detectors.params import DiagnosticParams, NeutralityParams, NextStepParams, TimelineParams
 from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
 from coach.scorecard import Verdict
 from coach.transcript import Role
@@ -13,7 +15,9 @@ from coach.transcript import Role
 def diagnostic_framing(ctx: CallContext, params: DiagnosticParams) -> DetectorResult:
     if not ctx.expansion_topic:
         return not_applicable(NO_EXPANSION)
-    diagnostic = ctx.hits("diagnostic")
+    past = ctx.item_key("diagnostic_framing.v1", "past_diagnostic")
+    past_sentences = {(v.position, s.start_char) for v, s in ctx.key_sentences(past, Role.seller)} if past else set()
+    diagnostic = [(v, h) for v, h in ctx.hits("diagnostic") if (v.position, h.start) not in past_sentences]
     if diagnostic:
         view, hit = diagnostic[0]
         return DetectorResult(verdict=Verdict.pass_, evidence=[ctx.hit_evidence(view, hit, "next step framed as a diagnostic")])
@@ -23,16 +27,46 @@ def diagnostic_framing(ctx: CallContext, params: DiagnosticParams) -> DetectorRe
         return DetectorResult(
             verdict=Verdict.fail, mode="demo_framing", evidence=[ctx.hit_evidence(view, hit, "next step framed as a demo")]
         )
-    meeting = ctx.hits("meeting_ask")
-    if meeting:
-        view, hit = meeting[0]
+    if _customer_said_yes(ctx):
+        return not_applicable("the customer agreed to buy; the next step is paperwork, not a diagnostic")
+    proposal = _seller_next_step(ctx)
+    if proposal is not None:
+        view, quote = proposal
         return DetectorResult(
             verdict=Verdict.fail,
             mode="no_diagnostic",
-            evidence=[ctx.hit_evidence(view, hit, "next step proposed without diagnostic framing")],
+            evidence=[ctx.evidence(view, quote, "next step proposed without diagnostic framing")],
             confidence=0.6,
         )
     return not_applicable("the seller side proposed no next step")
+
+
+def _customer_said_yes(ctx: CallContext) -> bool:
+    from coach.detectors.asks import Answer, classify_answer, immediate_reply
+
+    return any(
+        classify_answer(immediate_reply(ctx, view, len(ctx.turns)))[0] is Answer.yes for view, _ in ctx.hits("commercial_ask")
+    )
+
+
+def _seller_next_step(ctx: CallContext) -> tuple[TurnView, str] | None:
+    """The seller's proposed next step: a meeting ask anywhere, or a follow-up or owner line in the closing."""
+    meeting = ctx.hits("meeting_ask")
+    if meeting:
+        return meeting[0][0], meeting[0][1].sentence
+    item = ctx.rubric.find("next_step.v1")
+    if item is None:
+        return None
+    params = item.detector.params
+    assert isinstance(params, NextStepParams)
+    keys = (f"{item.id}.step", f"{item.id}.vague")
+    size = max(params.closing_min_turns, math.ceil(params.closing_share * len(ctx.turns)))
+    for view in ctx.turns[-size:]:
+        if view.role is Role.seller:
+            for sent in view.sentences:
+                if any(k in sent.keys for k in keys):
+                    return view, view.sentence_text(sent)
+    return None
 
 
 @detector("neutrality_statement.v1")
@@ -56,6 +90,8 @@ def neutrality_statement(ctx: CallContext, params: NeutralityParams) -> Detector
 
 @detector("customer_timeline.v1")
 def customer_timeline(ctx: CallContext, params: TimelineParams) -> DetectorResult:
+    if not ctx.expansion_topic:
+        return not_applicable(NO_EXPANSION)
     customer_key = ctx.item_key("customer_timeline.v1", "customer_cycle")
     vendor_key = ctx.item_key("customer_timeline.v1", "vendor_cycle")
     vendor = ctx.key_sentences(vendor_key, Role.seller) if vendor_key else []
@@ -67,7 +103,15 @@ def customer_timeline(ctx: CallContext, params: TimelineParams) -> DetectorResul
     ]
     if vendor_evidence:
         return DetectorResult(verdict=Verdict.fail, mode="vendor_timeline", evidence=vendor_evidence)
-    customer = ctx.key_sentences(customer_key, Role.seller) if customer_key else []
+    vague = ctx.item_key("next_step.v1", "vague")
+    # "I'll follow up sometime after your close" names their cycle but anchors nothing
+    # ... nor does the horizon of discovery question 3 ("fix one thing by summer")
+    asked = {(v.position, h.start) for v, h in ctx.hits("discovery")}
+    customer = [
+        (v, s)
+        for v, s in (ctx.key_sentences(customer_key, Role.seller) if customer_key else [])
+        if vague not in s.keys and not any(p == v.position and s.start_char <= at < s.end_char for p, at in asked)
+    ]
     if customer:
         view, sent = customer[0]
         return DetectorResult(verdict=Verdict.pass_, evidence=[ctx.sentence_evidence(view, sent, "timing on the customer's cycle")])

@@ -1,4 +1,4 @@
-"""Every pattern of a rubric compiled into one spaCy Matcher, run once per doc.
+"""Every pattern of a rubric compiled into one matcher, run once per doc.
 
 Keys name where a pattern came from: `<item id>.<group>` for an item's pattern
 groups (`discovery_questions.q2.cost`, `never_say.phrase.send_deck`),
@@ -9,17 +9,18 @@ Detectors ask for keys; they never build matchers of their own.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 
 from pydantic import BaseModel
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from spacy.strings import hash_string
+
+from coach.detectors.matching import DocArrays, FastMatcher
 from coach.detectors.params import BannedPhrase, QuestionSpec
-from coach.nlp import get_nlp
-from coach.patterns import compile_pattern
+from coach.nlp import get_nlp, lemma_of
+from coach.patterns import compile_patterns
 from coach.rubric import Rubric
 
 Spans = dict[str, list[tuple[int, int]]]  # key -> token (start, end) spans in a doc
@@ -46,33 +47,65 @@ def _groups(prefix: str, model: BaseModel) -> Iterator[tuple[str, list[str]]]:
 _WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels"}
 
 
+def _with_lemmas(pattern: list[dict]) -> list[dict]:
+    """Lemma slots also accept the lemma of each listed word, so "~lose|bottlenecks" works as written."""
+    out = []
+    for spec in pattern:
+        value = spec.get("LEMMA")
+        if value is not None:
+            words = value["IN"] if isinstance(value, dict) else [value]
+            lemmas = list(dict.fromkeys([*words, *(lemma_of(w) for w in words)]))
+            spec = {**spec, "LEMMA": {"IN": lemmas}}
+        out.append(spec)
+    return out
+
+
+# Which side's lines each pattern group is read from (see the detectors); the rest are seller-only.
+_CUSTOMER_GROUPS = {
+    ("ask_once.v1", "soft_answer"),
+    ("ask_once.v1", "yes_answer"),
+    ("ask_once.v1", "change_of_mind"),
+    ("soft_no_reopen.v1", "info_request"),
+    ("escalation_guard.v1", "escalation"),
+}
+_BOTH_SIDES = {"exec_sponsor.v1", "next_step.v1"}
+
+
+def _audience(detector_type: str, group: str) -> str | None:
+    if (detector_type, group) in _CUSTOMER_GROUPS:
+        return "customer"
+    return None if detector_type in _BOTH_SIDES else "seller"
+
+
 class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
         self.nlp = nlp
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = FastMatcher()
         self.keys: set[str] = set()
-        groups = list(_groups("language", rubric.language)) + list(_groups("facts", rubric.facts))
+        groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
+        groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
-            groups.extend(_groups(item.id, item.detector.params))
-        for key, patterns in groups:
+            for key, patterns in _groups(item.id, item.detector.params):
+                groups.append((key, patterns, _audience(item.detector.type, key.split(".", 1)[1])))
+        for key, patterns, audience in groups:
             if patterns:
-                self.matcher.add(key, [compile_pattern(p) for p in patterns])
+                compiled = [_with_lemmas(spec) for p in patterns for spec in compile_patterns(p)]
+                self.matcher.add(key, compiled, audience)
                 self.keys.add(key)
         language = rubric.language
         self.negation = frozenset(w.lower() for w in language.negation)
         self.reporting_verbs = frozenset(w.lower() for w in language.reporting_verbs)
         self.first_person = frozenset(w.lower() for w in language.first_person)
         self.backchannels = frozenset(" ".join(w.lower().split()) for w in language.backchannels)
-        strings = nlp.vocab.strings
-        self._key_names = {strings[key]: key for key in self.keys}
 
-    def match(self, doc: Doc) -> Spans:
-        found: Spans = defaultdict(list)
-        names = self._key_names
-        for match_id, start, end in self.matcher(doc):
-            found[names[match_id]].append((start, end))
-        return found
+        # the same word lists as string hashes, compared with token attribute ids
+        self.negation_ids = frozenset(hash_string(w) for w in self.negation)
+        self.reporting_ids = frozenset(hash_string(w) for w in self.reporting_verbs)
+        self.first_person_ids = frozenset(hash_string(w) for w in self.first_person)
+
+    def match(self, doc: Doc, arrays: DocArrays | None = None, audience: str | None = None) -> Spans:
+        return self.matcher(doc, arrays, audience)
 
 
 _lock = threading.Lock()

@@ -16,16 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from coach.detectors.lexicon import Lexicon, Spans, get_lexicon
+from coach.detectors.matching import DocArrays
 from coach.nlp import get_nlp, normalise
 from coach.rubric import Rubric, load_rubric
 
 # Tokens that end the stretch a negation can reach back over ("I don't know, but let me send a deck").
-_CLAUSE_BREAKS = frozenset({",", ";", ":", "-", "--", "—", "but", "though", "although", "."})
+_CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "—", "but", "though", "although", "."))
 _NEGATION_REACH = 8
-
+_WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
+_NOT_NEGATING_NEXT = frozenset(hash_string(w) for w in (",", "problem", "worries", "doubt"))
+_QUESTION_MARK = hash_string("?")
 
 class LineHit(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -87,57 +91,57 @@ class SentenceInfo:
         return key in self.keys
 
 
-def _is_negated(doc: Doc, sent_start: int, start: int, lexicon: Lexicon) -> bool:
+def is_negated(lowers: list[int], sent_start: int, start: int, lexicon: Lexicon) -> bool:
     i = start - 1
     reach = 0
+    negation = lexicon.negation_ids
     while i >= sent_start and reach < _NEGATION_REACH:
-        lower = doc[i].lower_
-        if lower in _CLAUSE_BREAKS:
+        word = lowers[i]
+        if word in _CLAUSE_BREAKS:
             return False
-        if lower in lexicon.negation:
+        if word in negation:
             # "why don't I send you the deck?" is an offer, not a negation
-            if lower in {"n't", "not"} and i - 2 >= sent_start and doc[i - 2].lower_ == "why":
+            if word in (_NT, _NOT) and i - 2 >= sent_start and lowers[i - 2] == _WHY:
                 return False
-            if i + 1 < len(doc) and doc[i + 1].lower_ in {",", "problem", "worries", "doubt"}:
+            if i + 1 < len(lowers) and lowers[i + 1] in _NOT_NEGATING_NEXT:
                 return False  # "no, ..." / "no problem" do not negate what follows
             return True
         i -= 1
         reach += 1
-    # a negation inside the match itself: "send you no deck" is rare; ignore
     return False
 
 
-def _is_reported(doc: Doc, sent_start: int, start: int, lexicon: Lexicon) -> bool:
+def _is_reported(arrays: DocArrays, sent_start: int, start: int, lexicon: Lexicon) -> bool:
     """A reporting verb before the match whose subject is not the seller: "vendors say ...", "you've heard ..."."""
+    lowers, lemmas = arrays.lowers, arrays.lemmas
+    reporting, first_person = lexicon.reporting_ids, lexicon.first_person_ids
     for i in range(start - 1, sent_start - 1, -1):
-        token = doc[i]
-        if token.lemma_ in lexicon.reporting_verbs or token.lower_ in lexicon.reporting_verbs:
-            before = {doc[j].lower_ for j in range(max(sent_start, i - 3), i)}
-            if before & lexicon.first_person:
-                return False
-            return True
+        if lemmas[i] in reporting or lowers[i] in reporting:
+            return not any(lowers[j] in first_person for j in range(max(sent_start, i - 3), i))
     return False
 
 
-def _sentences(doc: Doc, matches: Spans, lexicon: Lexicon) -> list[SentenceInfo]:
+def _sentences(doc: Doc, arrays: DocArrays, matches: Spans) -> list[SentenceInfo]:
     sentences = []
     opener_spans = matches.get("language.question_openers", [])
-    for sent in doc.sents:
-        text = sent.text.rstrip()
-        is_question = text.endswith("?") or any(
-            sent.start <= s < sent.start + 3 for s, _ in opener_spans
-        )
-        sentences.append(
-            SentenceInfo(sent.start, sent.end, sent.start_char, sent.end_char, is_question, {})
-        )
+    lowers = arrays.lowers
+    for start, end in arrays.bounds:
+        last = end - 1
+        while last > start and doc[last].is_space:
+            last -= 1
+        is_question = lowers[last] == _QUESTION_MARK or any(start <= s < start + 3 for s, _ in opener_spans)
+        start_char = doc[start].idx
+        end_token = doc[end - 1]
+        sentences.append(SentenceInfo(start, end, start_char, end_token.idx + len(end_token.text), is_question, {}))
     if not sentences:
         return sentences
-    # assign each match to the sentence holding its first token (docs are short: linear scan is fine)
+    # assign each match to the sentence holding its first token
     starts = [s.start_token for s in sentences]
     for key, spans in matches.items():
         for span in spans:
-            index = _bisect(starts, span[0])
-            sentences[index].keys.setdefault(key, []).append(span)
+            sentence = sentences[_bisect(starts, span[0])]
+            if span[1] <= sentence.end_token:  # a wildcard must not reach into the next sentence
+                sentence.keys.setdefault(key, []).append(span)
     return sentences
 
 
@@ -170,7 +174,8 @@ class LineAnalyser:
             params = discovery.detector.params
             for number, spec in ((1, params.q1), (2, params.q2), (3, params.q3)):  # type: ignore[union-attr]
                 rows = [[f"{self.discovery_id}.q{number}.{g}" for g in row] for row in spec.require]
-                self.questions.append((number, rows, f"{self.discovery_id}.q{number}.exclude"))
+                weak = [[f"{self.discovery_id}.q{number}.{g}" for g in row] for row in spec.weak_require]
+                self.questions.append((number, rows, weak, f"{self.discovery_id}.q{number}.exclude"))
         never = prefix("never_say.v1")
         self.never_say_prefix = f"{never}.phrase." if never else None
         self.pricing_key = f"{never}.pricing" if never else None
@@ -194,13 +199,18 @@ class LineAnalyser:
             ("info_request", f"{soft_no}.info_request" if soft_no else None, False),
         ]
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
+        self.proposal_key = "language.proposals"
 
-    def analyse(self, doc: Doc, text: str) -> tuple[LineSignals, list[SentenceInfo]]:
+    def analyse(
+        self, doc: Doc, text: str, arrays: DocArrays | None = None, audience: str | None = None
+    ) -> tuple[LineSignals, list[SentenceInfo]]:
+        """Signals of one line; `audience` ("seller"/"customer") skips the other side's patterns."""
         lexicon = self.lexicon
-        matches = lexicon.match(doc)
-        sentences = _sentences(doc, matches, lexicon)
+        arrays = arrays or DocArrays.of(doc)
+        matches = lexicon.match(doc, arrays, audience)
+        sentences = _sentences(doc, arrays, matches)
         signals = LineSignals()
-        for sent in sentences:
+        for index, sent in enumerate(sentences):
             keys = sent.keys
             if not keys and not sent.is_question:
                 continue
@@ -210,7 +220,8 @@ class LineAnalyser:
             lead = len(text[sent.start_char : sent.end_char]) - len(text[sent.start_char : sent.end_char].lstrip())
 
             def hit(kind: str, span: tuple[int, int], label: str = "") -> LineHit:
-                return LineHit(
+                # built without validation: every field comes from this function (hot path)
+                return LineHit.model_construct(
                     kind=kind,
                     label=label,
                     match=text[doc[span[0]].idx : doc[span[1] - 1].idx + len(doc[span[1] - 1])],
@@ -221,18 +232,26 @@ class LineAnalyser:
                 )
 
             def live(span: tuple[int, int]) -> bool:
-                return not _is_negated(doc, sent.start_token, span[0], lexicon) and not _is_reported(
-                    doc, sent.start_token, span[0], lexicon
+                return not is_negated(arrays.lowers, sent.start_token, span[0], lexicon) and not _is_reported(
+                    arrays, sent.start_token, span[0], lexicon
                 )
 
             if sent.is_question:
-                for number, rows, exclude in self.questions:
+                strong: list[tuple[int, tuple[int, int]]] = []
+                weak: list[tuple[int, tuple[int, int]]] = []
+                for number, rows, weak_rows, exclude in self.questions:
                     if exclude in keys:
                         continue
-                    for row in rows:
-                        if all(k in keys for k in row):
-                            signals.discovery.append(hit("discovery", keys[row[0]][0], str(number)))
-                            break
+                    row = next((r for r in rows if all(k in keys for k in r)), None)
+                    if row is not None:
+                        strong.append((number, keys[row[0]][0]))
+                        continue
+                    row = next((r for r in weak_rows if all(k in keys for k in r)), None)
+                    if row is not None:
+                        weak.append((number, keys[row[0]][0]))
+                asked = strong + weak if len(strong) + len(weak) == 1 or not strong else strong
+                for number, span in sorted(asked):
+                    signals.discovery.append(hit("discovery", span, str(number)))
             if self.never_say_prefix:
                 for key, spans in keys.items():
                     if key.startswith(self.never_say_prefix):
@@ -240,20 +259,35 @@ class LineAnalyser:
                         if live_spans:
                             label = key[len(self.never_say_prefix) :]
                             signals.never_say.append(hit("never_say", live_spans[0], label))
+            # an ask is a question or a proposal ("let's add the seats"), not a statement about a promo
+            asking = sent.is_question or self.proposal_key in keys or _tag_question(sentences, index)
             for kind, key, cancellable in self.simple:
                 if key is None or key not in keys:
+                    continue
+                if kind == "commercial_ask" and not asking:
                     continue
                 spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
                 if spans:
                     getattr(signals, kind).append(hit(kind, spans[0]))
-            if self.weak_commercial and self.weak_commercial in keys and not signals_in_sentence(
-                signals, sent.start_char + lead, ("commercial_ask", "meeting_ask", "diagnostic")
+            if (
+                asking
+                and self.weak_commercial
+                and self.weak_commercial in keys
+                and not signals_in_sentence(signals, sent.start_char + lead, ("commercial_ask", "meeting_ask", "diagnostic"))
             ):
                 spans = [s for s in keys[self.weak_commercial] if live(s)]
                 if spans:
                     signals.commercial_ask.append(hit("commercial_ask", spans[0]))
         # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
         return signals, sentences
+
+
+def _tag_question(sentences: list[SentenceInfo], index: int) -> bool:
+    """A statement followed by a short question asks too: "...signed this month. Can we get that done?" """
+    if index + 1 >= len(sentences):
+        return False
+    following = sentences[index + 1]
+    return following.is_question and following.end_token - following.start_token <= 8
 
 
 def signals_in_sentence(signals: LineSignals, start: int, kinds: tuple[str, ...]) -> bool:
@@ -273,20 +307,20 @@ def get_analyser(rubric: Rubric | None = None) -> LineAnalyser:
     return analyser
 
 
-def analyse_line(text: str, rubric: Rubric | None = None) -> LineSignals:
+def analyse_line(text: str, rubric: Rubric | None = None, audience: str | None = None) -> LineSignals:
     analyser = get_analyser(rubric)
     nlp = analyser.lexicon.nlp
-    return analyser.analyse(nlp(normalise(text)), text)[0]
+    return analyser.analyse(nlp(normalise(text)), text, audience=audience)[0]
 
 
 def analyse_seller_line(text: str, rubric: Rubric | None = None) -> LineSignals:
     """Signals of one seller line (role-play and scoring share this)."""
-    return analyse_line(text, rubric)
+    return analyse_line(text, rubric, "seller")
 
 
 def analyse_customer_line(text: str, rubric: Rubric | None = None) -> LineSignals:
     """Signals of one customer line; read `soft_answer`, `yes_answer`, `info_request`."""
-    return analyse_line(text, rubric)
+    return analyse_line(text, rubric, "customer")
 
 
 __all__ = ["LineHit", "LineSignals", "SentenceInfo", "analyse_seller_line", "analyse_customer_line", "get_nlp"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from coach.detectors.context import CallContext, TurnView
 from coach.detectors.params import EscalationParams, SoftNoParams
-from coach.detectors.registry import DetectorResult, detector, not_applicable
+from coach.detectors.lines import is_negated
+from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
 from coach.scorecard import Verdict
 from coach.transcript import Role
 
@@ -24,33 +25,33 @@ def seller_reply(ctx: CallContext, view: TurnView) -> list[TurnView]:
 
 @detector("soft_no_reopen.v1")
 def soft_no_reopen(ctx: CallContext, params: SoftNoParams) -> DetectorResult:
+    if not ctx.expansion_topic:
+        return not_applicable(NO_EXPANSION)
     requests = ctx.hits("info_request", Role.customer)
     if not requests:
-        return not_applicable('the customer never asked to be sent information')
+        return not_applicable("the customer never asked to be sent information")
+    # The soft no is the first "send me something"; later ones (after a session is agreed)
+    # are logistics.
+    view, hit = requests[0]
+    request = ctx.hit_evidence(view, hit, "soft no: send me information")
+    reply = seller_reply(ctx, view)
     reopen_key = ctx.item_key("soft_no_reopen.v1", "reopen")
-    evidence = []
-    failed = False
-    for view, hit in requests:
-        reply = seller_reply(ctx, view)
-        reopened = next(
-            (
-                (turn, sent)
-                for turn in reply
-                for sent in turn.sentences
-                if sent.is_question and (reopen_key in sent.keys or any(sent.start_char <= h.start < sent.end_char for h in turn.signals.discovery))
-            ),
-            None,
-        )
-        evidence.append(ctx.hit_evidence(view, hit, "soft no: send me information"))
-        if reopened:
-            evidence.append(ctx.sentence_evidence(*reopened, "re-opens discovery"))
-        else:
-            failed = True
-            if reply:
-                evidence.append(ctx.evidence(reply[0], note="agrees to send without re-opening"))
-    if failed:
-        return DetectorResult(verdict=Verdict.fail, mode="just_sent", evidence=evidence)
-    return DetectorResult(verdict=Verdict.pass_, evidence=evidence)
+    agree_key = ctx.item_key("soft_no_reopen.v1", "agree")
+    for turn in reply:
+        for sent in turn.sentences:
+            asks_discovery = any(sent.start_char <= h.start < sent.end_char for h in turn.signals.discovery)
+            if sent.is_question and (reopen_key in sent.keys or asks_discovery):
+                return DetectorResult(verdict=Verdict.pass_, evidence=[request, ctx.sentence_evidence(turn, sent, "re-opens discovery")])
+    for turn in reply:
+        for sent in turn.sentences:
+            spans = sent.keys.get(agree_key, []) if agree_key else []
+            if any(not is_negated(turn.arrays.lowers, sent.start_token, start, ctx.lexicon) for start, _ in spans):
+                return DetectorResult(
+                    verdict=Verdict.fail,
+                    mode="just_sent",
+                    evidence=[request, ctx.sentence_evidence(turn, sent, "agrees to send without re-opening")],
+                )
+    return not_applicable("the seller neither agreed to send information nor re-opened discovery")
 
 
 @detector("escalation_guard.v1")
@@ -62,10 +63,8 @@ def escalation_guard(ctx: CallContext, params: EscalationParams) -> DetectorResu
     view, sent = mentions[0]
     mention = ctx.sentence_evidence(view, sent, "open escalation or renewal negotiation")
     pushes = sorted(
-        ((v.position, h.match_start), v, h, kind)
-        for kind in PUSH_KINDS
-        for v, h in ctx.hits(kind)
-        if v.position > view.position
+        (((v.position, h.match_start), v, h, kind) for kind in PUSH_KINDS for v, h in ctx.hits(kind) if v.position > view.position),
+        key=lambda push: push[0],
     )
     if pushes:
         _, v, h, kind = pushes[0]

@@ -33,11 +33,14 @@ class QuestionSpec(_Params):
 
     cues: dict[str, PatternList]
     require: list[list[str]] = Field(min_length=1)
+    # rows that count only when the sentence asks no other discovery question
+    # ("where does the review process hurt most right now?" is Q2, not Q1)
+    weak_require: list[list[str]] = []
     exclude: PatternList = []
 
     @model_validator(mode="after")
     def _known_groups(self) -> "QuestionSpec":
-        for row in self.require:
+        for row in [*self.require, *self.weak_require]:
             unknown = [name for name in row if name not in self.cues]
             if unknown or not row:
                 raise ValueError(f"require row {row} names unknown cue groups {unknown}; known: {sorted(self.cues)}")
@@ -60,6 +63,8 @@ class AskOnceParams(_Params):
     meeting_ask: PatternList = Field(min_length=1)
     soft_answer: PatternList = Field(min_length=1)
     yes_answer: PatternList = Field(min_length=1)
+    # the customer coming round on their own after a soft answer ("actually, let's just do it")
+    change_of_mind: PatternList = []
 
 
 class BannedPhrase(_Params):
@@ -88,6 +93,7 @@ class DiagnosticParams(_Params):
     FAILURE_MODES = ("demo_framing", "no_diagnostic")
     diagnostic: PatternList = Field(min_length=1)
     demo_next_step: PatternList = Field(min_length=1)
+    past_diagnostic: PatternList = []  # "we ran the diagnostic last week" is not a next step
 
 
 class NeutralityParams(_Params):
@@ -110,6 +116,7 @@ class SoftNoParams(_Params):
     FAILURE_MODES = ("just_sent",)
     info_request: PatternList = Field(min_length=1)
     reopen: PatternList = Field(min_length=1)
+    agree: PatternList = Field(min_length=1)  # the seller going along with sending something
 
 
 class EscalationParams(_Params):

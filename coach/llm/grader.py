@@ -3,15 +3,16 @@ and the judgments are merged into the heuristic scorecard per the rubric's polic
 
 Merge policy (`grader:` on each rubric item):
 - `heuristic`: the LLM is not asked; the heuristic verdict stands.
-- `llm`: the LLM's verdict is final when it survives evidence checking; if it
-  does not (or the LLM failed), the heuristic verdict stands.
-- `both`: both judge. Agreement gives that verdict; on disagreement the
-  stricter one is final (fail over pass over not_applicable), because a
-  disputed item is one a manager should look at, not one to wave through.
+- `llm`: the LLM's verdict is final when it rests on checked evidence; if it
+  does not (dropped, `not_applicable`, or the LLM failed), the heuristic
+  verdict stands.
+- `both`: both judge and the heuristic verdict stays final; the LLM is a second
+  opinion. The heuristics are the part measured against the labelled set, so a
+  weak model (the embedded 135M one) can flag an item but never make it worse.
 Whenever both ran and disagree the item is marked `disputed` and keeps both
-opinions. Only an LLM verdict backed by checked evidence (pass or fail) can
-overturn a heuristic one; the LLM's `not_applicable` is recorded, never final
-over a heuristic verdict.
+opinions; a manager looks at those first. For every item whose final verdict is
+`fail`, advice comes from the LLM when it also failed the item and wrote some,
+from the rubric otherwise.
 
 A pass or fail from the LLM counts only if at least one of its quotes is found
 in the transcript (case and whitespace folded); otherwise the judgment is
@@ -248,8 +249,7 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
     update["disputed"] = True
     # Only a verdict with checked evidence may overturn the heuristics; an LLM's
     # "not applicable" has none, so it is recorded but never wins.
-    cited = llm.verdict is not Verdict.not_applicable
-    if cited and (item.grader == "llm" or _STRICTNESS[llm.verdict] > _STRICTNESS[heuristic.verdict]):
+    if item.grader == "llm" and llm.verdict is not Verdict.not_applicable:
         update.update(verdict=llm.verdict, evidence=llm.evidence, source=VerdictSource.llm)
         update["advice"] = ""  # the heuristic's advice was about its own verdict
     result = heuristic.model_copy(update=update)
@@ -264,6 +264,16 @@ def _with_advice(result: ItemResult, llm: Opinion, item: GradedItem) -> ItemResu
     if not result.advice:
         return result.model_copy(update={"advice": static_advice(item), "advice_source": "rubric"})
     return result
+
+
+def rescore(rubric: GradedRubric, items: list[ItemResult], previous: float | None) -> float | None:
+    """The call's score under the final verdicts, by the scorer's own weighting."""
+    from coach.scoring import score_items  # before coach.rubric: that import order avoids a cycle there
+    from coach.rubric import Rubric
+
+    if not isinstance(rubric, Rubric):
+        return previous  # a rubric stand-in carries no weights
+    return score_items(rubric, items)
 
 
 # -- windows --------------------------------------------------------------------------------
@@ -369,7 +379,10 @@ class LLMGrader:
             "unverified_quotes": sum(o.unverified for o in outcomes.values()),
             "instructions_removed": sum(t.sent.count(INSTRUCTION_TOKEN) for t in turns),
         })  # fmt: skip
-        return scorecard.model_copy(update={"items": merged_items, "llm": run})
+        update: dict[str, object] = {"items": merged_items, "llm": run}
+        if [(i.id, i.verdict) for i in merged_items] != [(i.id, i.verdict) for i in scorecard.items]:
+            update["score"] = rescore(rubric, merged_items, scorecard.score)
+        return scorecard.model_copy(update=update)
 
     def grade_many(
         self, calls: Iterable[tuple[Transcript, Scorecard]], rubric: GradedRubric, *, concurrency: int = 1

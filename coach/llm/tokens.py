@@ -8,6 +8,7 @@ estimate in `protocol.estimate_tokens`: their tokenizers are not ours to load.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from functools import cache
@@ -33,7 +34,11 @@ class GGUFTokenizer:
         try:
             with open(os.devnull, "w") as null:
                 os.dup2(null.fileno(), 2)
-                return llama_cpp.Llama(model_path=self._path, vocab_only=True, verbose=False)
+                vocab = llama_cpp.Llama(model_path=self._path, vocab_only=True, verbose=False)
+            # Freed explicitly: left to interpreter teardown, llama.cpp's finaliser runs after
+            # its C bindings are gone and prints a TypeError on exit.
+            atexit.register(vocab.close)
+            return vocab
         finally:
             os.dup2(saved, 2)
             os.close(saved)

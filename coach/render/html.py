@@ -22,6 +22,7 @@ from coach.render.view import (
     format_time,
     item_anchor,
     item_title,
+    llm_line,
     iso_duration,
     metric_rows,
     score_text,
@@ -50,6 +51,7 @@ def _environment() -> Environment:
         enum_label=enum_label,
         item_anchor=item_anchor,
         detail_rows=detail_rows,
+        llm_line=llm_line,
     )
     return env
 

@@ -14,6 +14,7 @@ from coach.render.view import (
     evidence_label,
     item_anchor,
     item_title,
+    llm_line,
     metric_rows,
     score_text,
     speakers_line,
@@ -44,6 +45,8 @@ def render_markdown(
     lines.append("")
     if scorecard.call.speakers:
         lines += [f"**Speakers:** {md_escape(speakers_line(scorecard))}", ""]
+    if scorecard.llm is not None:
+        lines += [f"**LLM grader:** {md_escape(llm_line(scorecard.llm))}", ""]
     for warning in scorecard.warnings:
         lines.append(f"> **Warning:** {md_escape(warning)}")
     if scorecard.warnings:
@@ -66,9 +69,12 @@ def render_markdown(
             "",
             f"### {md_escape(item_title(item.id, titles))}: {verdict_text(item.verdict)}",
             "",
-            f"`{item.id}` · source {item.source.value} · confidence {item.confidence:.2f}",
+            f"`{item.id}` · source {item.source.value} · confidence {item.confidence:.2f}"
+            + (" · **disputed** (heuristics and LLM disagreed)" if item.disputed else ""),
             "",
         ]
+        if item.reason:
+            lines += [f"_Why:_ {md_escape(item.reason)}", ""]
         for evidence in item.evidence:
             link = f"[{md_escape(evidence_label(evidence))}](#turn-{evidence.turn})" if transcript else md_escape(
                 evidence_label(evidence)

@@ -20,6 +20,7 @@ from coach.render.view import (
     enum_label,
     evidence_label,
     item_title,
+    llm_line,
     metric_rows,
     score_text,
     speakers_line,
@@ -47,6 +48,8 @@ def print_scorecard(
     )
     if scorecard.call.speakers:
         header.append(f"\nspeakers: {speakers_line(scorecard)}")
+    if scorecard.llm is not None:
+        header.append(f"\nLLM grader: {llm_line(scorecard.llm)}")
     for warning in scorecard.warnings:
         header.append(f"\nwarning: {warning}", style="yellow")
     console.print(Panel(header, title="Expansion-call scorecard", title_align="left"))
@@ -57,6 +60,8 @@ def print_scorecard(
     items.add_column("Evidence and advice", ratio=5)
     for item in scorecard.items:
         body: list[Text] = []
+        if item.reason:
+            body.append(Text(item.reason, style="dim"))
         for evidence in item.evidence:
             line = Text(f"{evidence_label(evidence)}: ", style="cyan")
             line.append(f"“{evidence.quote}”")
@@ -67,9 +72,12 @@ def print_scorecard(
             body.append(Text(f"{row.label}: {row.value}", style="dim"))
         if item.advice:
             body.append(Text(f"→ {item.advice}", style="italic"))
+        verdict = Text(verdict_text(item.verdict), style=VERDICT_STYLES[item.verdict])
+        if item.disputed:
+            verdict.append("\ndisputed", style="yellow")
         items.add_row(
             Text(item_title(item.id, titles)),
-            Text(verdict_text(item.verdict), style=VERDICT_STYLES[item.verdict]),
+            verdict,
             Group(*body) if body else Text(""),
         )
     if scorecard.items:

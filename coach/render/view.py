@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.scorecard import Evidence, ItemResult, Scorecard, Verdict
+from coach.scorecard import Evidence, ItemResult, LLMRun, Scorecard, Verdict
 from coach.transcript import Role, Transcript, Turn
 
 VERDICT_LABELS = {
@@ -239,3 +239,15 @@ def score_text(scorecard: Scorecard) -> str:
 
 def call_title(scorecard: Scorecard) -> str:
     return scorecard.call.source or scorecard.call.id or "call"
+
+
+def llm_line(run: LLMRun) -> str:
+    """`ok · local model x · 4 items`: how the LLM part of the card was made, or why it was not."""
+    parts = [run.llm_status]
+    if run.model:
+        parts.append(f"{run.endpoint_kind + ' ' if run.endpoint_kind else ''}model {run.model}")
+    if run.items_graded:
+        parts.append(f"{len(run.items_graded)} item{'s' if len(run.items_graded) != 1 else ''} graded")
+    if run.dropped_claims:
+        parts.append(f"{run.dropped_claims} unverified claim{'s' if run.dropped_claims != 1 else ''} dropped")
+    return " · ".join(parts)

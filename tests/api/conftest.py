@@ -47,9 +47,10 @@ def postgres_url() -> Iterator[str]:
 
 
 def _truncate(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    # DELETE beats TRUNCATE on tables this small (no file swaps); children first.
+    statements = ";".join(f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables))
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        conn.execute(statements)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -64,7 +65,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> ApiSettings:
     return ApiSettings(
-        database_url=db_url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=2, job_poll_s=0.05
+        database_url=db_url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=2, job_processes=0,
+        job_poll_s=0.05,
     )
 
 

@@ -39,6 +39,9 @@ def test_multipart_upload_is_stored_then_scored(client: TestClient, world: World
     expected = score_transcript(read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS))
     assert card["scorecard"]["items"] == [i.model_dump(mode="json") for i in expected.items]
     assert [i["id"] for i in card["items"]] == [i.id for i in expected.items]
+    assert len(card["items"]) == 12
+    assert all(i["verdict"] == i["machine_verdict"] and i["override"] is None for i in card["items"])
+    assert card["score"] == expected.score
     roles = {s["name"]: s["role"] for s in card["scorecard"]["call"]["speakers"]}
     assert roles["Priya Shah"] == "seller" and roles["Marcus Lee"] == "customer"
 
@@ -164,3 +167,19 @@ def test_failing_job_keeps_its_error_and_the_upload(make_client, world_factory) 
     assert client.get(f"/v1/calls/{call_id}/scorecard", headers=world.a1.auth).status_code == 404
     with client.app.state.db.reader() as session:
         assert session.get(CallBlob, call_id).raw == SAMPLE
+
+
+def test_rendered_views_of_a_scored_upload(client: TestClient, world: World) -> None:
+    call_id = upload(client, world.a1).json()["id"]
+    assert wait_for_status(client, world.a1, call_id, {"scored", "failed"})["status"] == "scored"
+    md = client.get(f"/v1/calls/{call_id}/scorecard?format=md", headers=world.m1.auth)
+    assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+    assert md.text.startswith("# Scorecard")
+    assert "Manager review" not in md.text
+    client.put(f"/v1/calls/{call_id}/scorecard/items/next_step/override", headers=world.m1.auth,
+               json={"verdict": "fail", "comment": "No date was agreed <really>"})
+    page = client.get(f"/v1/calls/{call_id}/scorecard?format=html", headers=world.a1.auth)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.text.lstrip().lower().startswith("<!doctype html")
+    assert "No date was agreed &lt;really&gt;" in page.text  # escaped, inside the review section
+    assert page.text.index("Manager review") < page.text.rindex("</body>")

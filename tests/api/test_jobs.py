@@ -28,7 +28,7 @@ def db(db_url: str):  # type: ignore[no-untyped-def]
 
 
 def runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # type: ignore[no-untyped-def]
-    return JobRunner(db, ApiSettings(database_url=db.url, job_workers=0, **settings), scorer)
+    return JobRunner(db, ApiSettings(database_url=db.url, job_workers=0, job_processes=0, **settings), scorer)
 
 
 def stored_call(db: Database) -> int:
@@ -127,3 +127,40 @@ def test_scorer_setting_is_checked() -> None:
     assert load_scorer("coach.scoring:score_transcript") is score_transcript
     with pytest.raises(ConfigError, match="cannot load scorer 'coach.nothing:x'"):
         load_scorer("coach.nothing:x")
+
+
+def test_scoring_in_child_processes_matches_in_thread_scoring(db: Database) -> None:
+    from api.jobs import ProcessScorer
+
+    call_id = stored_call(db)
+    settings = ApiSettings(database_url=db.url, job_workers=0, job_processes=1)
+    r = JobRunner(db, settings)
+    try:
+        assert isinstance(r.scorer, ProcessScorer)
+        assert r.run_once() is True
+    finally:
+        r.stop()
+    job = job_of(db, call_id)
+    assert (job.status, job.error) == (JobStatus.done, None)
+    with db.reader() as session:
+        body = session.scalars(select(ScorecardRow.body).where(ScorecardRow.call_id == call_id)).one()
+    from coach.readers import read_bytes
+    from coach.scorecard import Scorecard
+
+    expected = score_transcript(read_bytes(SAMPLE, name="c.txt", sellers=SAMPLE_SELLERS))
+    assert Scorecard.model_validate_json(body).items == expected.items
+
+
+def test_child_process_errors_keep_their_one_line_message() -> None:
+    from api.jobs import ProcessScorer
+    from coach.transcript import Transcript
+
+    scorer = ProcessScorer("coach.scoring:score_transcript", 1)
+    try:
+        empty = Transcript(source="silent.txt", format="plain", speakers=[], turns=[])
+        with pytest.raises(TranscriptError) as info:
+            scorer(empty)
+        # Pickled across the process boundary, the error still reads as the scorer wrote it.
+        assert info.value.one_line() == "silent.txt: the call has no words to score (every turn is empty)"
+    finally:
+        scorer.shutdown()

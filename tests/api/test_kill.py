@@ -18,7 +18,7 @@ import pytest
 from api.db import Database
 from tests.api.support import ROOT, SAMPLE, SAMPLE_SELLERS, build_world
 
-BATCH = 8
+BATCH = 6
 
 
 def free_port() -> int:
@@ -35,12 +35,33 @@ def poll(what: str, check: Callable[[], bool], deadline_s: float) -> None:
         time.sleep(0.05)
 
 
-def start_server(url: str, port: int, tmp: Path, scorer: str | None) -> subprocess.Popen[bytes]:
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def start_server(url: str, port: int, tmp: Path, scorer: str | None, processes: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "COACH_RATE_LIMIT_PER_MINUTE": "0",
         "COACH_JOB_POLL_S": "0.1",
+        "COACH_JOB_PROCESSES": str(processes),
         "COACH_TEST_GATE": str(tmp / "gate-never-opened"),
     }
     if scorer:
@@ -78,7 +99,8 @@ def test_sigkill_mid_job_then_restart_scores_every_upload(db_url: str, tmp_path:
     base = f"http://127.0.0.1:{port}"
     auth = world.a1.auth
 
-    server = start_server(db_url, port, tmp_path, "tests.api.gated_scorer:score")
+    # The first server scores in a child process (the default), which must die with it.
+    server = start_server(db_url, port, tmp_path, "tests.api.gated_scorer:score", processes=1)
     try:
         ids = []
         for n in range(BATCH):
@@ -92,15 +114,20 @@ def test_sigkill_mid_job_then_restart_scores_every_upload(db_url: str, tmp_path:
         def statuses() -> list[str]:
             return [httpx.get(f"{base}/v1/calls/{i}", headers=auth, timeout=5).json()["status"] for i in ids]
 
-        poll("a job to be running", lambda: "scoring" in statuses(), 20)
+        poll("a job to be running", lambda: "scoring" in statuses(), 30)
         interrupted = [i for i, s in zip(ids, statuses(), strict=True) if s == "scoring"]
+        scoring_children = children_of(server.pid)
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(10)
     assert server.returncode == -signal.SIGKILL
     assert interrupted
+    # The blocked scoring process does not linger as an orphan.
+    assert scoring_children
+    poll("the scoring child to die with the server", lambda: not any(alive(p) for p in scoring_children), 15)
 
-    server = start_server(db_url, port, tmp_path, None)
+    # The second scores in its worker threads: quicker to finish on a busy machine.
+    server = start_server(db_url, port, tmp_path, None, processes=0)
     try:
         def all_scored() -> bool:
             calls = [httpx.get(f"{base}/v1/calls/{i}", headers=auth, timeout=5).json() for i in ids]

@@ -51,8 +51,25 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert ready.json() == {"status": "ready", "database": "ok", "workers": 2}
 
 
-def test_openapi_docs_are_served(client: TestClient) -> None:
+def test_openapi_docs_are_served_and_every_reference_resolves(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/v1/calls" in schema["paths"]
     assert "/v1/teams/{team_id}/rollup" in schema["paths"]
     assert client.get("/docs").status_code == 200
+    refs: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.add(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    components = schema["components"]["schemas"]
+    assert "#/components/schemas/CallCreate" in refs
+    missing = [r for r in refs if r.removeprefix("#/components/schemas/") not in components]
+    assert missing == []

@@ -46,6 +46,9 @@ def test_rollup_by_week_and_window(client: TestClient, world: World) -> None:
     assert rate(windowed["items"], "never_say") == {"id": "never_say", "passed": 1, "failed": 1, "not_applicable": 0, "pass_rate": 0.5}
     bad = client.get(f"/v1/teams/{world.team_a1}/rollup?since=2026-03-10T00:00:00Z&until=2026-03-01T00:00:00Z", headers=world.m1.auth)
     assert bad.status_code == 422 and bad.json()["detail"] == "since must be before until"
+    # A time without a zone is UTC; mixing it with a zoned one is fine.
+    mixed = client.get(f"/v1/teams/{world.team_a1}/rollup?since=2026-03-08T00:00:00&until=2026-03-10T00:00:00Z", headers=world.m1.auth)
+    assert mixed.status_code == 200 and mixed.json()["calls"] == 2
 
 
 def test_empty_rollup_has_no_rates(client: TestClient, world: World) -> None:

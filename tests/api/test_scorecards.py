@@ -127,7 +127,17 @@ def test_unknown_scorecard_format_is_422(client: TestClient, world: World) -> No
     assert response.status_code == 422
 
 
+RUBRIC_ITEM_IDS = {
+    "signal_first_opening", "discovery_questions", "ask_once", "never_say", "diagnostic_framing",
+    "neutrality_statement", "customer_timeline", "no_demo_before_discovery", "soft_no_reopen",
+    "escalation_guard", "next_step", "exec_sponsor",
+}
+
+
 def test_rubrics_are_listed(client: TestClient, world: World) -> None:
     response = client.get("/v1/rubrics", headers=world.a1.auth)
     assert response.status_code == 200
-    assert isinstance(response.json(), list)
+    [rubric] = response.json()
+    assert rubric["id"] == "expansion_call"
+    assert {i["id"] for i in rubric["items"]} == RUBRIC_ITEM_IDS
+    assert all(i["title"] for i in rubric["items"])

@@ -13,6 +13,14 @@ items:
   discovery_questions: pass
   ask_once: not_applicable
   never_say: pass
+  diagnostic_framing: pass
+  neutrality_statement: pass
+  customer_timeline: not_applicable
+  no_demo_before_discovery: pass
+  soft_no_reopen: not_applicable
+  escalation_guard: not_applicable
+  next_step: pass
+  exec_sponsor: pass
 discovery_asked: [1, 2, 3]
 """
 

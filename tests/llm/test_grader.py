@@ -45,7 +45,7 @@ def test_llm_policy_takes_the_llm_verdict_and_keeps_both_opinions_when_they_disa
     assert item.advice == ""  # a pass carries no failure advice
 
 
-def test_both_policy_keeps_the_stricter_verdict_on_disagreement(call):
+def test_both_policy_keeps_the_heuristic_verdict_and_flags_the_dispute(call):
     rubric = make_rubric(diagnostic_framing="both", next_step="both")
     card = heuristic_card(call, {"diagnostic_framing": F, "next_step": P})
     fake = FakeChatModel().enqueue(
@@ -57,9 +57,19 @@ def test_both_policy_keeps_the_stricter_verdict_on_disagreement(call):
     out = LLMGrader(fake).grade(call, card, rubric)
     diagnostic, step = out.item("diagnostic_framing"), out.item("next_step")
     assert diagnostic.verdict is F and diagnostic.disputed and diagnostic.source is VerdictSource.heuristic
-    assert diagnostic.advice == "static advice"
-    assert step.verdict is F and step.disputed and step.source is VerdictSource.llm
-    assert step.advice == "Name who joins and who owns the invite." and step.advice_source == "llm"
+    assert diagnostic.advice == "static advice" and diagnostic.llm_opinion.verdict is P
+    assert step.verdict is P and step.disputed and step.source is VerdictSource.heuristic
+    assert step.advice == "" and step.llm_opinion.advice == "Name who joins and who owns the invite."
+
+
+def test_agreed_fail_gets_the_llms_advice(call):
+    rubric = make_rubric(next_step="both")
+    card = heuristic_card(call, {"next_step": F})
+    advice = "Close with Thursday at 10am, Dana on the invite, and you owning it."
+    fake = FakeChatModel().enqueue(reply(next_step=judgement("fail", (5, "That works. Thursday at 10am"), advice=advice)))
+    item = LLMGrader(fake).grade(call, card, rubric).item("next_step")
+    assert item.verdict is F and item.source is VerdictSource.both and not item.disputed
+    assert item.advice == advice and item.advice_source == "llm"
 
 
 def test_agreement_is_marked_both_and_not_disputed(call):

@@ -12,6 +12,7 @@ from coach.scorecard import (
     CallInfo,
     Evidence,
     ItemResult,
+    LLMRun,
     Motion,
     RubricRef,
     Scorecard,
@@ -95,12 +96,18 @@ def card(call: Transcript) -> Scorecard:
             advice="Replace the deck with a diagnostic; anchor timing on their fiscal year, not our quarter.",
             details={"hits": [{"phrase": "Let me send you a deck", "turn": 2}, {"phrase": "discount this quarter", "turn": 8}]},
         ),
-        ItemResult(id="escalation_guard", verdict=Verdict.not_applicable, details={"reason": "no renewal or escalation raised"}),
+        ItemResult(
+            id="escalation_guard",
+            verdict=Verdict.not_applicable,
+            confidence=0.9,
+            reason="no active renewal negotiation or open escalation was mentioned",
+        ),
         ItemResult(
             id="soft_no_reopen",
             verdict=Verdict.fail,
             source=VerdictSource.both,
             confidence=0.7,
+            disputed=True,
             evidence=[ev(9, "Send me some information", "customer asks for information; call ends")],
             advice="Ask which of the three questions matters most so you send the right thing.",
         ),
@@ -138,4 +145,5 @@ def card(call: Transcript) -> Scorecard:
         },
         score=38.5,
         warnings=["speaker 'Dan Ortiz' role inferred from what they said"],
+        llm=LLMRun(llm_status="ok", model="qwen2.5-1.5b-instruct", endpoint_kind="local", items_graded=["soft_no_reopen"]),
     )

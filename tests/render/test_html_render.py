@@ -122,6 +122,9 @@ def test_metrics_and_facts_are_shown(page_text):
     assert "<dd>39/100</dd>" in page_text
     assert "<dd>cross-sell</dd>" in page_text
     assert "role inferred from what they said" in page_text
+    assert "<dd>ok · local model qwen2.5-1.5b-instruct · 1 item graded</dd>" in page_text
+    assert '<p class="reason">no active renewal negotiation or open escalation was mentioned</p>' in page_text
+    assert page_text.count('class="disputed"') == 1
 
 
 def test_renders_without_transcript_or_items(card):

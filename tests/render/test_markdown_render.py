@@ -18,6 +18,9 @@ def test_markdown_lists_every_item_with_verdict_evidence_and_advice(card):
     assert "“Let me send you a deck” — _banned: deck_" in text
     assert "- Asked: 1" in text and "- In order: yes" in text
     assert "| Seller talk ratio | 0.62 |" in text
+    assert "_Why:_ no active renewal negotiation or open escalation was mentioned" in text
+    assert "· **disputed** (heuristics and LLM disagreed)" in text
+    assert "**LLM grader:** ok · local model qwen2.5-1.5b-instruct · 1 item graded" in text
 
 
 def test_without_a_transcript_there_is_no_timeline_and_no_dangling_links(card):

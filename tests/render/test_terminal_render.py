@@ -14,6 +14,9 @@ def test_plain_text_carries_verdicts_evidence_and_advice(card):
     assert "Let me send you a deck" in flat
     assert "→ After 'let me think', stop asking" in flat
     assert "Seller talk ratio" in text and "0.62" in text
+    assert "no active renewal negotiation or open escalation was mentioned" in flat
+    assert "disputed" in text
+    assert "LLM grader: ok · local model qwen2.5-1.5b-instruct · 1 item graded" in flat
 
 
 def test_lines_fit_the_width(card):

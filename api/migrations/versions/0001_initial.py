@@ -163,8 +163,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('scorecards', schema=None) as batch_op:
         batch_op.create_index('ix_scorecards_org_id', ['org_id', 'id'], unique=False)
-        batch_op.create_index('ix_scorecards_rep_occurred', ['rep_id', 'occurred_at'], unique=False)
-        batch_op.create_index('ix_scorecards_team_occurred', ['team_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_scorecards_team_rep', ['team_id', 'rep_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_scorecards_team_week', ['team_id', 'week', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_scorecards_rep_week', ['rep_id', 'week', 'occurred_at'], unique=False)
 
     op.create_table('scorecard_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -188,8 +189,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('scorecard_items', schema=None) as batch_op:
         batch_op.create_index('ix_items_item_verdict', ['item_id', 'verdict', 'scorecard_id'], unique=False)
-        batch_op.create_index('ix_items_rep_week', ['rep_id', 'week', 'item_id', 'verdict'], unique=False)
-        batch_op.create_index('ix_items_team_week', ['team_id', 'week', 'item_id', 'verdict'], unique=False)
+        batch_op.create_index('ix_items_team_rep', ['team_id', 'rep_id', 'item_id', 'verdict', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_items_team_week', ['team_id', 'week', 'item_id', 'verdict', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_items_rep_week', ['rep_id', 'week', 'item_id', 'verdict', 'occurred_at'], unique=False)
 
 
 
@@ -198,13 +200,15 @@ def downgrade() -> None:
 
     with op.batch_alter_table('scorecard_items', schema=None) as batch_op:
         batch_op.drop_index('ix_items_team_week')
+        batch_op.drop_index('ix_items_team_rep')
         batch_op.drop_index('ix_items_rep_week')
         batch_op.drop_index('ix_items_item_verdict')
 
     op.drop_table('scorecard_items')
     with op.batch_alter_table('scorecards', schema=None) as batch_op:
-        batch_op.drop_index('ix_scorecards_team_occurred')
-        batch_op.drop_index('ix_scorecards_rep_occurred')
+        batch_op.drop_index('ix_scorecards_team_week')
+        batch_op.drop_index('ix_scorecards_team_rep')
+        batch_op.drop_index('ix_scorecards_rep_week')
         batch_op.drop_index('ix_scorecards_org_id')
 
     op.drop_table('scorecards')
