@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 SECRET = "test-session-secret-" + "x" * 24
+# A first call waits for the scoring process to start (it loads the language pipeline).
+EXPECT_TIMEOUT_MS = 30_000
 
 
 # -- in-process clients ------------------------------------------------------------------------
@@ -42,7 +44,7 @@ SECRET = "test-session-secret-" + "x" * 24
 def web_settings(tmp_path: Path) -> ApiSettings:
     return ApiSettings(
         database_url=f"sqlite:///{tmp_path / 'coach.db'}", data_dir=tmp_path, rate_limit_per_minute=0,
-        job_workers=1, job_poll_s=0.05, session_secret=SECRET,
+        job_workers=1, job_processes=0, job_poll_s=0.05, session_secret=SECRET,
     )
 
 
@@ -144,8 +146,9 @@ def idle_server() -> Iterator[LiveServer]:
 def playwright_driver() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as driver:
         yield driver
 
@@ -202,6 +205,6 @@ def any_db_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Te
         url = request.getfixturevalue("postgres_url")
         _truncate(url)
     settings = ApiSettings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=1,
-                           job_poll_s=0.05, session_secret=SECRET)
+                           job_processes=0, job_poll_s=0.05, session_secret=SECRET)
     with TestClient(create_app(settings), base_url="https://testserver", raise_server_exceptions=False) as client:
         yield client
