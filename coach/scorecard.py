@@ -131,6 +131,8 @@ class Scorecard(_Model):
     metrics: dict[str, Any] = Field(default_factory=dict)
     score: float | None = Field(default=None, ge=0, le=100)
     warnings: list[str] = Field(default_factory=list)
+    motion_evidence: list[Evidence] = Field(default_factory=list)  # why this motion
+    trigger_evidence: list[Evidence] = Field(default_factory=list)  # the signal the trigger rests on
     llm: LLMRun | None = None  # added by the LLM grader (issue 4); None when it never ran
 
     def item(self, item_id: str) -> ItemResult:

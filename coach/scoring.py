@@ -101,10 +101,6 @@ def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Sc
     motion, motion_evidence = detect_motion(ctx) if ctx.has_seller else (None, [])
     trigger, trigger_evidence = detect_trigger(ctx)
     metrics = compute_metrics(ctx).model_dump()
-    metrics["facts_evidence"] = {
-        "motion": [e.model_dump() for e in motion_evidence],
-        "trigger": [e.model_dump() for e in trigger_evidence],
-    }
     card = Scorecard(
         call=CallInfo(
             id=transcript.id,
@@ -121,6 +117,8 @@ def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Sc
         metrics=metrics,
         score=_score(rubric, results),
         warnings=warnings,
+        motion_evidence=motion_evidence,
+        trigger_evidence=trigger_evidence,
     )
     if motion is not None:
         card.motion = motion

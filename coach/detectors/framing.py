@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from coach.detectors.context import CallContext, TurnView
+from coach.detectors.lines import is_negated
 from coach.detectors.params import DiagnosticParams, NeutralityParams, NextStepParams, TimelineParams
 from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
 from coach.scorecard import Verdict
@@ -88,13 +89,25 @@ def neutrality_statement(ctx: CallContext, params: NeutralityParams) -> Detector
     )
 
 
+def _rejected(view: TurnView, sent_start: int, span: tuple[int, int], ctx: CallContext) -> bool:
+    """Negated before the match or inside it ("close, not our quarter-end")."""
+    lowers = view.arrays.lowers
+    negation = ctx.lexicon.negation_ids
+    return is_negated(lowers, sent_start, span[0], ctx.lexicon) or any(lowers[k] in negation for k in range(*span))
+
+
 @detector("customer_timeline.v1")
 def customer_timeline(ctx: CallContext, params: TimelineParams) -> DetectorResult:
     if not ctx.expansion_topic:
         return not_applicable(NO_EXPANSION)
     customer_key = ctx.item_key("customer_timeline.v1", "customer_cycle")
     vendor_key = ctx.item_key("customer_timeline.v1", "vendor_cycle")
-    vendor = ctx.key_sentences(vendor_key, Role.seller) if vendor_key else []
+    # "we'll plan around your March close, not our quarter-end" rejects the vendor's quarter
+    vendor = [
+        (v, s)
+        for v, s in (ctx.key_sentences(vendor_key, Role.seller) if vendor_key else [])
+        if any(not _rejected(v, s.start_token, span, ctx) for span in s.keys[vendor_key])
+    ]
     vendor_evidence = [ctx.sentence_evidence(v, s, "timing on the vendor's quarter") for v, s in vendor]
     vendor_evidence += [
         ctx.hit_evidence(v, h, "discount tied to the vendor's quarter")

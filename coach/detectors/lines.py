@@ -29,7 +29,6 @@ _CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "â
 _NEGATION_REACH = 8
 _WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
 _NOT_NEGATING_NEXT = frozenset(hash_string(w) for w in (",", "problem", "worries", "doubt"))
-_QUESTION_MARK = hash_string("?")
 
 class LineHit(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -74,6 +73,9 @@ class LineSignals(BaseModel):
     @property
     def asks_commercially(self) -> bool:
         return bool(self.commercial_ask)
+
+
+_HIT_FIELDS = tuple(name for name in LineSignals.model_fields if name != "questions")
 
 
 @dataclass(slots=True)
@@ -124,15 +126,10 @@ def _is_reported(arrays: DocArrays, sent_start: int, start: int, lexicon: Lexico
 def _sentences(doc: Doc, arrays: DocArrays, matches: Spans) -> list[SentenceInfo]:
     sentences = []
     opener_spans = matches.get("language.question_openers", [])
-    lowers = arrays.lowers
-    for start, end in arrays.bounds:
-        last = end - 1
-        while last > start and doc[last].is_space:
-            last -= 1
-        is_question = lowers[last] == _QUESTION_MARK or any(start <= s < start + 3 for s, _ in opener_spans)
-        start_char = doc[start].idx
-        end_token = doc[end - 1]
-        sentences.append(SentenceInfo(start, end, start_char, end_token.idx + len(end_token.text), is_question, {}))
+    text = doc.text
+    for (start, end), (start_char, end_char) in zip(arrays.bounds, arrays.chars):
+        is_question = text[end_char - 1 : end_char] == "?" or any(start <= s < start + 3 for s, _ in opener_spans)
+        sentences.append(SentenceInfo(start, end, start_char, end_char, is_question, {}))
     if not sentences:
         return sentences
     # assign each match to the sentence holding its first token
@@ -209,7 +206,7 @@ class LineAnalyser:
         arrays = arrays or DocArrays.of(doc)
         matches = lexicon.match(doc, arrays, audience)
         sentences = _sentences(doc, arrays, matches)
-        signals = LineSignals()
+        signals = LineSignals.model_construct(questions=0, **{name: [] for name in _HIT_FIELDS})
         for index, sent in enumerate(sentences):
             keys = sent.keys
             if not keys and not sent.is_question:

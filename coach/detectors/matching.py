@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy
-from spacy.attrs import IS_ALPHA, IS_STOP, LEMMA, LIKE_NUM, LOWER, SENT_START
+from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 # One to_array call per doc gives everything the matcher and the call metrics need,
 # without creating a Token object per token.
-ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP]
+ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE]
 
 _LOWER, _LEMMA, _NUM, _ANY, _REGEX, _WILD = range(6)
 
@@ -40,29 +40,51 @@ class DocArrays:
     lemmas: list[int]
     nums: list[int]
     bounds: list[tuple[int, int]]  # sentence (start, end) token indices
+    chars: list[tuple[int, int]]  # each sentence's (start, end) character offsets, trailing spaces excluded
     alpha: int  # counts for the call metrics and the language check
     stop: int
     words: int
 
     @classmethod
     def of(cls, doc: Doc) -> "DocArrays":
-        array = doc.to_array(ATTRS)
-        lowers = array[:, 0].tolist()
-        starts = [i for i, flag in enumerate(array[:, 3].tolist()) if flag == 1]
-        if not starts or starts[0] != 0:
-            starts.insert(0, 0)
-        bounds = [(a, b) for a, b in zip(starts, starts[1:] + [len(lowers)]) if b > a]
-        alpha = array[:, 4]
-        nums = array[:, 2]
-        return cls(
-            lowers=lowers,
-            lemmas=array[:, 1].tolist(),
-            nums=nums.tolist(),
-            bounds=bounds,
-            alpha=int(alpha.sum()),
-            stop=int((alpha & array[:, 5]).sum()),
-            words=int((alpha | nums).sum()),
-        )
+        return cls.many([doc])[0]
+
+    @classmethod
+    def many(cls, docs: list[Doc]) -> list["DocArrays"]:
+        """The arrays of a whole call at once: one `tolist` instead of one per turn."""
+        if not docs:
+            return []
+        sizes = [len(doc) for doc in docs]
+        table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
+        lowers, lemmas, nums, sent_starts, _, _, idx, length, space = table.T.tolist()
+        alpha, stop, num = table[:, 4].astype(bool), table[:, 5].astype(bool), table[:, 2].astype(bool)
+        cuts = numpy.cumsum([0, *sizes])
+        nonempty = [i for i, n in enumerate(sizes) if n]
+        per_doc = {i: (0, 0, 0) for i in range(len(docs))}
+        if nonempty:
+            starts_idx = cuts[:-1][nonempty]
+            counts = zip(
+                numpy.add.reduceat(alpha, starts_idx).tolist(),
+                numpy.add.reduceat(alpha & stop, starts_idx).tolist(),
+                numpy.add.reduceat(alpha | num, starts_idx).tolist(),
+            )
+            per_doc.update(zip(nonempty, counts))
+        out = []
+        for i, (begin, end) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist())):
+            starts = [j - begin for j in range(begin, end) if sent_starts[j] == 1]
+            if not starts or starts[0] != 0:
+                starts.insert(0, 0)
+            size = end - begin
+            bounds = [(a, b) for a, b in zip(starts, starts[1:] + [size]) if b > a] if size else []
+            chars = []
+            for a, b in bounds:
+                last = begin + b - 1
+                while last > begin + a and space[last]:
+                    last -= 1
+                chars.append((idx[begin + a], idx[last] + length[last]))
+            a, st, w = per_doc[i]
+            out.append(cls(lowers[begin:end], lemmas[begin:end], nums[begin:end], bounds, chars, a, st, w))
+        return out
 
 
 @dataclass(frozen=True, slots=True)

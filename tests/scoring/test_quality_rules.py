@@ -266,3 +266,20 @@ AE: Let me send you a deck and the pricing, and would you like to add the analyt
     result = score(call).item("escalation_guard")
     assert result.verdict.value == "fail"
     assert result.evidence[0].note == "open escalation or renewal negotiation"
+
+
+def test_rejecting_the_vendor_quarter_is_customer_timing():
+    call = """
+AE: Would you like to add the matching module?
+Customer: Maybe after the close.
+AE: We'll plan around your March close, not our quarter-end.
+"""
+    result = score(call).item("customer_timeline")
+    assert result.verdict.value == "pass"
+    assert result.evidence[0].quote == "We'll plan around your March close, not our quarter-end."
+
+
+def test_a_colleague_joining_the_call_is_not_an_exec_change_signal():
+    signals = analyse_seller_line("Is Dana joining as well?")
+    assert signals.signal == []
+    assert analyse_seller_line("Amara Diallo joined as your Chief People Officer five weeks ago.").signal
