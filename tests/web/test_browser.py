@@ -266,3 +266,20 @@ def test_the_upload_shows_progress_while_it_waits_to_be_scored(idle_server: Live
     shot(page, "13-pending")
     page.get_by_role("link", name="My calls").click()
     expect(page.locator("table.calls")).to_contain_text("queued")
+
+
+def test_a_file_dropped_on_the_zone_is_the_one_uploaded(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser()
+    sign_in(page, live_server, live_server.world.a1b, "/upload")
+    dropped = page.evaluate_handle(
+        """text => { const dt = new DataTransfer();
+                     dt.items.add(new File([text], "dropped-call.txt", { type: "text/plain" }));
+                     return dt; }""",
+        SAMPLE.decode(),
+    )
+    page.locator("[data-dropzone]").dispatch_event("dragenter", {"dataTransfer": dropped})
+    expect(page.locator("[data-dropzone]")).to_have_class(re.compile("is-over"))
+    page.locator("[data-dropzone]").dispatch_event("drop", {"dataTransfer": dropped})
+    expect(page.locator("[data-file-name]")).to_contain_text("Chosen: dropped-call.txt")
+    page.get_by_role("button", name="Upload and score").click()
+    expect(page.get_by_role("heading", name="Scorecard: dropped-call.txt")).to_be_visible()
