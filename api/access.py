@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from api.db.models import Role, Team, User
-from api.deps import Principal
+from api.principal import Principal
 
 
 def visible(user: Principal, org_col, team_col, rep_col) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from api.ratelimit import RateLimiter
 from api.routes import calls, health, reps, rubrics, scorecards, teams
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
+from api.store.rubrics import bundled_rubrics
 from api.web import install as install_pages
 
 # Framing a multipart or JSON body adds to the transcript's own bytes; allow for it.
@@ -37,6 +39,12 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         app.state.db = db
         app.state.jobs = runner
         runner.start()
+        bundled_rubrics()  # load the rubric (and the detectors it imports) before the freeze
+        # Everything imported and built so far lives as long as the process. A full garbage
+        # collection walks it all (~0.1-0.3 s with the scorer's modules), stalling every
+        # request in flight; frozen objects are skipped.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

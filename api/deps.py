@@ -9,13 +9,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import Database
 from api.db.models import ApiKey, Role, User
 from api.keys import hash_key
+from api.principal import Principal
 from api.problems import ApiProblem, unauthorized
 from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
@@ -45,19 +45,6 @@ def get_read_session(db: DbDep) -> Iterator[Session]:
 ReadSession = Annotated[Session, Depends(get_read_session)]
 
 
-class Principal(BaseModel):
-    """Who is calling: the user behind the API key, detached from any session."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: int
-    org_id: int
-    team_id: int | None
-    role: Role
-    name: str
-    key_id: int
-
-
 # auto_error=False: a missing header must become our 401 problem, not FastAPI's 403.
 _bearer = HTTPBearer(auto_error=False, description="An API key from `coach admin create-user`.")
 
@@ -70,10 +57,10 @@ class PrincipalCache:
     def __init__(self, ttl_s: float, max_entries: int = 10_000):
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, "Principal"]] = {}
+        self._entries: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key_hash: str) -> "Principal | None":
+    def get(self, key_hash: str) -> Principal | None:
         if self.ttl_s <= 0:
             return None
         with self._lock:
@@ -82,7 +69,7 @@ class PrincipalCache:
             return None
         return entry[1]
 
-    def put(self, key_hash: str, principal: "Principal") -> None:
+    def put(self, key_hash: str, principal: Principal) -> None:
         if self.ttl_s <= 0:
             return
         with self._lock:
@@ -95,7 +82,7 @@ def get_principal_cache(request: Request) -> PrincipalCache:
     return request.app.state.principal_cache
 
 
-def _lookup(db: Database, key_hash: str) -> "Principal | None":
+def _lookup(db: Database, key_hash: str) -> Principal | None:
     with db.reader() as session:
         row = session.execute(
             select(ApiKey.id, User.id, User.org_id, User.team_id, User.role, User.name)

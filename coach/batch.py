@@ -16,7 +16,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-import coach.scoring  # noqa: F401  # first: main's coach.rubric cannot be imported before the detectors (fixed on the scoring branch)
 from coach.errors import CoachError
 from coach.nlp import get_nlp
 from coach.readers import read_path

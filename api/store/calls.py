@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.access import visible, visible_users
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
-from api.deps import Principal
+from api.principal import Principal
 from api.problems import ApiProblem, forbidden, not_found
 from api.schemas.calls import CallPublic, JobPublic, MetadataValue
 from coach.readers import read_bytes

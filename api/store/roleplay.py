@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api.access import visible
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, RoleplaySessionRow, utcnow
-from api.deps import Principal
+from api.principal import Principal
 from api.problems import ApiProblem, forbidden, not_found
 from api.store.scorecards import save_scorecard
 from coach.scorecard import Scorecard

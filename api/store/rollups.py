@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.access import visible_teams, visible_users
 from api.db.models import ScorecardItemRow, ScorecardRow, Team, User
-from api.deps import Principal
+from api.principal import Principal
 from api.problems import invalid, not_found
 from api.schemas.rollups import GroupBy, ItemRate, RepProgress, RollupGroup, TeamRollup
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.access import visible
 from api.db.models import Call, Role, ScorecardItemRow, ScorecardRow, utcnow
-from api.deps import Principal
+from api.principal import Principal
 from api.problems import forbidden, invalid, not_found
 from api.schemas.scorecards import (
     OverrideCreate,

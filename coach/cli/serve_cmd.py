@@ -18,6 +18,7 @@ def serve_command(
     database_url: Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (COACH_DATABASE_URL).")] = None,
     job_workers: Annotated[int | None, typer.Option("--job-workers", help="Scoring worker threads (COACH_JOB_WORKERS).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    keep_alive_s: Annotated[int, typer.Option("--keep-alive-s", help="Idle seconds before a keep-alive connection is closed.")] = 75,
 ) -> None:
     """Serve the API (OpenAPI docs at /docs). Settings come from COACH_* variables; options win."""
     import uvicorn
@@ -33,4 +34,7 @@ def serve_command(
     if job_workers is not None:
         overrides["job_workers"] = job_workers
     settings = ApiSettings(**overrides)  # type: ignore[arg-type]
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    # uvicorn's 5 s default closes idle connections just as clients that pause about that
+    # long reuse them, and their next POST fails with a reset; clients and proxies
+    # expect the server to keep idle connections longer than they do.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, timeout_keep_alive=keep_alive_s)

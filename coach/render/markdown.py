@@ -43,6 +43,13 @@ def render_markdown(
         f" · **Rubric:** {md_escape(scorecard.rubric.id)} v{md_escape(scorecard.rubric.version)}"
     )
     lines.append("")
+    for label, evidence_list in (("Motion", scorecard.motion_evidence), ("Trigger", scorecard.trigger_evidence)):
+        for evidence in evidence_list:
+            where = md_escape(evidence_label(evidence))
+            link = f"[{where}](#turn-{evidence.turn})" if transcript else where
+            lines.append(f"- {label} evidence, {link}: “{md_escape(evidence.quote)}”")
+    if scorecard.motion_evidence or scorecard.trigger_evidence:
+        lines.append("")
     if scorecard.call.speakers:
         lines += [f"**Speakers:** {md_escape(speakers_line(scorecard))}", ""]
     if scorecard.llm is not None:

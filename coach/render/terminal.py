@@ -46,6 +46,9 @@ def print_scorecard(
         f"\nmotion {enum_label(scorecard.motion.value)} · trigger {enum_label(scorecard.trigger.value)}"
         f" · rubric {scorecard.rubric.id} v{scorecard.rubric.version}"
     )
+    for label, evidence_list in (("motion", scorecard.motion_evidence), ("trigger", scorecard.trigger_evidence)):
+        for evidence in evidence_list:
+            header.append(f"\n{label} evidence, {evidence_label(evidence)}: “{evidence.quote}”", style="dim")
     if scorecard.call.speakers:
         header.append(f"\nspeakers: {speakers_line(scorecard)}")
     if scorecard.llm is not None:

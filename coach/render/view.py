@@ -53,10 +53,11 @@ class TimelineTurn(_View):
     time: str  # "" when the transcript has no times
     segments: list[Segment]
     citations: list[Citation] = Field(default_factory=list)
+    facts: list[str] = Field(default_factory=list)  # "motion" / "trigger" when this turn is their evidence
 
     @property
     def cited(self) -> bool:
-        return bool(self.citations)
+        return bool(self.citations or self.facts)
 
 
 class MetricRow(_View):
@@ -165,9 +166,11 @@ def build_timeline(
     for item in scorecard.items:
         for evidence in item.evidence:
             by_turn.setdefault(evidence.turn, []).append((item, evidence))
+    facts = {"motion": scorecard.motion_evidence, "trigger": scorecard.trigger_evidence}
     timeline = []
     for turn in transcript.turns:
         cited = by_turn.get(turn.index, [])
+        fact_quotes = [(name, e) for name, found in facts.items() for e in found if e.turn == turn.index]
         citations: list[Citation] = []
         for item, evidence in cited:
             if all(c.item_id != item.id for c in citations):
@@ -181,8 +184,9 @@ def build_timeline(
                 role=transcript.role_of(turn),
                 start_s=turn.start_s,
                 time=format_time(turn.start_s),
-                segments=_segments(turn, [e.quote for _, e in cited]),
+                segments=_segments(turn, [e.quote for _, e in cited] + [e.quote for _, e in fact_quotes]),
                 citations=citations,
+                facts=[name for name, _ in fact_quotes],
             )
         )
     return timeline

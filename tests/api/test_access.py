@@ -152,3 +152,18 @@ def test_rep_or_admin_deletes_a_call(client: TestClient, world: World, deleter: 
     assert client.get(f"/v1/calls/{call_id}", headers=world.a1.auth).status_code == 404
     assert client.get(f"/v1/calls/{call_id}/scorecard", headers=world.admin_a.auth).status_code == 404
     assert client.get("/v1/scorecards", headers=world.admin_a.auth).json()["items"] == []
+
+
+def test_revoked_key_is_refused(make_client, world_factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from api.db.models import utcnow
+
+    client = make_client(auth_cache_s=0)
+    world = world_factory(client)
+    assert client.get("/v1/rubrics", headers=world.a1.auth).status_code == 200
+    with client.app.state.db.write() as session:
+        session.execute(update(ApiKey).where(ApiKey.user_id == world.a1.id).values(revoked_at=utcnow()))
+    refused = client.get("/v1/rubrics", headers=world.a1.auth)
+    assert refused.status_code == 401 and refused.json()["detail"] == "the API key is not valid"
+    assert client.get("/v1/rubrics", headers=world.a1b.auth).status_code == 200

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.db import Database
 from api.db.migrate import upgrade
 from api.db.models import Call, Job, JobStatus, Role, ScorecardRow, utcnow
-from api.deps import Principal
+from api.principal import Principal
 from api.jobs import JobRunner, load_scorer
 from api.settings import ApiSettings
 from api.store.calls import Upload, create_call

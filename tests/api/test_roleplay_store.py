@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from api.deps import Principal
+from api.principal import Principal
 from api.problems import ApiProblem
 from api.store import roleplay
 from coach.readers import read_bytes

@@ -145,5 +145,7 @@ def card(call: Transcript) -> Scorecard:
         },
         score=38.5,
         warnings=["speaker 'Dan Ortiz' role inferred from what they said"],
+        motion_evidence=[ev(6, "adding the Reconcile module to your plan", "a new module: cross-sell")],
+        trigger_evidence=[ev(3, "Our close takes eight days", "customer's pain point")],
         llm=LLMRun(llm_status="ok", model="qwen2.5-1.5b-instruct", endpoint_kind="local", items_graded=["soft_no_reopen"]),
     )

@@ -89,12 +89,14 @@ def test_evidence_turns_are_highlighted_and_linked_both_ways(card, call, page):
         for evidence in item.evidence:
             assert f"#turn-{evidence.turn}" in hrefs
             assert "cited" in page.by_id(f"turn-{evidence.turn}")["class"].split()
-    cited_turns = {e.turn for i in card.items for e in i.evidence}
+    cited_turns = {e.turn for i in card.items for e in i.evidence} | {e.turn for e in card.motion_evidence + card.trigger_evidence}
     for turn in call.turns:
         classes = page.by_id(f"turn-{turn.index}")["class"].split()
         assert f"role-{call.role_of(turn).value}" in classes
         assert ("cited" in classes) == (turn.index in cited_turns)
     assert "Let me send you a deck" in page.marked
+    assert "Our close takes eight days" in page.marked  # trigger evidence
+    assert "cited" in page.by_id("turn-3")["class"].split()
     assert "We can give you a discount if you decide this quarter" in page.marked
 
 
@@ -120,7 +122,7 @@ def test_advice_sits_beside_its_item(card, page_text):
 def test_metrics_and_facts_are_shown(page_text):
     assert "<th scope=\"row\">Seller talk ratio</th><td>0.62</td>" in page_text
     assert "<dd>39/100</dd>" in page_text
-    assert "<dd>cross-sell</dd>" in page_text
+    assert '<dd>cross-sell (<a href="#turn-6">turn 6 · Dan Ortiz · 1:10</a>)</dd>' in page_text
     assert "role inferred from what they said" in page_text
     assert "<dd>ok · local model qwen2.5-1.5b-instruct · 1 item graded</dd>" in page_text
     assert '<p class="reason">no active renewal negotiation or open escalation was mentioned</p>' in page_text
@@ -133,7 +135,7 @@ def test_renders_without_transcript_or_items(card):
     page = Page(render_html(card))
     assert not page.tags("ol")
     assert not page.tags("table")
-    assert all(a["href"] == "#main" for a in page.tags("a"))
+    assert all(a["href"] == "#main" for a in page.tags("a")), "no turn links without a transcript"
 
 
 def test_summary_counts_verdicts(card, page_text):

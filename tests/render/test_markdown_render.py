@@ -47,6 +47,7 @@ def test_timeline_puts_each_side_in_its_lane_and_links_evidence(card, call):
             assert f"(#turn-{evidence.turn})" in text
             assert f'<a id="turn-{evidence.turn}"></a>' in text
     assert "**Let me send you a deck**" in text
+    assert "- Trigger evidence, [turn 3 · Marcus Lee · 0:31](#turn-3): “Our close takes eight days”" in text
 
 
 def test_transcript_text_cannot_inject_markup(card, call):

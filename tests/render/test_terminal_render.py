@@ -16,6 +16,7 @@ def test_plain_text_carries_verdicts_evidence_and_advice(card):
     assert "Seller talk ratio" in text and "0.62" in text
     assert "no active renewal negotiation or open escalation was mentioned" in flat
     assert "disputed" in text
+    assert "motion evidence, turn 6 · Dan Ortiz · 1:10: “adding the Reconcile module to your plan”" in flat
     assert "LLM grader: ok · local model qwen2.5-1.5b-instruct · 1 item graded" in flat
 
 
