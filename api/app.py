@@ -18,7 +18,8 @@ from api.deps import PrincipalCache
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.ratelimit import RateLimiter
-from api.routes import calls, health, reps, rubrics, scorecards, teams
+from api.roleplay_actor import roleplay_actor
+from api.routes import calls, health, reps, roleplay, rubrics, scorecards, teams
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.store.rubrics import bundled_rubrics
@@ -46,7 +47,9 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         gc.collect()
         gc.freeze()
         try:
-            yield
+            with roleplay_actor(settings) as actor:
+                app.state.roleplay_actor = actor
+                yield
         finally:
             runner.stop()
             db.dispose()
@@ -62,7 +65,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.state.principal_cache = PrincipalCache(settings.auth_cache_s)
     problems.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
-    for module in (health, calls, scorecards, teams, reps, rubrics):
+    for module in (health, calls, scorecards, teams, reps, rubrics, roleplay):
         app.include_router(module.router)
     _document_json_upload(app)
     install_pages(app, settings)

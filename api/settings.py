@@ -50,6 +50,9 @@ class ApiSettings(BaseSettings):
     # How long a verified API key is trusted without a look-up (0 = look up every request).
     auth_cache_s: float = Field(default=5.0, ge=0)
     page_size_max: int = Field(default=500, ge=1)
+    # Role-play customers voiced by the LLM (the embedded model unless an endpoint is configured);
+    # off by default: the scenarios' scripted lines need no model.
+    roleplay_llm: bool = False
 
     # Web pages (api/web/): signs the session cookie. In development a secret is made once
     # and kept in `data_dir`; production must set COACH_SESSION_SECRET (32+ characters).

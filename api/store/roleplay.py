@@ -93,3 +93,136 @@ def finish_session(
         row.call_id = call.id
         row.updated_at = utcnow()
         return call.id
+
+
+# -- the HTTP flow (issue 5): the role-play layer's SessionState, played turn by turn -------------
+# Each turn loads, plays and stores the state in one transaction holding the row (FOR UPDATE on
+# PostgreSQL; SQLite serialises writers), so two requests on one session cannot lose a turn.
+
+from api.problems import invalid  # noqa: E402
+from api.schemas.roleplay import (  # noqa: E402
+    PersonaPublic,
+    RoleplaySessionCreate,
+    RoleplaySessionPublic,
+    RoleplayTurnPublic,
+    TurnPublic,
+)
+from api.schemas.scorecards import ScorecardPublic  # noqa: E402
+from api.store import scorecards as scorecard_store  # noqa: E402
+from coach.errors import RubricError  # noqa: E402
+from coach.roleplay.scenario import get_scenario  # noqa: E402
+from coach.roleplay.session import (  # noqa: E402
+    Actor,
+    RoleplayError,
+    SessionState,
+    SessionTurn,
+    Status,
+    play_turn,
+    score_session,
+    start_session,
+    to_transcript,
+)
+
+FINISHED = "finished"
+
+
+def _turn(t: SessionTurn) -> TurnPublic:
+    return TurnPublic(index=t.index, role=t.role, text=t.text, source=t.source)
+
+
+def public(row: RoleplaySessionRow) -> RoleplaySessionPublic:
+    state = SessionState.from_json(row.state)
+    p = state.scenario.persona
+    return RoleplaySessionPublic(
+        id=row.id, scenario=row.scenario, title=state.scenario.title,
+        persona=PersonaPublic(name=p.name, title=p.title, company=p.company, difficulty=p.difficulty),
+        rep_brief=" ".join(state.scenario.rep_brief.split()), user_id=row.user_id, status=row.status,  # type: ignore[arg-type]
+        seed=state.seed, turns=[_turn(t) for t in state.turns], notes=state.notes, call_id=row.call_id,
+        created_at=row.created_at, updated_at=row.updated_at,
+    )  # fmt: skip
+
+
+def start(db: Database, user: Principal, body: RoleplaySessionCreate) -> RoleplaySessionRow:
+    try:
+        scenario = get_scenario(body.scenario)
+    except RubricError as exc:
+        raise invalid(exc.message, loc=["body", "scenario"]) from None
+    state = start_session(scenario, seed=body.seed, rep_name=user.name if user.name != scenario.persona.name else f"{user.name} (rep)")
+    with db.write() as session:
+        row = RoleplaySessionRow(
+            org_id=user.org_id, team_id=user.team_id, user_id=user.user_id, scenario=scenario.id,
+            status=Status.active.value, state=state.to_json(),
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        row.state = state.model_copy(update={"id": str(row.id)}).to_json()
+    return row
+
+
+def get_visible_session(session: Session, user: Principal, session_id: int, *, lock: bool = False) -> RoleplaySessionRow:
+    query = select(RoleplaySessionRow).where(
+        RoleplaySessionRow.id == session_id,
+        visible(user, RoleplaySessionRow.org_id, RoleplaySessionRow.team_id, RoleplaySessionRow.user_id),
+    )
+    row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if row is None:
+        raise not_found("role-play session", session_id)
+    return row
+
+
+def _own(row: RoleplaySessionRow, user: Principal) -> None:
+    if row.user_id != user.user_id:
+        raise forbidden("only the rep who started a role-play session may play or finish it")
+
+
+def play(db: Database, user: Principal, session_id: int, line: str, actor: Actor) -> RoleplayTurnPublic:
+    with db.write() as session:
+        row = get_visible_session(session, user, session_id, lock=True)
+        _own(row, user)
+        if row.status != Status.active.value:
+            raise ApiProblem(409, f"role-play session {session_id} is {row.status}; no more turns", type="urn:coach:problem:session-closed")
+        try:
+            result = play_turn(SessionState.from_json(row.state), line, actor)
+        except RoleplayError as exc:
+            raise invalid(exc.message, loc=["body", "line"]) from None
+        row.state = result.state.to_json()
+        row.status = result.state.status.value
+        row.updated_at = utcnow()
+        return RoleplayTurnPublic(
+            session_id=row.id, rep=_turn(result.rep), customer=_turn(result.customer), notes=result.notes,
+            status=result.state.status.value,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+
+def finish(db: Database, user: Principal, session_id: int) -> ScorecardPublic:
+    """Score the session and store it as a call; finishing twice returns the same scorecard."""
+    with db.write() as session:
+        row = get_visible_session(session, user, session_id, lock=True)
+        _own(row, user)
+        if row.status == FINISHED and row.call_id is not None:
+            return scorecard_store.get_scorecard(session, user, row.call_id)
+        state = SessionState.from_json(row.state)
+        try:
+            card = score_session(state)
+        except RoleplayError as exc:
+            raise ApiProblem(409, exc.message, type="urn:coach:problem:session-empty") from None
+        transcript = to_transcript(state)
+        raw = transcript.to_json(indent=None).encode()
+        now = utcnow()
+        call = Call(
+            org_id=row.org_id, team_id=row.team_id, rep_id=row.user_id, uploaded_by=user.user_id, kind="roleplay",
+            filename=f"roleplay-{state.scenario.id}-{row.id}.json", format=transcript.format,
+            title=f"Role-play: {state.scenario.title}", sellers=[state.rep_name],
+            meta={"roleplay_session": row.id, "scenario": state.scenario.id, "seed": state.seed},
+            size_bytes=len(raw), turns=len(transcript.turns), duration_s=None, occurred_at=now, status=CallStatus.scored,
+        )  # fmt: skip
+        session.add(call)
+        session.flush()
+        session.add(CallBlob(call_id=call.id, raw=raw, transcript_json=transcript.to_json(indent=None)))
+        scorecard_store.save_scorecard(session, call, card)
+        row.status = FINISHED
+        row.call_id = call.id
+        row.updated_at = now
+        session.flush()
+        return scorecard_store.get_scorecard(session, user, call.id)
+

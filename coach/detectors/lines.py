@@ -60,6 +60,15 @@ class LineSignals(BaseModel):
     soft_answer: list[LineHit] = Field(default_factory=list)  # customer side: "let me think"
     yes_answer: list[LineHit] = Field(default_factory=list)
     info_request: list[LineHit] = Field(default_factory=list)  # customer side: "send me some info"
+    # Added for role-play (issue 5): the director and facilitator read these too.
+    sponsor_question: list[LineHit] = Field(default_factory=list)  # "who would sign off on this?"
+    sponsor_plan: list[LineHit] = Field(default_factory=list)  # "could you introduce us to your CFO?"
+    reopen: list[LineHit] = Field(default_factory=list)  # "which of the three questions matters most?"
+    defer: list[LineHit] = Field(default_factory=list)  # "let's close the renewal first"
+    neutrality: list[LineHit] = Field(default_factory=list)  # "if there's no fit, I'll tell you"
+    when: list[LineHit] = Field(default_factory=list)  # a day or a time ("Thursday at 10am")
+    vendor_cycle: list[LineHit] = Field(default_factory=list)  # "before our quarter-end"
+    escalation: list[LineHit] = Field(default_factory=list)  # customer side: "open escalation", "renewal negotiation"
     questions: int = 0
 
     @property
@@ -181,6 +190,11 @@ class LineAnalyser:
         demo = prefix("no_demo_before_discovery.v1")
         opening = prefix("signal_first_opening.v1")
         soft_no = prefix("soft_no_reopen.v1")
+        sponsor = prefix("exec_sponsor.v1")
+        guard = prefix("escalation_guard.v1")
+        neutral = prefix("neutrality_statement.v1")
+        step = prefix("next_step.v1")
+        timeline = prefix("customer_timeline.v1")
         self.simple: list[tuple[str, str | None, bool]] = [
             # (signal field, lexicon key, cancelled by negation/reported speech)
             ("commercial_ask", f"{ask}.commercial_ask" if ask else None, True),
@@ -194,8 +208,17 @@ class LineAnalyser:
             ("soft_answer", f"{ask}.soft_answer" if ask else None, False),
             ("yes_answer", f"{ask}.yes_answer" if ask else None, False),
             ("info_request", f"{soft_no}.info_request" if soft_no else None, False),
+            ("sponsor_question", f"{sponsor}.sponsor_question" if sponsor else None, False),
+            ("sponsor_plan", f"{sponsor}.plan" if sponsor else None, True),
+            ("reopen", f"{soft_no}.reopen" if soft_no else None, False),
+            ("defer", f"{guard}.defer" if guard else None, False),
+            ("neutrality", f"{neutral}.statement" if neutral else None, False),
+            ("when", f"{step}.when" if step else None, False),
+            ("vendor_cycle", f"{timeline}.vendor_cycle" if timeline else None, True),
+            ("escalation", f"{guard}.escalation" if guard else None, False),
         ]
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
+        self.sponsor_cue = f"{sponsor}.sponsor_cue" if sponsor else None
         self.proposal_key = "language.proposals"
 
     def analyse(
@@ -275,6 +298,14 @@ class LineAnalyser:
                 spans = [s for s in keys[self.weak_commercial] if live(s)]
                 if spans:
                     signals.commercial_ask.append(hit("commercial_ask", spans[0]))
+            if (
+                sent.is_question
+                and self.sponsor_cue in keys
+                and not signals_in_sentence(signals, sent.start_char + lead, ("sponsor_question",))
+                and any(doc[i].lower_ == "who" for i in range(sent.start_token, sent.end_token))
+            ):
+                # "Who would sign off on this?": a who-question about a sign-off cue asks for the sponsor
+                signals.sponsor_question.append(hit("sponsor_question", keys[self.sponsor_cue][0]))
         # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
         return signals, sentences
 

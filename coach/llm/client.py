@@ -137,6 +137,45 @@ class OpenAIChatModel:
 
         return run_structured(send, messages, schema, source=f"{self.kind.value}:{self.model}")
 
+    def stream_structured(
+        self, messages: list[ChatMessage], schema: type[BaseModel], *, max_tokens: int, name: str = "reply"
+    ) -> Iterator[str]:
+        """The raw reply as it is generated (text deltas), asked for in the same structured mode.
+
+        Added for role-play (issue 5), where the time to the first customer word
+        matters. No repair re-ask: the caller validates the whole text and falls
+        back on its own.
+        """
+        fmt = response_format(self.structured_mode(), schema, name)
+        where = f"{self.kind.value}:{self.model}"
+        extra: dict[str, Any] = {"seed": self.seed} if self.seed is not None else {}
+        try:
+            stream = self._client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
+                temperature=self.temperature,
+                max_tokens=max_tokens,
+                response_format=fmt,  # type: ignore[arg-type]
+                stream=True,
+                **extra,
+            )
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.APITimeoutError:
+            raise LLMUnavailableError("model endpoint timed out", kind="timeout", attempts=self.retries + 1, source=where) from None
+        except openai.APIConnectionError:
+            raise LLMUnavailableError(
+                "model endpoint refused or dropped the connection", kind="connection", attempts=self.retries + 1, source=where
+            ) from None
+        except openai.APIStatusError as exc:
+            kind = "server_error" if exc.status_code >= 500 else "status"
+            raise LLMUnavailableError(f"model endpoint answered HTTP {exc.status_code}", kind=kind, attempts=1, source=where) from None
+        except (openai.APIError, ValueError) as exc:
+            raise LLMUnavailableError(
+                f"model endpoint sent an unreadable stream ({type(exc).__name__})", kind="bad_response", attempts=1, source=where
+            ) from None
+
     # -- capability detection -----------------------------------------------------------
     def _capability_key(self) -> tuple[str, str]:
         return (self.base_url or "openai-default", self.model)

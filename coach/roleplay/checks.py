@@ -1,0 +1,75 @@
+"""Is the actor's reply usable for this move? If not, the scenario's scripted line is used.
+
+A reply is unusable when it is empty, too long, speaks as the seller (a
+speaker label, or a discovery question / pitch / commercial ask of its own),
+or contradicts the move (a yes where the move is a soft no, a refusal where
+it accepts a meeting, a reveal that does not mention the fact, a fact it was
+not given). Checks run on the same per-line detectors as everything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.detectors.lines import analyse_line
+from coach.roleplay.director import Move, MoveKind
+from coach.roleplay.scenario import Scenario
+
+MAX_CHARS = 400
+MAX_WORDS = 70
+_LABEL = re.compile(r"^\s*\[?([A-Za-z][\w .'-]{0,40})\]?\s*:")
+# Phrases of the actor's own prompt: a tiny model sometimes reads its instructions back.
+_PROMPT_ECHOES = ("your mood is", "director:", "answer briefly", "in your own words", "reply as", "<conversation>", "json")
+_SELLER_LABELS = {"seller", "rep", "ae", "csm", "am", "sales", "salesperson", "vendor", "assistant", "account manager"}
+
+
+def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | None:
+    """Why `text` cannot voice `move`, or None when it can."""
+    line = " ".join(text.split())
+    if not line:
+        return "empty"
+    if len(line) > MAX_CHARS or len(line.split()) > MAX_WORDS:
+        return "too long"
+    label = _LABEL.match(line)
+    if label:
+        who = label.group(1).strip().lower()
+        if who in _SELLER_LABELS or who == rep_name.lower() or who in rep_name.lower().split():
+            return "speaks as the seller"
+        if who not in scenario.persona.name.lower() and who not in {"customer", "me"}:
+            return "speaks as someone else"
+    lowered = line.lower()
+    if any(marker in lowered for marker in _PROMPT_ECHOES):
+        return "echoes the director's instructions"
+    signals = analyse_line(line)  # both sides: a customer line must not carry seller moves
+    if signals.discovery or signals.commercial_ask or signals.pitch or signals.never_say:
+        return "speaks as the seller"
+    if move.kind is MoveKind.soft_no:
+        if signals.yes_answer and not (signals.soft_answer or signals.info_request):
+            return "contradicts the move: agrees instead of a soft no"
+        if move.line_key == "info_request" and not signals.info_request:
+            return "contradicts the move: does not ask to be sent information"
+        if move.line_key == "soft_no" and not (signals.soft_answer or signals.info_request):
+            return "contradicts the move: no soft answer"
+    if move.kind is MoveKind.accept_meeting and (signals.soft_answer or signals.info_request):
+        return "contradicts the move: hedges instead of accepting"
+    if move.kind is MoveKind.end and "?" in line:
+        return "contradicts the move: asks a question while ending the call"
+    if move.kind is MoveKind.object and signals.yes_answer and not signals.soft_answer:
+        return "contradicts the move: agrees instead of objecting"
+    if move.kind is MoveKind.reveal:
+        lowered = line.lower()
+        for fact_id in move.fact_ids:
+            fact = next(f for f in scenario.facts if f.id == fact_id)
+            if not any(k.lower() in lowered for k in fact.keywords):
+                return f"contradicts the move: does not reveal {fact_id}"
+    for fact in scenario.facts:
+        if fact.id in move.fact_ids:
+            continue
+        # A fact not released by this move must not leak; its most specific keyword gives it away.
+        if any(len(k) > 5 and k.lower() in lowered and k.lower() not in _said_before(move) for k in fact.keywords[:1]):
+            return f"leaks hidden fact {fact.id}"
+    return None
+
+
+def _said_before(move: Move) -> str:
+    return move.scripted.lower()

@@ -1,0 +1,114 @@
+"""A practice scenario built from a real call's misses.
+
+    scenario = from_scorecard(card)
+
+The base is the bundled scenario closest to the call (its trigger, an
+escalation or a "send me information" it fumbled, its motion). The rep brief
+then names what the call missed, with the call's own words as evidence: the
+signal it skipped, the discovery questions it never asked, the asks it
+repeated, the brush-off it let stand. Where the real customer's soft answer or
+brush-off was fumbled, the practice customer says it in those same words.
+"""
+
+from __future__ import annotations
+
+from coach.errors import RubricError
+from coach.roleplay.scenario import Scenario, load_scenarios, parse_scenario
+from coach.scorecard import Evidence, Motion, Scorecard, Trigger, Verdict
+
+QUESTIONS = {
+    1: "how the team handles the workflow today (owner, tools, cycle time)",
+    2: "where it hurts and what it cost",
+    3: "the one fix for the next two quarters and who feels it first",
+}
+BASE_BY_TRIGGER = {
+    Trigger.usage_threshold: "usage_threshold_upsell",
+    Trigger.exec_sponsor_change: "exec_sponsor_change",
+    Trigger.renewal_window: "renewal_window",
+}
+
+
+def _failed(card: Scorecard, item_id: str) -> bool:
+    try:
+        return card.item(item_id).verdict is Verdict.fail
+    except KeyError:
+        return False
+
+
+def _quote(evidence: Evidence) -> str:
+    return f'turn {evidence.turn}, {evidence.speaker}: "{evidence.quote}"'
+
+
+def base_for(card: Scorecard) -> str:
+    if _failed(card, "escalation_guard"):
+        return "escalation_back_off"
+    if _failed(card, "soft_no_reopen"):
+        return "send_me_information"
+    if card.trigger in BASE_BY_TRIGGER:
+        return BASE_BY_TRIGGER[card.trigger]
+    if card.motion is Motion.cross_sell:
+        return "cross_sell_adjacent_pain"
+    return "usage_threshold_upsell"
+
+
+def misses(card: Scorecard) -> list[str]:
+    """One practice note per failed item, with the call's evidence."""
+    notes: list[str] = []
+    for item in card.items:
+        if item.verdict is not Verdict.fail:
+            continue
+        first = item.evidence[0] if item.evidence else None
+        if item.id == "signal_first_opening":
+            trigger = card.trigger.value.replace("_", " ")
+            signal = f" The call had a {trigger} trigger to open on." if card.trigger is not Trigger.none else ""
+            notes.append(f"Your call opened on the product, not the signal{f' ({_quote(first)})' if first else ''}.{signal} Open on the signal.")
+        elif item.id == "discovery_questions":
+            asked = set(item.details.get("asked", []))
+            missing = [n for n in (1, 2, 3) if n not in asked]
+            if missing:
+                listed = "; ".join(f"Q{n}: {QUESTIONS[n]}" for n in missing)
+                notes.append(f"Your call never asked {listed}. Ask all three, in order.")
+            else:
+                notes.append("Your call asked the three questions out of order or after a demo. Ask them first, in order.")
+        elif item.id == "ask_once":
+            asks = [e for e in item.evidence if e.note in ("first commercial ask", "asked again")]
+            said = " then ".join(_quote(e) for e in asks[:2])
+            notes.append(f"Your call asked twice after a soft answer ({said}). This customer will answer softly: ask once.")
+        elif item.id == "soft_no_reopen":
+            notes.append(f"Your call let \"send me information\" stand{f' ({_quote(first)})' if first else ''}. Re-open discovery.")
+        elif item.id == "never_say" and first:
+            notes.append(f"Your call used a never-say phrase ({_quote(first)}).")
+        elif item.id == "no_demo_before_discovery" and first:
+            notes.append(f"Your call demoed before the three questions ({_quote(first)}).")
+        elif item.id == "escalation_guard":
+            notes.append("Your call pushed the cross-sell during an escalation or a live renewal. Back off this time.")
+        elif item.id == "exec_sponsor":
+            notes.append("Your call never mapped the executive sponsor. Ask who signs.")
+        elif item.id == "next_step":
+            notes.append("Your call ended without a dated next step. Leave with a day, a time and the attendees.")
+    return notes
+
+
+def from_scorecard(card: Scorecard, scenarios: dict[str, Scenario] | None = None) -> Scenario:
+    scenarios = scenarios if scenarios is not None else load_scenarios()
+    base_id = base_for(card)
+    if base_id not in scenarios:
+        raise RubricError(f"the practice base scenario {base_id!r} is missing", source="scenarios")
+    base = scenarios[base_id]
+    data = base.model_dump(mode="json")
+    focus = misses(card)
+    call = card.call.source or card.call.id or "your call"
+    data["id"] = f"practice_{base.id}"
+    data["title"] = f"Practice from {call}: {base.title}"
+    data["focus"] = focus
+    if focus:
+        data["rep_brief"] = base.rep_brief + "\n\nWhat to practise, from " + call + ":\n" + "\n".join(f"- {n}" for n in focus)
+    # The objection the call fumbled comes back in the real customer's own words.
+    for item_id, note, line_key in (("ask_once", "soft answer", "soft_no"), ("soft_no_reopen", "soft no: send me information", "info_request")):
+        if _failed(card, item_id):
+            words = [e.quote for e in card.item(item_id).evidence if e.note == note]
+            if words:
+                data["lines"][line_key] = [words[0]]
+    if _failed(card, "soft_no_reopen"):
+        data["info_request_on_meeting_ask"] = True
+    return parse_scenario(data, source=f"practice scenario from {call}")

@@ -1,0 +1,123 @@
+"""Role-play over HTTP: sessions across requests, facilitator notes, finishing into a stored scorecard,
+access control. Runs on SQLite and PostgreSQL like every API test."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.db.models import Call
+from tests.api.support import World
+from tests.roleplay.support import PLAYS
+
+
+def start(client: TestClient, who, scenario: str = "usage_threshold_upsell", **extra):  # type: ignore[no-untyped-def]
+    return client.post("/v1/roleplay/sessions", headers=who.auth, json={"scenario": scenario, **extra})
+
+
+def say(client: TestClient, who, session_id: int, line: str):  # type: ignore[no-untyped-def]
+    return client.post(f"/v1/roleplay/sessions/{session_id}/turns", headers=who.auth, json={"line": line})
+
+
+def test_a_bad_rep_plays_across_requests_and_finishes_into_a_stored_scorecard(client: TestClient, world: World) -> None:
+    expected = PLAYS["usage_threshold_upsell"]["bad"]
+    created = start(client, world.a1)
+    assert created.status_code == 201, created.text
+    session = created.json()
+    assert created.headers["location"] == f"/v1/roleplay/sessions/{session['id']}"
+    assert session["status"] == "active" and session["persona"]["name"] == "Maya Chen"
+    assert [t["role"] for t in session["turns"]] == ["customer"] and session["call_id"] is None
+    fired = []
+    for n, line in enumerate(expected["rep_lines"], 1):
+        turn = say(client, world.a1, session["id"], line)
+        assert turn.status_code == 200, turn.text
+        body = turn.json()
+        assert body["rep"]["text"] == line and body["customer"]["role"] == "customer" and body["customer"]["text"]
+        fired += [[n, note["rule"]] for note in body["notes"]]
+    assert fired == expected["facilitator"]
+    stored = client.get(f"/v1/roleplay/sessions/{session['id']}", headers=world.a1.auth).json()
+    assert len(stored["turns"]) == 1 + 2 * len(expected["rep_lines"])
+    assert [[n["turn"], n["rule"]] for n in stored["notes"]] == [[2 * n - 1, r] for n, r in expected["facilitator"]]
+
+    finished = client.post(f"/v1/roleplay/sessions/{session['id']}/finish", headers=world.a1.auth)
+    assert finished.status_code == 200, finished.text
+    card = finished.json()
+    got = {i["id"]: i["machine_verdict"] for i in card["items"]}
+    assert {k: got[k] for k in expected["verdicts"]} == expected["verdicts"]
+    assert card["rep_id"] == world.a1.id
+    # stored like a call's scorecard: readable through the calls API, listed, and the call is a role-play
+    again = client.get(f"/v1/calls/{card['call_id']}/scorecard", headers=world.a1.auth)
+    assert again.status_code == 200 and again.json()["scorecard"] == card["scorecard"]
+    listed = client.get("/v1/scorecards", headers=world.a1.auth, params={"rep_id": world.a1.id}).json()
+    assert card["call_id"] in [s["call_id"] for s in listed["items"]]
+    with client.app.state.db.reader() as db:  # type: ignore[attr-defined]
+        call = db.scalars(select(Call).where(Call.id == card["call_id"])).one()
+        assert call.kind == "roleplay" and call.status == "scored" and call.rep_id == world.a1.id
+    # finishing twice returns the same scorecard; no more turns once finished
+    assert client.post(f"/v1/roleplay/sessions/{session['id']}/finish", headers=world.a1.auth).json()["call_id"] == card["call_id"]
+    closed = say(client, world.a1, session["id"], "One more thing?")
+    assert closed.status_code == 409 and closed.json()["detail"] == f"role-play session {session['id']} is finished; no more turns"
+    assert client.get(f"/v1/roleplay/sessions/{session['id']}", headers=world.a1.auth).json()["status"] == "finished"
+
+
+def test_a_session_the_customer_ended_refuses_turns_but_finishes(client: TestClient, world: World) -> None:
+    sid = start(client, world.a1, "send_me_information").json()["id"]
+    say(client, world.a1, sid, "Could we spend 20 minutes mapping how your team handles quality checks today?")
+    ended = say(client, world.a1, sid, "Sure, I'll send it over today.").json()
+    assert ended["status"] == "ended"
+    assert say(client, world.a1, sid, "Hello?").status_code == 409
+    card = client.post(f"/v1/roleplay/sessions/{sid}/finish", headers=world.a1.auth).json()
+    assert {i["id"]: i["machine_verdict"] for i in card["items"]}["soft_no_reopen"] == "fail"
+
+
+def test_same_seed_same_customer(client: TestClient, world: World) -> None:
+    replies = []
+    for _ in range(2):
+        sid = start(client, world.a1, seed=11).json()["id"]
+        replies.append([say(client, world.a1, sid, line).json()["customer"]["text"] for line in PLAYS["usage_threshold_upsell"]["good"]["rep_lines"][:3]])
+    assert replies[0] == replies[1]
+
+
+def test_a_rep_sees_only_their_own_sessions(client: TestClient, world: World) -> None:
+    sid = start(client, world.a1).json()["id"]
+    say(client, world.a1, sid, "Hi Maya.")
+    for other in (world.a1b, world.a2, world.b1, world.mb, world.admin_b, world.m2):
+        assert client.get(f"/v1/roleplay/sessions/{sid}", headers=other.auth).status_code == 404
+        assert say(client, other, sid, "Hi").status_code == 404
+        assert client.post(f"/v1/roleplay/sessions/{sid}/finish", headers=other.auth).status_code == 404
+    # the rep's manager and the org admin may read it, but only the rep plays or finishes it
+    for reader in (world.m1, world.admin_a):
+        assert client.get(f"/v1/roleplay/sessions/{sid}", headers=reader.auth).status_code == 200
+        refused = say(client, reader, sid, "Hi")
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "only the rep who started a role-play session may play or finish it"
+    assert client.get(f"/v1/roleplay/sessions/{sid}").status_code == 401
+
+
+def test_bad_requests_are_problem_details(client: TestClient, world: World) -> None:
+    unknown = start(client, world.a1, "nope")
+    assert unknown.status_code == 422 and unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.json()["detail"].startswith("unknown scenario 'nope'; known: ")
+    assert unknown.json()["errors"][0]["loc"] == ["body", "scenario"]
+    sid = start(client, world.a1).json()["id"]
+    empty = say(client, world.a1, sid, "")
+    assert empty.status_code == 422 and empty.json()["errors"][0]["loc"] == ["body", "line"]
+    blank = say(client, world.a1, sid, "   ")
+    assert blank.status_code == 422 and blank.json()["detail"] == "the rep line is empty"
+    nothing = client.post(f"/v1/roleplay/sessions/{sid}/finish", headers=world.a1.auth)
+    assert nothing.status_code == 409 and "nothing to score" in nothing.json()["detail"]
+    assert client.get("/v1/roleplay/sessions/999999", headers=world.a1.auth).json()["detail"] == "role-play session 999999 not found"
+
+
+def test_the_apps_llm_actor_voices_the_customer_and_falls_back(client: TestClient, world: World) -> None:
+    from coach.llm.protocol import FakeChatModel
+    from coach.roleplay.actor import CustomerLine, LLMActor
+
+    model = FakeChatModel().enqueue(CustomerLine(line="Happy to chat, I have a few minutes."), CustomerLine(line="Yes, let's do it."))
+    client.app.state.roleplay_actor = LLMActor(model)  # type: ignore[attr-defined]
+    sid = start(client, world.a1).json()["id"]
+    voiced = say(client, world.a1, sid, "Hi Maya, thanks for making time today.").json()["customer"]
+    assert voiced == {"index": 2, "role": "customer", "text": "Happy to chat, I have a few minutes.", "source": "llm"}
+    hedge = say(client, world.a1, sid, "Would you like to add 50 seats this quarter?").json()["customer"]
+    assert hedge["source"] == "script" and "think about it" in hedge["text"]  # a yes cannot voice a soft no
+    assert model.pending == 0 and len(model.history) == 2

@@ -1,0 +1,145 @@
+"""Practice scenarios from a real call's scorecard, and the `coach roleplay` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+from coach.readers import read_bytes
+from coach.render.json import parse_json
+from coach.roleplay.practice import from_scorecard
+from coach.roleplay.session import SessionState
+from coach.scoring import score_transcript
+from coach.transcript import Transcript
+from tests.roleplay.support import PLAYS
+
+FUMBLED_CALL = b"""Jordan Blake: I wanted to tell you about our new product, Route Optimizer.
+Nina Park: Okay.
+Jordan Blake: Walk me through how your team handles route planning today: who owns it, what tools, what's the cycle time?
+Nina Park: Two planners, spreadsheets, a day a week.
+Jordan Blake: Would you like to add 20 seats this quarter?
+Nina Park: Hmm, I'd need to run it by Dana first.
+Jordan Blake: So can we get the order form signed this week?
+Nina Park: Honestly, just send me some information.
+Jordan Blake: Sure, I'll send it over today.
+"""
+
+
+@pytest.fixture
+def card():
+    return score_transcript(read_bytes(FUMBLED_CALL, name="nina-call.txt", sellers=["Jordan Blake"]))
+
+
+def test_practice_scenario_targets_the_calls_misses_in_its_own_words(card):
+    assert card.item("ask_once").verdict.value == "fail" and card.item("soft_no_reopen").verdict.value == "fail"
+    scenario = from_scorecard(card)
+    assert scenario.id == "practice_send_me_information"  # the brush-off it let stand picks the base
+    assert scenario.info_request_on_meeting_ask
+    # the objections it fumbled come back in the real customer's words
+    assert scenario.lines.info_request == ["Honestly, just send me some information."]
+    assert scenario.lines.soft_no == ["Hmm, I'd need to run it by Dana first."]
+    brief = "\n".join(scenario.focus)
+    assert "I wanted to tell you about our new product, Route Optimizer." in brief  # the skipped signal / never-say
+    assert "Q2: where it hurts" in brief and "Q3: the one fix" in brief and "Q1" not in brief  # the questions it never asked
+    assert "asked twice after a soft answer" in brief and "So can we get the order form signed this week?" in brief
+    assert "nina-call.txt" in scenario.rep_brief
+
+
+def test_a_clean_call_gives_a_plain_practice_of_its_trigger():
+    lines = PLAYS["renewal_window"]["good"]["rep_lines"]
+    from tests.roleplay.support import play
+    from coach.roleplay.session import score_session
+
+    card = score_session(play("renewal_window", lines)[0])
+    scenario = from_scorecard(card)
+    assert scenario.id == "practice_renewal_window" and scenario.focus == []
+
+
+def run(runner: CliRunner, *args: str):
+    return runner.invoke(app, ["roleplay", *args])
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_list_shows_every_scenario(runner):
+    result = run(runner, "--list")
+    assert result.exit_code == 0
+    for scenario_id in PLAYS:
+        assert scenario_id[:14] in result.stdout
+
+
+def test_scripted_rep_plays_saves_and_scores(runner, tmp_path: Path):
+    expected = PLAYS["usage_threshold_upsell"]["bad"]
+    rep = tmp_path / "rep.txt"
+    rep.write_text("# the bad rep\n" + "\n".join(expected["rep_lines"]) + "\n")
+    result = run(runner, "--scenario", "usage_threshold_upsell", "--rep-lines", str(rep), "--no-llm",
+                 "--save", str(tmp_path / "out"), "--rep-name", "Alex Rivera", "--format", "json", "--seed", "3")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    card = parse_json(result.stdout)  # the chat went to stderr
+    verdicts = {i.id: i.verdict.value for i in card.items}
+    assert {k: verdicts[k] for k in expected["verdicts"]} == expected["verdicts"]
+    (transcript_file,) = (tmp_path / "out").glob("*.transcript.json")
+    (session_file,) = (tmp_path / "out").glob("*.session.json")
+    transcript = Transcript.from_json(transcript_file.read_text())
+    assert [t.text for t in transcript.turns if t.speaker == "rep"] == expected["rep_lines"]
+    session = SessionState.from_json(session_file.read_text())
+    assert [[n.turn, n.rule] for n in session.notes] == [[2 * line - 1, rule] for line, rule in expected["facilitator"]]
+    assert session.seed == 3
+    assert "Facilitator: ask once" in result.stderr and "Facilitator stepped in 3 time(s)" in result.stderr
+
+
+def test_from_scorecard_plays_the_practice_scenario(runner, tmp_path: Path, card):
+    card_file = tmp_path / "card.json"
+    card_file.write_text(card.model_dump_json())
+    rep = tmp_path / "rep.txt"
+    rep.write_text("Could we spend 20 minutes mapping how your team handles quality checks today?\n")
+    result = run(runner, "--from-scorecard", str(card_file), "--rep-lines", str(rep), "--no-llm", "--save", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "Honestly, just send me some information." in result.stdout  # the real customer's brush-off
+    assert "What to practise, from nina-call.txt" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scenario", "nope", "--rep-lines", "rep.txt"], "unknown scenario 'nope'"),
+        (["--rep-lines", "rep.txt"], "give exactly one of --scenario ID or --from-scorecard FILE"),
+        (["--scenario", "renewal_window", "--rep-lines", "missing.txt"], "missing.txt: cannot read rep lines"),
+        (["--scenario", "renewal_window", "--rep-lines", "empty.txt"], "empty.txt: no rep lines"),
+        (["--from-scorecard", "bad.json", "--rep-lines", "rep.txt"], "bad.json: not a scorecard"),
+        (["--scenario", "renewal_window"], "stdin is not a terminal"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(runner, tmp_path: Path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rep.txt").write_text("Hi Sam.\n")
+    (tmp_path / "empty.txt").write_text("\n# only a comment\n")
+    (tmp_path / "bad.json").write_text(json.dumps({"call": {}}))
+    result = run(runner, *args, "--no-llm")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("coach: error:")]
+    assert len(errors) == 1 and message in errors[0], result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_unreachable_model_leaves_the_role_play_on_scripted_lines(runner, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    monkeypatch.setenv("COACH_LLM_MODEL", "any")
+    monkeypatch.setenv("COACH_LLM_RETRIES", "0")
+    rep = tmp_path / "rep.txt"
+    rep.write_text("\n".join(PLAYS["renewal_window"]["bad"]["rep_lines"][:2]) + "\n")
+    result = run(runner, "--scenario", "renewal_window", "--rep-lines", str(rep), "--save", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (session_file,) = tmp_path.glob("*.session.json")
+    session = SessionState.from_json(session_file.read_text())
+    customer = [t for t in session.turns[1:] if t.role == "customer"]
+    assert len(customer) == 2 and all(t.source == "script" for t in customer)
+    assert all("connection" in (t.fallback_reason or "") for t in customer)
+    assert "(scripted)" in result.stderr

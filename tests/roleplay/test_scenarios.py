@@ -1,0 +1,112 @@
+"""Scenario files: the bundled ones load; bad ones fail with one line naming the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coach.errors import RubricError
+from coach.roleplay.scenario import get_scenario, load_scenario_file, load_scenarios, scenario_dir
+from coach.scorecard import Trigger
+
+REQUIRED = {
+    "usage_threshold_upsell", "exec_sponsor_change", "renewal_window", "cross_sell_adjacent_pain",
+    "escalation_back_off", "send_me_information",
+}  # fmt: skip
+
+
+def test_bundled_scenarios_cover_the_issue():
+    scenarios = load_scenarios()
+    assert REQUIRED <= set(scenarios)
+    assert scenarios["usage_threshold_upsell"].trigger is Trigger.usage_threshold
+    assert scenarios["exec_sponsor_change"].trigger is Trigger.exec_sponsor_change
+    assert scenarios["renewal_window"].trigger is Trigger.renewal_window
+    assert scenarios["escalation_back_off"].escalation
+    assert scenarios["send_me_information"].info_request_on_meeting_ask
+    assert "killing us" in scenarios["cross_sell_adjacent_pain"].rep_brief  # the customer's own words
+
+
+@pytest.mark.parametrize("scenario_id", sorted(REQUIRED))
+def test_each_scenario_is_complete(scenario_id):
+    scenario = get_scenario(scenario_id)
+    assert scenario.persona.name and scenario.persona.difficulty
+    unlocks = {f.unlock for f in scenario.facts}
+    assert "sponsor" in unlocks
+    if scenario.escalation is None:
+        assert {"q1", "q2", "q3"} <= unlocks
+    for fact in scenario.facts:  # a scripted reveal passes the actor's own check
+        assert any(k.lower() in fact.says.lower() for k in fact.keywords), fact.id
+    assert scenario.good_outcome
+
+
+def _base() -> dict:
+    return yaml.safe_load((scenario_dir() / "renewal_window.yaml").read_text())
+
+
+def _write(tmp_path: Path, data: object, name: str = "renewal_window.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["persona"].pop("title"), "persona.title: Field required"),
+        (lambda d: d["persona"].update(difficulty="brutal"), "persona.difficulty: Input should be 'easy', 'medium' or 'hard'"),
+        (lambda d: d.update(mood="cheerful"), "mood: Extra inputs are not permitted"),
+        (lambda d: d["facts"][1].update(unlock="q7"), "facts[1].unlock: Input should be 'q1', 'q2', 'q3' or 'sponsor'"),
+        (lambda d: d["facts"][1].update(unlock="q1"), "facts: more than one fact unlocked by ['q1']"),
+        (lambda d: d["facts"][1].update(id="sla_workflow"), "facts: duplicate fact ids ['sla_workflow']"),
+        (lambda d: d.update(facts=[f for f in d["facts"] if f["unlock"] != "q2"]), "no hidden fact for discovery question(s) ['q2']"),
+        (lambda d: d["facts"][0].update(keywords=[]), "facts[0].keywords: List should have at least 1 item"),
+        (lambda d: d["lines"].update(soft_no=[]), "lines.soft_no: List should have at least 1 item"),
+        (lambda d: d["objections"][0].update(id="rude"), "objections[0].id: Input should be"),
+        (lambda d: d.update(trigger="full_moon"), "trigger: Input should be"),
+        (lambda d: d["facts"][0].update(keywords=["spreadsheet", 40]), "facts[0].keywords[1]: Input should be a valid string"),
+    ],
+)
+def test_schema_errors_name_the_file_and_field(tmp_path, change, message):
+    data = _base()
+    change(data)
+    path = _write(tmp_path, data)
+    with pytest.raises(RubricError) as caught:
+        load_scenario_file(path)
+    line = caught.value.one_line()
+    assert line.startswith(f"{path}: ") and message in line and "\n" not in line
+
+
+def test_id_must_match_the_file_name(tmp_path):
+    path = _write(tmp_path, _base(), name="other.yaml")
+    with pytest.raises(RubricError, match="id: 'renewal_window' must match the file name 'other'"):
+        load_scenario_file(path)
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = _write(tmp_path, "id: renewal_window\npersona: [unclosed\n")
+    with pytest.raises(RubricError) as caught:
+        load_scenario_file(path)
+    assert caught.value.line is not None and str(path) in caught.value.one_line()
+
+
+def test_not_a_mapping(tmp_path):
+    path = _write(tmp_path, "- just\n- a list\n")
+    with pytest.raises(RubricError, match="a scenario must be a YAML mapping"):
+        load_scenario_file(path)
+
+
+def test_unknown_scenario_lists_the_known_ones():
+    with pytest.raises(RubricError, match="unknown scenario 'nope'; known: .*renewal_window"):
+        get_scenario("nope")
+
+
+def test_a_folder_with_one_bad_scenario_fails_naming_it(tmp_path):
+    _write(tmp_path, _base())
+    broken = _base()
+    broken["id"] = "broken"
+    del broken["lines"]
+    _write(tmp_path, broken, name="broken.yaml")
+    with pytest.raises(RubricError, match=r"broken\.yaml: lines: Field required"):
+        load_scenarios(tmp_path)
