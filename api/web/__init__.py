@@ -23,13 +23,14 @@ _API_PREFIXES = ("/v1/", "/docs", "/redoc", "/openapi.json", "/healthz", "/ready
 
 
 def install(app: FastAPI, settings: ApiSettings) -> None:
-    from api.web.routes import auth, calls, team
+    from api.web.routes import auth, calls, roleplay, team
     from api.web.routing import _ensure_session, error_page, finish
 
     app.state.web_codec = SessionCodec(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, calls, team):
+    for module in (auth, calls, team, roleplay):
         app.include_router(module.router)
+    app.state.roleplay_pages = True
 
     api_handler = app.exception_handlers[StarletteHTTPException]
 

@@ -283,3 +283,34 @@ def test_a_file_dropped_on_the_zone_is_the_one_uploaded(live_server: LiveServer,
     expect(page.locator("[data-file-name]")).to_contain_text("Chosen: dropped-call.txt")
     page.get_by_role("button", name="Upload and score").click()
     expect(page.get_by_role("heading", name="Scorecard: dropped-call.txt")).to_be_visible()
+
+
+def test_a_role_play_session_runs_to_its_scorecard(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser()
+    sign_in(page, live_server, live_server.world.a1, "/roleplay")
+    shot(page, "15-roleplay-scenarios")
+    scenario = page.locator("li.scenario", has=page.locator("input[value='usage_threshold_upsell']"))
+    scenario.get_by_role("button", name="Start").click()
+    expect(page).to_have_url(re.compile(r"/roleplay/\d+$"))
+    line = page.get_by_label(re.compile("^Your line to "))
+    expect(line).to_be_focused()  # ready to type
+    lines = [
+        "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan.",
+        "A lot of customers like you are buying this, let me send you a deck.",
+        "Walk me through how your team handles onboarding today: who owns it, what tools, and what is the cycle time?",
+    ]
+    for n, said in enumerate(lines, start=1):
+        page.get_by_label(re.compile("^Your line to ")).fill(said)
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("ol.chat li.role-seller")).to_have_count(n)
+        expect(page.locator("ol.chat li.role-customer")).to_have_count(n + 1)
+    # The facilitator's note sits inline, after the line that broke the never-say rule.
+    broken = page.locator("ol.chat li.role-seller", has_text="let me send you a deck")
+    expect(broken.locator("aside.facilitator")).to_contain_text("never-say")
+    expect(page.locator("aside.facilitator")).to_have_count(1)
+    shot(page, "16-roleplay-chat")
+    page.get_by_role("button", name="Finish and score").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Scorecard: Role-play:"))).to_be_visible()
+    expect(page.locator("article.item")).to_have_count(12)
+    expect(page.locator("#item-never_say .badge").first).to_have_text(re.compile("Fail"))
+    shot(page, "17-roleplay-scorecard")
