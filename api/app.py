@@ -23,6 +23,7 @@ from api.routes import calls, health, reps, roleplay, rubrics, scorecards, teams
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.store.rubrics import bundled_rubrics
+from api.web import install as install_pages
 
 # Framing a multipart or JSON body adds to the transcript's own bytes; allow for it.
 _BODY_OVERHEAD = 64 * 1024
@@ -67,6 +68,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     for module in (health, calls, scorecards, teams, reps, rubrics, roleplay):
         app.include_router(module.router)
     _document_json_upload(app)
+    install_pages(app, settings)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coach.errors import ConfigError
@@ -54,6 +54,14 @@ class ApiSettings(BaseSettings):
     # off by default: the scenarios' scripted lines need no model.
     roleplay_llm: bool = False
 
+    # Web pages (api/web/): signs the session cookie. In development a secret is made once
+    # and kept in `data_dir`; production must set COACH_SESSION_SECRET (32+ characters).
+    session_secret: SecretStr | None = None
+    session_max_age_s: int = Field(default=12 * 3600, gt=0)
+    # Browsers treat http://127.0.0.1 and http://localhost as secure, so Secure cookies work
+    # there; turn this off only to serve the pages over plain http to another host.
+    cookie_secure: bool = True
+
     @model_validator(mode="after")
     def _refuse_unsafe_outside_development(self) -> "ApiSettings":
         if self.environment is Environment.production:
@@ -61,6 +69,10 @@ class ApiSettings(BaseSettings):
                 raise ConfigError("COACH_DATABASE_URL must be set explicitly in production", source="settings")
             if self.rate_limit_per_minute == 0:
                 raise ConfigError("COACH_RATE_LIMIT_PER_MINUTE=0 disables rate limiting; refused in production", source="settings")
+            if self.session_secret is None or len(self.session_secret.get_secret_value()) < 32:
+                raise ConfigError("COACH_SESSION_SECRET must be set to 32+ characters in production", source="settings")
+            if not self.cookie_secure:
+                raise ConfigError("COACH_COOKIE_SECURE=false sends the session cookie over plain http; refused in production", source="settings")
         return self
 
     def resolved_database_url(self) -> str:

@@ -180,3 +180,16 @@ def call_public(call: Call, job: Job | None) -> CallPublic:
         error=call.error,
         job=JobPublic(id=job.id, status=job.status, attempts=job.attempts, error=job.error) if job else None,
     )
+
+
+def list_calls(session: Session, user: Principal, *, rep_id: int | None = None, limit: int = 100) -> list[CallPublic]:
+    """Calls the user may see, newest first, whatever their scoring status (the web pages' history)."""
+    query = select(Call).where(visible(user, Call.org_id, Call.team_id, Call.rep_id))
+    if rep_id is not None:
+        query = query.where(Call.rep_id == rep_id)
+    found = list(session.scalars(query.order_by(Call.occurred_at.desc(), Call.id.desc()).limit(limit)))
+    jobs: dict[int, Job] = {}
+    if found:
+        for job in session.scalars(select(Job).where(Job.call_id.in_([c.id for c in found])).order_by(Job.id)):
+            jobs[job.call_id] = job  # the latest job of each call wins
+    return [call_public(call, jobs.get(call.id)) for call in found]

@@ -65,4 +65,4 @@ def test_production_refuses_unsafe_defaults() -> None:
         ApiSettings(environment=Environment.production)
     with pytest.raises(ConfigError, match="disables rate limiting"):
         ApiSettings(environment=Environment.production, database_url="sqlite:///x.db", rate_limit_per_minute=0)
-    assert ApiSettings(environment=Environment.production, database_url="sqlite:///x.db").database_url == "sqlite:///x.db"
+    assert ApiSettings(environment=Environment.production, database_url="sqlite:///x.db", session_secret="s" * 32).database_url == "sqlite:///x.db"
