@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from coach import batch, callfiles
 from coach.cli import app
 from coach.cli.roles_file import load_roles
 from coach.errors import CoachError
+from coach.llm.jobs import llm_job
 from coach.render import OutputFormat
 
 EXIT_FAILED = 2
@@ -51,6 +53,9 @@ def score_command(
     seller: Annotated[list[str], typer.Option("--seller", help="A seller-side speaker name (repeatable).")] = [],
     roles: Annotated[Path | None, typer.Option("--roles", help="YAML file with 'sellers: [names]'.")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: up to 2).")] = None,
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="Heuristics only: skip the LLM grader (default: configured endpoint, else the embedded model).")
+    ] = False,
 ) -> None:
     """Score calls against the expansion rubric: verdicts with evidence and advice."""
     try:
@@ -76,8 +81,15 @@ def score_command(
 
     to_terminal = out is None and fmt is OutputFormat.text and sys.stdout.isatty()
     width = min(shutil.get_terminal_size((100, 24)).columns, 160) if to_terminal else 100
+    llm_scope = ExitStack()
+    try:
+        # The embedded model (when no endpoint is configured) runs for the whole batch and stops after it.
+        llm = llm_scope.enter_context(llm_job(enabled=not no_llm, rubric=batch.rubric_for(rubric)))
+    except CoachError as exc:
+        _error(exc.one_line())
+        raise typer.Exit(EXIT_FAILED) from None
     jobs = [
-        batch.ScoreJob(path=p, sellers=tuple(sellers), rubric=rubric, format=fmt, color=to_terminal, width=width)
+        batch.ScoreJob(path=p, sellers=tuple(sellers), rubric=rubric, format=fmt, color=to_terminal, width=width, llm=llm)
         for p in files
     ]
     # Several JSON scorecards on stdout go one per line (JSON Lines) so the stream stays parseable.
@@ -86,23 +98,24 @@ def score_command(
     failed: list[batch.ScoreOutcome] = []
     scored: list[batch.ScoreOutcome] = []
     taken: set[Path] = set()
-    for outcome in batch.run(jobs, workers=workers):
-        if not outcome.ok:
-            failed.append(outcome)
-            _error(outcome.error or "")
-            continue
-        scored.append(outcome)
-        text = outcome.output or ""
-        if out is not None:
-            target = _output_path(out, outcome.path, fmt, taken)
-            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        elif compact_json:
-            print(_compact(text))
-        else:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            if many:
-                sys.stdout.write("\n")
-        sys.stdout.flush()
+    with llm_scope:  # stops the embedded model after the batch
+        for outcome in batch.run(jobs, workers=workers):
+            if not outcome.ok:
+                failed.append(outcome)
+                _error(outcome.error or "")
+                continue
+            scored.append(outcome)
+            text = outcome.output or ""
+            if out is not None:
+                target = _output_path(out, outcome.path, fmt, taken)
+                target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            elif compact_json:
+                print(_compact(text))
+            else:
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                if many:
+                    sys.stdout.write("\n")
+            sys.stdout.flush()
 
     if many or out is not None:
         _summary(scored, failed, out)

@@ -46,6 +46,7 @@ class RedactMode(StrEnum):
 class LLMSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_LLM_", extra="ignore", populate_by_name=True)
 
+    enabled: bool = Field(default=True, description="COACH_LLM_ENABLED=false turns the LLM off, like --no-llm")
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "api_key"))
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "base_url"))
     model: str | None = Field(default=None, description="model name; defaults to the embedded one when no endpoint")
