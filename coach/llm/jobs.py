@@ -95,7 +95,7 @@ def llm_job(
         yield LLMJob(
             mode="grade", base_url=server.base_url, model=server.model, kind=EndpointKind.embedded,
             context_tokens=server.context_tokens, redact_personal=settings.redaction_enabled(EndpointKind.embedded),
-            **common,
+            **{**common, "timeout_s": settings.embedded_timeout_s, "retries": 0},
         )  # fmt: skip
     finally:
         server.stop()

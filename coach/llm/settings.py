@@ -61,6 +61,10 @@ class LLMSettings(BaseSettings):
     context_tokens: int = Field(default=8192, ge=1024, description="the model's context window")
     # The embedded server: how long to wait for it and how many threads it may use.
     embedded_start_timeout_s: float = Field(default=60.0, gt=0)
+    # A 135M model on two shared cores can take minutes for a long call, and a
+    # timed-out request keeps the single-slot server busy, so the embedded
+    # server gets a long timeout and no retries.
+    embedded_timeout_s: float = Field(default=900.0, gt=0)
     embedded_threads: int = Field(default=2, ge=1)
 
     @classmethod
