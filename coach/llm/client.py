@@ -108,7 +108,7 @@ class OpenAIChatModel:
     # -- ChatModel protocol ---------------------------------------------------------
     @property
     def info(self) -> ModelInfo:
-        mode = _capabilities.get(self._capability_key())
+        mode = StructuredMode.json_object if self.kind is EndpointKind.embedded and self._configured_mode is StructuredMode.auto else _capabilities.get(self._capability_key())
         return ModelInfo(
             model=self.model,
             endpoint_kind=self.kind,
