@@ -310,7 +310,7 @@ def plan_windows(
 
 def _line(turn: SentTurn) -> str:
     t = turn.prompt_turn()
-    return f"[{t.index}, {t.time}] {t.speaker}: {t.text}"  # as prompts/grade_call.user.j2 writes it
+    return f"[{t.index}] {t.role} | {t.speaker} | {t.time} | {t.text}"  # as prompts/grade_call.user.j2 writes it
 
 
 class LLMContextError(LLMError):

@@ -95,12 +95,10 @@ def render(name: str, **values: object) -> str:
 
 
 def format_time(seconds: float | None) -> str:
-    """`m:ss`, or `h:mm:ss` past the hour; `-` when the transcript has no times."""
     if seconds is None:
         return "-"
     whole = int(seconds)
-    hours, minutes, secs = whole // 3600, whole % 3600 // 60, whole % 60
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def grade_messages(prompt: GradePrompt) -> list[ChatMessage]:

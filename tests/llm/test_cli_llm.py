@@ -65,7 +65,7 @@ def test_configured_endpoint_grades_once_and_both_items_keep_heuristic_verdicts(
     grading = [r for r in server.requests if r["response_format"]["type"] == "json_object"]
     assert len(grading) == 1  # one request grades every LLM-graded item
     both = [i for i in card["items"] if i["id"] in run["items_graded"]]
-    assert {i["id"] for i in both} >= {"signal_first_opening", "discovery_questions", "next_step"}
+    assert {i["id"] for i in both} == {"signal_first_opening", "diagnostic_framing"}
     assert "never_say" not in run["items_graded"]
     assert verdicts(card) == verdicts(baseline)  # 'both': the heuristic verdict stays final
     opening = next(i for i in card["items"] if i["id"] == "signal_first_opening")

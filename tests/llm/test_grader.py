@@ -216,9 +216,8 @@ def test_system_message_is_static_and_the_call_is_delimited_data(call):
     user = first.messages[1].content
     body = user.split("<transcript>\n", 1)[1].split("</transcript>", 1)[0]
     assert body.splitlines()[2] == (
-        "[2, 0:20] Priya Shah: Your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
+        "[2] seller | Priya Shah | 00:00:20 | Your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
     )
-    assert "- Priya Shah: seller\n- Marcus Lee: customer" in user
     assert len(body.splitlines()) == len(SAMPLE_LINES)
 
 
@@ -259,7 +258,7 @@ def test_long_calls_are_graded_in_overlapping_windows_and_any_fail_wins():
     windows = out.llm.windows
     assert windows >= 2 and len(fake.history) == windows
     shown = [
-        [int(line[1:].split(",")[0]) for line in c.messages[1].content.split("<transcript>\n")[1].splitlines() if line.startswith("[")]
+        [int(line[1:].split("]")[0]) for line in c.messages[1].content.split("<transcript>\n")[1].splitlines() if line.startswith("[")]
         for c in fake.history
     ]
     assert shown[0][0] == 0 and shown[-1][-1] == len(lines) - 1
