@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.errors import CoachError
 from coach.detectors.lines import get_analyser
+from coach.llm.jobs import LLMJob, grade_with_job
 from coach.nlp import get_nlp
 from coach.readers import read_path
 from coach.render import OutputFormat, render
@@ -37,6 +38,7 @@ class ScoreJob(BaseModel):
     format: OutputFormat = OutputFormat.json
     color: bool = False
     width: int = 100
+    llm: LLMJob | None = None  # set when the LLM grades too; None leaves scorecards heuristic-only
 
 
 class ScoreOutcome(BaseModel):
@@ -78,6 +80,8 @@ def score_file(job: ScoreJob) -> ScoreOutcome:
         rubric = load_rubric(job.rubric)
         transcript = read_path(job.path, sellers=job.sellers, roles_file=job.roles_file)
         card = score_transcript(transcript, rubric)
+        if job.llm is not None:
+            card = grade_with_job(job.llm, transcript, card, rubric)
         output = render(
             job.format, card, transcript, titles=rubric_titles(rubric), color=job.color, width=job.width
         )

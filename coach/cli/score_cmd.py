@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ import typer
 from coach import batch, callfiles
 from coach.cli import app
 from coach.errors import CoachError
+from coach.llm.jobs import llm_job
 from coach.render import OutputFormat
 from coach.roles import load_roles_file
 from coach.rubric import load_rubric
@@ -54,13 +56,16 @@ def score_command(
         Path | None, typer.Option("--roles", help="Roles file: 'sellers: [names]' or 'Name: seller|customer' lines.")
     ] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: up to 2).")] = None,
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="Heuristics only: skip the LLM grader (default: configured endpoint, else the embedded model).")
+    ] = False,
 ) -> None:
     """Score calls against the expansion rubric: verdicts with evidence and advice."""
     try:
         # A bad roles file or rubric stops the run before any call is read.
         if roles is not None:
             load_roles_file(roles)
-        load_rubric(rubric)
+        rubric_model = load_rubric(rubric)
         files = callfiles.expand(paths)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -80,9 +85,17 @@ def score_command(
 
     to_terminal = out is None and fmt is OutputFormat.text and sys.stdout.isatty()
     width = min(shutil.get_terminal_size((100, 24)).columns, 160) if to_terminal else 100
+    llm_scope = ExitStack()
+    try:
+        # The embedded model (when no endpoint is configured) runs for the whole batch and stops after it.
+        llm = llm_scope.enter_context(llm_job(enabled=not no_llm, rubric=rubric_model))
+    except CoachError as exc:
+        _error(exc.one_line())
+        raise typer.Exit(EXIT_FAILED) from None
     jobs = [
         batch.ScoreJob(
-            path=p, sellers=tuple(seller), roles_file=roles, rubric=rubric, format=fmt, color=to_terminal, width=width
+            path=p, sellers=tuple(seller), roles_file=roles, rubric=rubric, format=fmt,
+            color=to_terminal, width=width, llm=llm,
         )
         for p in files
     ]
@@ -92,23 +105,24 @@ def score_command(
     failed: list[batch.ScoreOutcome] = []
     scored: list[batch.ScoreOutcome] = []
     taken: set[Path] = set()
-    for outcome in batch.run(jobs, workers=workers):
-        if not outcome.ok:
-            failed.append(outcome)
-            _error(outcome.error or "")
-            continue
-        scored.append(outcome)
-        text = outcome.output or ""
-        if out is not None:
-            target = _output_path(out, outcome.path, fmt, taken)
-            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        elif compact_json:
-            print(_compact(text))
-        else:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            if many:
-                sys.stdout.write("\n")
-        sys.stdout.flush()
+    with llm_scope:  # stops the embedded model after the batch
+        for outcome in batch.run(jobs, workers=workers):
+            if not outcome.ok:
+                failed.append(outcome)
+                _error(outcome.error or "")
+                continue
+            scored.append(outcome)
+            text = outcome.output or ""
+            if out is not None:
+                target = _output_path(out, outcome.path, fmt, taken)
+                target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            elif compact_json:
+                print(_compact(text))
+            else:
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                if many:
+                    sys.stdout.write("\n")
+            sys.stdout.flush()
 
     if many or out is not None:
         _summary(scored, failed, out)

@@ -108,7 +108,7 @@ class OpenAIChatModel:
     # -- ChatModel protocol ---------------------------------------------------------
     @property
     def info(self) -> ModelInfo:
-        mode = _capabilities.get(self._capability_key())
+        mode = StructuredMode.json_object if self.kind is EndpointKind.embedded and self._configured_mode is StructuredMode.auto else _capabilities.get(self._capability_key())
         return ModelInfo(
             model=self.model,
             endpoint_kind=self.kind,
@@ -298,8 +298,8 @@ def open_chat_model(settings: LLMSettings, *, server: EmbeddedServer | None = No
             kind=EndpointKind.embedded,
             temperature=settings.temperature,
             seed=settings.seed,
-            timeout_s=settings.timeout_s,
-            retries=settings.retries,
+            timeout_s=settings.embedded_timeout_s,
+            retries=0,
             structured_mode=settings.structured_mode,
             context_tokens=running.context_tokens,
             tokenizer=embedded_tokenizer(),

@@ -72,6 +72,23 @@ def verified_gguf() -> Path:
     return path
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: on Linux, ask to be killed when the parent dies.
+
+    Without it a parent killed by SIGKILL (a timeout in a test harness, an OOM kill)
+    leaves the server running and holding a core.
+    """
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # SIGTERM waits for the in-flight generation
+    except (OSError, AttributeError):
+        pass  # not Linux: atexit and the context manager still stop it
+
+
 def server_available() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("llama_cpp.server") is not None
 
@@ -147,6 +164,7 @@ class EmbeddedServer:
                 self._process = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                    preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
                 )  # fmt: skip
                 atexit.register(self.stop)
                 if self._wait_ready(began):

@@ -310,7 +310,7 @@ def plan_windows(
 
 def _line(turn: SentTurn) -> str:
     t = turn.prompt_turn()
-    return f"[{t.index}] {t.role} | {t.speaker} | {t.time} | {t.text}"
+    return f"[{t.index}] {t.role} | {t.speaker} | {t.time} | {t.text}"  # as prompts/grade_call.user.j2 writes it
 
 
 class LLMContextError(LLMError):
@@ -323,6 +323,7 @@ class LLMGrader:
     model: ChatModel
     redact_personal: bool = False
     max_output_tokens: int = 2048
+    concurrency: int = 1  # calls in flight at once in grade_many
     clock: Callable[[], float] = time.perf_counter
     last_prompts: list[list[ChatMessage]] = field(default_factory=list, repr=False)
 
@@ -385,11 +386,11 @@ class LLMGrader:
         return scorecard.model_copy(update=update)
 
     def grade_many(
-        self, calls: Iterable[tuple[Transcript, Scorecard]], rubric: GradedRubric, *, concurrency: int = 1
+        self, calls: Iterable[tuple[Transcript, Scorecard]], rubric: GradedRubric, *, concurrency: int | None = None
     ) -> list[Scorecard]:
         """Grades calls side by side; each call's failure stays on its own scorecard."""
         work = list(calls)
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency or self.concurrency)) as pool:
             return list(pool.map(lambda pair: self.grade(pair[0], pair[1], rubric), work))
 
     # -- helpers --------------------------------------------------------------------------

@@ -38,4 +38,5 @@ def llm_grader(settings: LLMSettings | None = None, *, enabled: bool = True) -> 
             model,
             redact_personal=settings.redaction_enabled(model.kind),
             max_output_tokens=settings.max_output_tokens,
+            concurrency=settings.concurrency,
         )

@@ -46,6 +46,7 @@ class RedactMode(StrEnum):
 class LLMSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_LLM_", extra="ignore", populate_by_name=True)
 
+    enabled: bool = Field(default=True, description="COACH_LLM_ENABLED=false turns the LLM off, like --no-llm")
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "api_key"))
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "base_url"))
     model: str | None = Field(default=None, description="model name; defaults to the embedded one when no endpoint")
@@ -60,6 +61,10 @@ class LLMSettings(BaseSettings):
     context_tokens: int = Field(default=8192, ge=1024, description="the model's context window")
     # The embedded server: how long to wait for it and how many threads it may use.
     embedded_start_timeout_s: float = Field(default=60.0, gt=0)
+    # A 135M model on two shared cores can take minutes for a long call, and a
+    # timed-out request keeps the single-slot server busy, so the embedded
+    # server gets a long timeout and no retries.
+    embedded_timeout_s: float = Field(default=900.0, gt=0)
     embedded_threads: int = Field(default=2, ge=1)
 
     @classmethod

@@ -11,7 +11,8 @@ from .support import sample_call
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner()
+    # These tests are about files and formats; the LLM grader has its own (tests/llm).
+    return CliRunner(env={"COACH_LLM_ENABLED": "false"})
 
 
 @pytest.fixture

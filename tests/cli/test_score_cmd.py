@@ -169,6 +169,7 @@ def test_installed_entry_point_runs_the_batch_in_worker_processes(calls_dir, tmp
         text=True,
         cwd=ROOT,
         timeout=120,
+        env={**os.environ, "COACH_LLM_ENABLED": "false"},  # the LLM path has its own end-to-end test
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -179,7 +180,7 @@ def test_installed_entry_point_runs_the_batch_in_worker_processes(calls_dir, tmp
 
 def test_demo_script_scores_the_bundled_sample(tmp_path):
     """The README's main command, run as a new user would (reusing this environment's venv)."""
-    env = {**os.environ, "COACH_VENV": sys.prefix}
+    env = {**os.environ, "COACH_VENV": sys.prefix, "COACH_LLM_ENABLED": "false"}  # LLM: tests/llm/test_end_to_end.py
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh")], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Expansion-call scorecard" in proc.stdout
