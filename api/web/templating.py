@@ -12,20 +12,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from api.db.models import Role
 from api.deps import Principal
 from api.web import charts
-from coach.render.view import (
-    VERDICT_LABELS,
-    VERDICT_SYMBOLS,
-    enum_label,
-    evidence_label,
-    format_time,
-    iso_duration,
-    item_anchor,
-)
+from coach.render.html import scorecard_environment
 
 
 def _percent(value: float | None) -> str:
@@ -34,25 +26,9 @@ def _percent(value: float | None) -> str:
 
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("api.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return scorecard_environment(
+        PackageLoader("api.web", "templates"), percent=_percent, rate_class=charts.rate_class
     )
-    env.globals.update(
-        verdict_label=lambda v: VERDICT_LABELS[v],
-        verdict_symbol=lambda v: VERDICT_SYMBOLS[v],
-        evidence_label=evidence_label,
-        format_time=format_time,
-        iso_duration=iso_duration,
-        enum_label=enum_label,
-        item_anchor=item_anchor,
-        percent=_percent,
-        rate_class=charts.rate_class,
-    )
-    return env
 
 
 def render(

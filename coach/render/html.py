@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from coach.render.view import (
     VERDICT_LABELS,
@@ -33,10 +33,10 @@ from coach.transcript import Transcript
 TEMPLATE = "scorecard.html.j2"
 
 
-@cache
-def _environment() -> Environment:
+def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Environment:
+    """A jinja2 environment with the scorecard helpers: shared by this page and the web app's pages."""
     env = Environment(
-        loader=PackageLoader("coach.render", "templates"),
+        loader=loader,
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -50,10 +50,16 @@ def _environment() -> Environment:
         iso_duration=iso_duration,
         enum_label=enum_label,
         item_anchor=item_anchor,
-        detail_rows=detail_rows,
-        llm_line=llm_line,
+        **extra_globals,
     )
     return env
+
+
+@cache
+def _environment() -> Environment:
+    return scorecard_environment(
+        PackageLoader("coach.render", "templates"), detail_rows=detail_rows, llm_line=llm_line
+    )
 
 
 def render_html(
