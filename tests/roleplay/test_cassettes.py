@@ -13,39 +13,22 @@ record_mode "none". To re-record (starts the embedded server):
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-import vcr
 
 from coach.llm.client import OpenAIChatModel
-from coach.llm.embedded import MODEL_ALIAS, EmbeddedServer
+from coach.llm.embedded import MODEL_ALIAS
 from coach.llm.settings import EndpointKind
 from coach.roleplay.actor import CustomerLine, LLMActor
 from coach.roleplay.checks import unusable
 from coach.roleplay.session import score_session
 from tests.roleplay.support import PLAYS, REP, play
+from tests import cassettes
 
 HERE = Path(__file__).parent
-RECORD = os.environ.get("COACH_RECORD_CASSETTES") == "1"
-
-recorder = vcr.VCR(
-    cassette_library_dir=str(HERE / "cassettes"),
-    record_mode="all" if RECORD else "none",
-    match_on=["method", "path", "body"],
-    filter_headers=["authorization", "cookie", "set-cookie"],
-    decode_compressed_response=True,
-)
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    if not RECORD:
-        yield "http://127.0.0.1:9/v1"  # never contacted: replay only
-        return
-    with EmbeddedServer() as server:
-        yield server.base_url
+recorder = cassettes.recorder(HERE / "cassettes")
+base_url = pytest.fixture(scope="module", name="base_url")(cassettes.embedded_base_url)
 
 
 @pytest.fixture
