@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coach.datafiles import read_yaml, validate
 from coach.detectors.params import DetectorConfig
 from coach.errors import RubricError
 from coach.patterns import Pattern
@@ -117,41 +117,13 @@ class Rubric(_Model):
         return next((i for i in self.items if i.detector.type == detector_type), None)
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part.endswith(".v1") or part.startswith("function-"):
-            continue  # the discriminator tag pydantic inserts; the path reads better without it
-        else:
-            path += f".{part}" if path else part
-    return path or "(top level)"
-
-
 def parse_rubric(data: object, *, source: str) -> Rubric:
-    try:
-        return Rubric.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        message = first["msg"].removeprefix("Value error, ")
-        raise RubricError(f"{_field_path(first['loc'])}: {message}{more}", source=source) from None
+    return validate(Rubric, data, source=source)
 
 
 @lru_cache(maxsize=8)
 def _load_cached(path: Path, mtime_ns: int) -> Rubric:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"cannot read rubric: {exc}", source=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise RubricError(f"invalid YAML: {problem}", source=str(path), line=line) from None
+    data = read_yaml(path, "rubric")
     if not isinstance(data, dict):
         raise RubricError("a rubric must be a YAML mapping", source=str(path))
     return parse_rubric(data, source=str(path))

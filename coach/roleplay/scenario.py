@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.datafiles import read_yaml, validate
 from coach.errors import RubricError
 from coach.resources import data_dir
 from coach.scorecard import Motion, Trigger
@@ -134,38 +134,14 @@ DEFAULT_OBJECTIONS = {
 }
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
 def parse_scenario(data: object, *, source: str) -> Scenario:
     if not isinstance(data, dict):
         raise RubricError("a scenario must be a YAML mapping", source=source)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        message = first["msg"].removeprefix("Value error, ")
-        raise RubricError(f"{_field_path(first['loc'])}: {message}{more}", source=source) from None
+    return validate(Scenario, data, source=source)
 
 
 def load_scenario_file(path: Path) -> Scenario:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"cannot read scenario: {exc}", source=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RubricError(
-            f"invalid YAML: {getattr(exc, 'problem', None) or 'invalid YAML'}",
-            source=str(path), line=mark.line + 1 if mark is not None else None,
-        ) from None  # fmt: skip
+    data = read_yaml(path, "scenario")
     scenario = parse_scenario(data, source=str(path))
     if scenario.id != path.stem:
         raise RubricError(f"id: {scenario.id!r} must match the file name {path.stem!r}", source=str(path))

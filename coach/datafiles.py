@@ -1,0 +1,53 @@
+"""Reading the project's YAML data files (rubrics, scenarios) into pydantic models.
+
+One place turns a file problem into a one-line `RubricError`: the file, the
+YAML line where parsing broke, or the field path pydantic rejected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from coach.errors import RubricError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml(path: Path, what: str) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RubricError(f"cannot read {what}: {exc}", source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise RubricError(f"invalid YAML: {problem}", source=str(path), line=line) from None
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.endswith(".v1") or part.startswith("function-"):
+            continue  # the discriminator tag pydantic inserts; the path reads better without it
+        else:
+            path += f".{part}" if path else part
+    return path or "(top level)"
+
+
+def validate(model: type[M], data: object, *, source: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        message = first["msg"].removeprefix("Value error, ")
+        raise RubricError(f"{field_path(first['loc'])}: {message}{more}", source=source) from None
