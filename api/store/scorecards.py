@@ -36,14 +36,17 @@ def week_of(moment: dt.datetime) -> dt.date:
 def save_scorecard(session: Session, call: Call, scorecard: Scorecard) -> ScorecardRow:
     """Store (or replace, when a job is re-run) the machine scorecard of a call."""
     session.execute(delete(ScorecardRow).where(ScorecardRow.call_id == call.id))
-    week = week_of(call.occurred_at)
-    row = ScorecardRow(
+    # Scorecards and their item rows carry the same call placement, denormalised for roll-ups.
+    placement = dict(
         call_id=call.id,
         org_id=call.org_id,
         team_id=call.team_id,
         rep_id=call.rep_id,
         occurred_at=call.occurred_at,
-        week=week,
+        week=week_of(call.occurred_at),
+    )
+    row = ScorecardRow(
+        **placement,
         score=scorecard.score,
         rubric_id=scorecard.rubric.id,
         rubric_version=scorecard.rubric.version,
@@ -54,12 +57,7 @@ def save_scorecard(session: Session, call: Call, scorecard: Scorecard) -> Scorec
     session.add_all(
         ScorecardItemRow(
             scorecard_id=row.id,
-            call_id=call.id,
-            org_id=call.org_id,
-            team_id=call.team_id,
-            rep_id=call.rep_id,
-            occurred_at=call.occurred_at,
-            week=week,
+            **placement,
             item_id=item.id,
             machine_verdict=item.verdict.value,
             verdict=item.verdict.value,
