@@ -37,7 +37,7 @@ def _is_cue_id(stripped: str) -> bool:
 
 def _timing(line: str) -> tuple[float, float] | None:
     if (
-        line[12:17] == " --> " and line[2] == line[5] == line[19] == line[22] == ":"
+        len(line) >= 29 and line[12:17] == " --> " and line[2] == line[5] == line[19] == line[22] == ":"
         and line[8] in ".," and line[25] in ".," and line[29:30] in ("", " ", "\t")
         and line[:12].replace(":", "0").replace(".", "0").replace(",", "0").isdecimal()
         and line[17:29].replace(":", "0").replace(".", "0").replace(",", "0").isdecimal()

@@ -133,3 +133,11 @@ def test_format_shaped_garbage_never_raises_anything_else(parts, fmt):
 @given(st.binary(max_size=600), st.sampled_from(FORMAT_NAMES))
 def test_every_forced_format_survives_arbitrary_bytes(data, fmt):
     _read_or_error(data, fmt)
+
+
+# Found by the fuzz test above: a timing line cut short after its arrow indexed past its end.
+@pytest.mark.parametrize("fmt", ["zoom_vtt", "srt"])
+@pytest.mark.parametrize("timing", ["00:00:01.000 --> 0", "00:00:01.000 --> 00:00:0", "00:00:01,000 --> 00:00:02,0"])
+def test_timing_line_cut_short_is_a_transcript_error_or_read(timing, fmt):
+    header = "WEBVTT\n\n" if fmt == "zoom_vtt" else "1\n"
+    _read_or_error(f"{header}{timing}\nPriya Shah: hello\n".encode(), fmt)
