@@ -61,6 +61,12 @@ def lower_lemmatizer(doc: Doc) -> Doc:
     return doc
 
 
+def lemma_ids() -> dict[int, int]:
+    """The lemmatizer's table (lowercase-form hash -> lemma hash), for callers that apply it
+    to whole arrays (`coach.detectors.callpass`); loaded with the pipeline."""
+    return _lemma_ids
+
+
 def lemma_of(word: str) -> str:
     """The lookup lemma of one lowercase word (the word itself when the table has none)."""
     nlp = get_nlp()

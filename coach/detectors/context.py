@@ -1,6 +1,7 @@
-"""One scored call, analysed once: every turn through the pipeline (a single
-`nlp.pipe` pass), the rubric's matcher and the line signals, shared by all
-detectors. Detectors read from here and never run spaCy themselves.
+"""One scored call, analysed once: every turn through the pipeline (one pass
+over the whole call, `coach.detectors.callpass`), the rubric's matcher and the
+line signals, shared by all detectors. Detectors read the turns' token arrays
+from here and never run spaCy themselves.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from spacy.language import Language
-from spacy.tokens import Doc
-
+from coach.detectors.callpass import call_arrays
 from coach.detectors.matching import DocArrays
 from coach.detectors.lines import LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.nlp import normalise
@@ -29,7 +29,6 @@ class TurnView:
     turn: Turn
     role: Role
     speaker: str  # display name
-    doc: Doc
     sentences: list[SentenceInfo]
     signals: LineSignals
     arrays: DocArrays
@@ -70,19 +69,17 @@ class CallContext:
         self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
         self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}
         speaker_map = transcript.speaker_map
-        docs = list(nlp.pipe(texts))
-        for position, (turn, doc, arrays) in enumerate(zip(transcript.turns, docs, DocArrays.many(docs))):
+        for position, (turn, arrays) in enumerate(zip(transcript.turns, call_arrays(nlp, texts))):
             speaker = speaker_map.get(turn.speaker)
             role = speaker.role if speaker else Role.unknown
             audience = role.value if role is not Role.unknown else None
-            signals, sentences = self.analyser.analyse(doc, turn.text, arrays, audience)
+            signals, sentences = self.analyser.analyse(turn.text, arrays, audience)
             self.turns.append(
                 TurnView(
                     position=position,
                     turn=turn,
                     role=speaker.role if speaker else Role.unknown,
                     speaker=speaker.name if speaker else turn.speaker,
-                    doc=doc,
                     sentences=sentences,
                     signals=signals,
                     arrays=arrays,

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 from spacy.language import Language
-from spacy.tokens import Doc
-
 from spacy.strings import hash_string
 
 from coach.detectors.matching import DocArrays, FastMatcher
@@ -104,8 +102,8 @@ class Lexicon:
         self.reporting_ids = frozenset(hash_string(w) for w in self.reporting_verbs)
         self.first_person_ids = frozenset(hash_string(w) for w in self.first_person)
 
-    def match(self, doc: Doc, arrays: DocArrays | None = None, audience: str | None = None) -> Spans:
-        return self.matcher(doc, arrays, audience)
+    def match(self, arrays: DocArrays, audience: str | None = None) -> Spans:
+        return self.matcher(arrays, self.nlp.vocab.strings, audience)
 
 
 _lock = threading.Lock()

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 from spacy.strings import hash_string
-from spacy.tokens import Doc
 
 from coach.detectors.lexicon import Lexicon, Spans, get_lexicon
 from coach.detectors.matching import DocArrays
@@ -251,12 +250,12 @@ class LineAnalyser:
         )
 
     def analyse(
-        self, doc: Doc, text: str, arrays: DocArrays | None = None, audience: str | None = None
+        self, text: str, arrays: DocArrays, audience: str | None = None
     ) -> tuple[LineSignals, list[SentenceInfo]]:
-        """Signals of one line; `audience` ("seller"/"customer") skips the other side's patterns."""
+        """Signals of one line (`arrays` of its doc); `audience` ("seller"/"customer") skips
+        the other side's patterns."""
         lexicon = self.lexicon
-        arrays = arrays or DocArrays.of(doc)
-        matches = lexicon.match(doc, arrays, audience)
+        matches = lexicon.match(arrays, audience)
         sentences = _sentences(text, arrays, matches)
         values: dict = {name: [] for name in _HIT_FIELDS}
         values["questions"] = 0
@@ -273,14 +272,14 @@ class LineAnalyser:
             lead = len(text[sent.start_char : sent.end_char]) - len(text[sent.start_char : sent.end_char].lstrip())
 
             def hit(kind: str, span: tuple[int, int], label: str = "") -> LineHit:
-                first, last = doc[span[0]], doc[span[1] - 1]
+                match_start, match_end = arrays.char_span(*span)
                 return _constructed(  # type: ignore[return-value]
                     LineHit,
                     {
                         "kind": kind,
                         "label": label,
-                        "match": text[first.idx : last.idx + len(last)],
-                        "match_start": first.idx,
+                        "match": text[match_start:match_end],
+                        "match_start": match_start,
                         "sentence": quote,
                         "start": sent.start_char + lead,
                         "end": sent.start_char + lead + len(quote),
@@ -376,7 +375,7 @@ def get_analyser(rubric: Rubric | None = None) -> LineAnalyser:
 def analyse_line(text: str, rubric: Rubric | None = None, audience: str | None = None) -> LineSignals:
     analyser = get_analyser(rubric)
     nlp = analyser.lexicon.nlp
-    return analyser.analyse(nlp(normalise(text)), text, audience=audience)[0]
+    return analyser.analyse(text, DocArrays.of(nlp(normalise(text))), audience)[0]
 
 
 def analyse_seller_line(text: str, rubric: Rubric | None = None) -> LineSignals:

@@ -20,21 +20,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy
-from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, SENT_START
+from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, IS_TITLE, LEMMA, LENGTH, LIKE_NUM, LOWER, ORTH, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-# One to_array call per doc gives everything the matcher and the call metrics need,
-# without creating a Token object per token.
-ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE]
+# One to_array call gives everything the matcher, the line analysis and the call metrics
+# need, without creating a Token object per token. ORTH is read only by the whole-call
+# pass (`coach.detectors.callpass`), which applies the sentencizer's rule itself.
+ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE, IS_PUNCT, IS_TITLE, ORTH]
+COLUMN = {attr: i for i, attr in enumerate(ATTRS)}
 
 _LOWER, _LEMMA, _NUM, _ANY, _REGEX, _WILD = range(6)
 
 
 @dataclass(slots=True)
 class DocArrays:
-    """Per-token attribute ids of one doc, read once with `Doc.to_array`."""
+    """Per-token attribute ids of one turn's doc, read once with `Doc.to_array`."""
 
     lowers: list[int]
     lemmas: list[int]
@@ -44,6 +46,18 @@ class DocArrays:
     alpha: int  # counts for the call metrics and the language check
     stop: int
     words: int
+    # This turn's rows of the call's attribute table (a numpy view, columns as in ATTRS,
+    # IDX relative to the turn's text): read by the few checks that need more than ids.
+    table: numpy.ndarray
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets in the turn's text of tokens [start, end)."""
+        idx, length = COLUMN[IDX], COLUMN[LENGTH]
+        last = self.table[end - 1]
+        return int(self.table[start, idx]), int(last[idx] + last[length])
+
+    def flag(self, attr: int, i: int) -> bool:
+        return bool(self.table[i, COLUMN[attr]])
 
     @classmethod
     def of(cls, doc: Doc) -> "DocArrays":
@@ -54,13 +68,18 @@ class DocArrays:
         """The arrays of a whole call at once: one `tolist` instead of one per turn."""
         if not docs:
             return []
-        sizes = [len(doc) for doc in docs]
         table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
+        return cls.from_table(table, [len(doc) for doc in docs])
+
+    @classmethod
+    def from_table(cls, table: numpy.ndarray, sizes: list[int]) -> list["DocArrays"]:
+        """Split a call's attribute table (the turns' rows one after another, `sizes` rows each,
+        IDX relative to each turn) into per-turn arrays, sentences included."""
         lowers, lemmas, nums = table[:, :3].T.tolist()
         alpha, stop, num = table[:, 4].astype(bool), table[:, 5].astype(bool), table[:, 2].astype(bool)
         cuts = numpy.cumsum([0, *sizes])
         nonempty = [i for i, n in enumerate(sizes) if n]
-        per_doc = {i: (0, 0, 0) for i in range(len(docs))}
+        per_doc = {i: (0, 0, 0) for i in range(len(sizes))}
         if nonempty:
             starts_idx = cuts[:-1][nonempty]
             counts = zip(
@@ -86,8 +105,8 @@ class DocArrays:
                 table[starts_all, 6].tolist(),
                 (table[last, 6] + table[last, 7]).tolist(),
             )
-        doc_bounds: list[list[tuple[int, int]]] = [[] for _ in docs]
-        doc_chars: list[list[tuple[int, int]]] = [[] for _ in docs]
+        doc_bounds: list[list[tuple[int, int]]] = [[] for _ in sizes]
+        doc_chars: list[list[tuple[int, int]]] = [[] for _ in sizes]
         begin_of = begins.tolist()
         for owner, a, b, ca, cb in sentences:
             base = begin_of[owner]
@@ -97,7 +116,10 @@ class DocArrays:
         for i, (begin, end) in enumerate(zip(begin_of, cuts[1:].tolist())):
             a, st, w = per_doc[i]
             out.append(
-                cls(lowers[begin:end], lemmas[begin:end], nums[begin:end], doc_bounds[i], doc_chars[i], a, st, w)
+                cls(
+                    lowers[begin:end], lemmas[begin:end], nums[begin:end], doc_bounds[i], doc_chars[i], a, st, w,
+                    table[begin:end],
+                )
             )
         return out
 
@@ -225,13 +247,10 @@ class FastMatcher:
                 for word in anchor.values or ():
                     index.setdefault(word, []).append(compiled)
 
-    def __call__(
-        self, doc: Doc, arrays: DocArrays | None = None, audience: str | None = None
-    ) -> dict[str, list[tuple[int, int]]]:
-        arrays = arrays or DocArrays.of(doc)
+    def __call__(self, arrays: DocArrays, strings: Any, audience: str | None = None) -> dict[str, list[tuple[int, int]]]:
+        """Spans per key in one doc; `strings` is the pipeline's StringStore (for regex slots)."""
         lowers, lemmas, nums, bounds = arrays.lowers, arrays.lemmas, arrays.nums, arrays.bounds
         lower_index, lemma_index, always = self._indexes[audience]
-        strings = doc.vocab.strings
         found: dict[str, list[tuple[int, int]]] = {}
         for start, end in bounds:
             lower_set = set(lowers[start:end])

@@ -1,0 +1,62 @@
+"""The scorer's one-pass token arrays equal what the pipeline itself gives, row for row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy
+import pytest
+
+from coach.callfiles import calls_in
+from coach.detectors.callpass import call_arrays
+from coach.detectors.matching import DocArrays
+from coach.nlp import get_nlp, normalise
+from coach.readers import read_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Sentence ends the sentencizer's rule has to get right: several marks in a row, closing
+# quotes and brackets after a period, a turn that is only punctuation, a turn starting
+# with punctuation, whitespace tokens, numbers with decimal points, ellipses, empty turns.
+EDGE_TEXTS = [
+    "Walk me through it. Who owns it? Thanks!",
+    "Really?! Yes... okay. (Fine.) \"Sure.\" Next",
+    "...",
+    "? what",
+    "",
+    "Price is 4.5 percent.  Two  spaces.\tTab. Done",
+    "U.S. teams, e.g. Acme, use it. Mr. Lee agrees.",
+    "No end mark",
+    "\u3002 \u0964 end\u3002 more",
+]
+
+def _assert_same(texts: list[str]) -> None:
+    fast = call_arrays(get_nlp(), texts)
+    slow = DocArrays.many(list(get_nlp().pipe(texts)))
+    assert len(fast) == len(slow) == len(texts)
+    for text, a, b in zip(texts, fast, slow):
+        assert numpy.array_equal(a.table, b.table), text
+        assert (a.lowers, a.lemmas, a.nums, a.bounds, a.chars) == (b.lowers, b.lemmas, b.nums, b.bounds, b.chars), text
+        assert (a.alpha, a.stop, a.words) == (b.alpha, b.stop, b.words), text
+
+def test_edge_cases_match_the_pipeline():
+    _assert_same([normalise(t) for t in EDGE_TEXTS])
+
+def test_each_edge_case_alone_matches_the_pipeline():
+    for text in EDGE_TEXTS:
+        _assert_same([normalise(text)])
+
+@pytest.mark.parametrize("folder", ["fixtures/labelled", "fixtures/formats", "fixtures/sample"])
+def test_fixture_calls_match_the_pipeline(folder):
+    checked = 0
+    for path in calls_in(ROOT / folder):
+        try:
+            transcript = read_path(path)
+        except Exception:  # noqa: BLE001 - the bad-input fixtures have no turns to compare
+            continue
+        _assert_same([normalise(t.text) for t in transcript.turns])
+        checked += 1
+    assert checked
+
+def test_no_turns():
+    assert call_arrays(get_nlp(), []) == []
