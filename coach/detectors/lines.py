@@ -243,6 +243,9 @@ class LineAnalyser:
         self.never_say_keys = frozenset(
             key for key in lexicon.keys if self.never_say_prefix and key.startswith(self.never_say_prefix)
         )
+        never_item = rubric.find("never_say.v1")
+        phrases = [p.id for p in never_item.detector.params.phrases] if never_item else []  # type: ignore[union-attr]
+        self.never_say_rank = {f"{self.never_say_prefix}{phrase}": rank for rank, phrase in enumerate(phrases)}
         self.signal_keys = frozenset(
             [key for _, key, _ in self.simple if key]
             + ([self.weak_commercial] if self.weak_commercial else [])
@@ -309,12 +312,15 @@ class LineAnalyser:
                 for number, span in sorted(asked):
                     signals.discovery.append(hit("discovery", span, str(number)))
             if self.never_say_prefix and not self.never_say_keys.isdisjoint(keys):
-                for key, spans in keys.items():
-                    if key in self.never_say_keys:
-                        live_spans = [s for s in spans if live(s)]
-                        if live_spans:
-                            label = key[len(self.never_say_prefix) :]
-                            signals.never_say.append(hit("never_say", live_spans[0], label))
+                # Several banned phrases in one sentence: in the order they are said, then in
+                # the rubric's order (explicit, so the matcher's internals cannot reorder evidence).
+                said = []
+                for key in self.never_say_keys.intersection(keys):
+                    live_spans = [s for s in keys[key] if live(s)]
+                    if live_spans:
+                        said.append((live_spans[0], self.never_say_rank[key], key))
+                for span, _, key in sorted(said):
+                    signals.never_say.append(hit("never_say", span, key[len(self.never_say_prefix) :]))
             # an ask is a question or a proposal ("let's add the seats"), not a statement about a promo
             asking = sent.is_question or self.proposal_key in keys or _tag_question(sentences, index)
             for kind, key, cancellable in self.simple:
