@@ -6,7 +6,6 @@ from here and never run spaCy themselves.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,6 +13,7 @@ from functools import cached_property
 from spacy.language import Language
 from coach.detectors.callpass import call_arrays
 from coach.detectors.matching import DocArrays
+from coach.gcpause import collector_paused
 from coach.detectors.lines import LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.nlp import normalise
 from coach.rubric import Rubric
@@ -53,16 +53,8 @@ class CallContext:
         self.lexicon = self.analyser.lexicon
         nlp = self.lexicon.nlp
         texts = [normalise(t.text) for t in transcript.turns]
-        # The build allocates thousands of small long-lived objects; collector passes in
-        # the middle of it cost about a tenth of the time on a 60-minute call and find
-        # nothing to free. Anything collectable is collected after, as usual.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():  # thousands of small objects, no cycles: see coach.gcpause
             self._build(transcript, texts, nlp)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _build(self, transcript: Transcript, texts: list[str], nlp: Language) -> None:
         self.turns: list[TurnView] = []

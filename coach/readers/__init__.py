@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from coach.errors import TranscriptError
+from coach.gcpause import collector_paused
 from coach.readers.cues import build_transcript
 from coach.readers.decode import decode
 from coach.readers.jsondoc import (
@@ -124,6 +125,20 @@ def read_bytes(
     roles_file: str | Path | None = None,
     seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Transcript:
+    with collector_paused():  # cues, turns and sentences by the thousand, no cycles: see coach.gcpause
+        return _read_bytes(data, name, format, sellers, roles, roles_file, seller_domains, max_bytes)
+
+
+def _read_bytes(
+    data: bytes,
+    name: str,
+    format: str | None,
+    sellers: Sequence[str],
+    roles: Mapping[str, Role | str] | None,
+    roles_file: str | Path | None,
+    seller_domains: Sequence[str],
+    max_bytes: int,
 ) -> Transcript:
     fmt = _normalise_format(format, name)
     if len(data) > max_bytes:
