@@ -28,7 +28,7 @@ from coach.readers.jsondoc import (
     read_canonical,
     read_gong,
 )
-from coach.readers.plain import count_labels, read_otter, read_plain
+from coach.readers.plain import label_format, read_otter, read_plain
 from coach.readers.subtitles import read_subtitles
 from coach.roles import assign_roles, load_roles_file
 from coach.transcript import Role, Transcript
@@ -56,12 +56,7 @@ def detect_format(text: str) -> str:
     sample = text[:50_000]
     if _TIMING_LINE.search(sample):
         return "srt" if _SRT_STYLE.search(sample) or "," in sample.split("-->", 1)[0][-4:] else "vtt"
-    plain, otter = count_labels(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
-    if otter >= 2 or (otter and otter >= plain):
-        return "otter"
-    if plain:
-        return "plain"
-    return "unknown"
+    return label_format(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
 
 
 def _normalise_format(fmt: str | None, source: str) -> str | None:
