@@ -103,6 +103,18 @@ def _constructed(cls: type[BaseModel], values: dict, fields_set: frozenset[str])
     return obj
 
 
+def _new_signals() -> LineSignals:
+    """Empty signals, built without validation: every field is set here (hot path)."""
+    values: dict = {name: [] for name in _HIT_FIELDS}
+    values["questions"] = 0
+    return _constructed(LineSignals, values, _SIGNAL_FIELDS)  # type: ignore[return-value]
+
+
+# The signals of a line that does nothing: shared by every such line of a scored call, so
+# never mutate what `LineAnalyser.analyse` returns (`analyse_line` hands out a copy).
+NO_SIGNALS = _new_signals()
+
+
 @dataclass(slots=True)
 class SentenceInfo:
     """One sentence of a doc with the lexicon keys that matched inside it."""
@@ -260,15 +272,14 @@ class LineAnalyser:
         lexicon = self.lexicon
         matches = lexicon.match(arrays, audience)
         sentences = _sentences(text, arrays, matches)
-        values: dict = {name: [] for name in _HIT_FIELDS}
-        values["questions"] = 0
-        # built without validation: every field comes from this function (hot path)
-        signals: LineSignals = _constructed(LineSignals, values, _SIGNAL_FIELDS)  # type: ignore[assignment]
+        signals = NO_SIGNALS  # most lines of a call do none of these things: no 22 empty lists for them
         questions = 0
         for index, sent in enumerate(sentences):
             keys = sent.keys
             if not sent.is_question and self.signal_keys.isdisjoint(keys):
                 continue
+            if signals is NO_SIGNALS:
+                signals = _new_signals()
             if sent.is_question:
                 questions += 1
             quote = text[sent.start_char : sent.end_char].strip()
@@ -331,6 +342,7 @@ class LineAnalyser:
                 spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
                 if spans:
                     getattr(signals, kind).append(hit(kind, spans[0]))
+            # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
             if (
                 asking
                 and self.weak_commercial
@@ -348,8 +360,8 @@ class LineAnalyser:
             ):
                 # "Who would sign off on this?": a who-question about a sign-off cue asks for the sponsor
                 signals.sponsor_question.append(hit("sponsor_question", keys[self.sponsor_cue][0]))
-        values["questions"] = questions
-        # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
+        if questions:
+            signals.questions = questions
         return signals, sentences
 
 
@@ -381,7 +393,8 @@ def get_analyser(rubric: Rubric | None = None) -> LineAnalyser:
 def analyse_line(text: str, rubric: Rubric | None = None, audience: str | None = None) -> LineSignals:
     analyser = get_analyser(rubric)
     nlp = analyser.lexicon.nlp
-    return analyser.analyse(text, DocArrays.of(nlp(normalise(text))), audience)[0]
+    signals = analyser.analyse(text, DocArrays.of(nlp(normalise(text))), audience)[0]
+    return _new_signals() if signals is NO_SIGNALS else signals
 
 
 def analyse_seller_line(text: str, rubric: Rubric | None = None) -> LineSignals:
