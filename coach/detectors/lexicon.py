@@ -17,7 +17,7 @@ from spacy.strings import hash_string
 
 from coach.detectors.matching import DocArrays, FastMatcher
 from coach.detectors.params import BannedPhrase, QuestionSpec
-from coach.nlp import get_nlp, lemma_of
+from coach.nlp import get_nlp, lemma_ids, lemma_of
 from coach.patterns import compile_patterns
 from coach.rubric import Rubric
 
@@ -79,7 +79,7 @@ class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
         self.nlp = nlp
-        self.matcher = FastMatcher()
+        self.matcher = FastMatcher(lemma_ids())
         self.keys: set[str] = set()
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
