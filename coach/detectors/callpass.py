@@ -22,6 +22,7 @@ from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
 from spacy.language import Language
 
 from coach.detectors.matching import ATTRS, COLUMN, DocArrays
+from coach.detectors.tokencache import ChunkCache
 from coach.nlp import LEMMATIZER, lemma_ids
 
 _BUILT_IN = ["sentencizer", LEMMATIZER]
@@ -33,10 +34,13 @@ def call_arrays(nlp: Language, texts: list[str]) -> list[DocArrays]:
         return DocArrays.many(list(nlp.pipe(texts)))
     if not texts:
         return []
-    tokenizer = nlp.tokenizer
-    docs = [tokenizer(text) for text in texts]
-    table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
-    sizes = [len(doc) for doc in docs]
+    cache = _chunk_cache(nlp)
+    if all(cache.simple(text) for text in texts):
+        table, sizes = cache.table(texts)
+    else:
+        docs = [nlp.tokenizer(text) for text in texts]
+        table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
+        sizes = [len(doc) for doc in docs]
     table[:, COLUMN[LEMMA]] = _lemmas(table[:, COLUMN[LOWER]])
     table[:, COLUMN[SENT_START]] = _sent_starts(nlp, table, numpy.cumsum([0, *sizes[:-1]]))
     return DocArrays.from_table(table, sizes)
@@ -76,6 +80,14 @@ def _sent_starts(nlp: Language, table: numpy.ndarray, cuts: numpy.ndarray) -> nu
 
 
 _punct_cache: dict[int, numpy.ndarray] = {}
+_chunk_caches: dict[int, tuple[Language, ChunkCache]] = {}
+
+
+def _chunk_cache(nlp: Language) -> ChunkCache:
+    hit = _chunk_caches.get(id(nlp))
+    if hit is None or hit[0] is not nlp:
+        hit = _chunk_caches[id(nlp)] = (nlp, ChunkCache(nlp.tokenizer))  # holding nlp keeps its id unique
+    return hit[1]
 
 
 def _punct_char_ids(nlp: Language) -> numpy.ndarray:

@@ -8,7 +8,7 @@ import numpy
 import pytest
 
 from coach.callfiles import calls_in
-from coach.detectors.callpass import call_arrays
+from coach.detectors.callpass import _chunk_cache, call_arrays
 from coach.detectors.matching import DocArrays
 from coach.nlp import get_nlp, normalise
 from coach.readers import read_path
@@ -27,6 +27,8 @@ EDGE_TEXTS = [
     "Price is 4.5 percent.  Two  spaces.\tTab. Done",
     "U.S. teams, e.g. Acme, use it. Mr. Lee agrees.",
     "No end mark",
+    "Mr . Lee at 10 a.m . ok, e.g . this :) and : ) or U.S . teams",
+    "line\nbreak and  double and trailing ",
     "\u3002 \u0964 end\u3002 more",
 ]
 
@@ -41,6 +43,13 @@ def _assert_same(texts: list[str]) -> None:
 
 def test_edge_cases_match_the_pipeline():
     _assert_same([normalise(t) for t in EDGE_TEXTS])
+    _assert_same([normalise(t) for t in reversed(EDGE_TEXTS)])  # now from the chunk cache
+
+
+def test_plain_turns_take_the_chunk_cache_and_others_do_not():
+    cache = _chunk_cache(get_nlp())
+    assert cache.simple("Mr . Lee, at 10 a.m. ok?")
+    assert not any(cache.simple(t) for t in ["", " lead", "trail ", "two  spaces", "line\nbreak", "no\u00a0break"])
 
 def test_each_edge_case_alone_matches_the_pipeline():
     for text in EDGE_TEXTS:
