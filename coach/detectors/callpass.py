@@ -36,21 +36,22 @@ def call_arrays(nlp: Language, texts: list[str]) -> list[DocArrays]:
         return []
     cache = _chunk_cache(nlp)
     if all(cache.simple(text) for text in texts):
-        table, sizes = cache.table(texts)
+        table, sizes = cache.table(texts)  # lemmas filled when each chunk was cached
     else:
         docs = [nlp.tokenizer(text) for text in texts]
         table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
         sizes = [len(doc) for doc in docs]
-    table[:, COLUMN[LEMMA]] = _lemmas(table[:, COLUMN[LOWER]])
+        _fill_lemmas(table)
     table[:, COLUMN[SENT_START]] = _sent_starts(nlp, table, numpy.cumsum([0, *sizes[:-1]]))
     return DocArrays.from_table(table, sizes)
 
 
-def _lemmas(lowers: numpy.ndarray) -> numpy.ndarray:
-    """The lookup lemmatizer's rule (`coach.nlp.lower_lemmatizer`) for every token at once."""
+def _fill_lemmas(table: numpy.ndarray) -> None:
+    """The lookup lemmatizer's rule (`coach.nlp.lower_lemmatizer`) for every row at once."""
     lookup = lemma_ids()
+    lowers = table[:, COLUMN[LOWER]]
     unique, inverse = numpy.unique(lowers, return_inverse=True)
-    return numpy.array([lookup.get(w, w) for w in unique.tolist()], dtype=lowers.dtype)[inverse]
+    table[:, COLUMN[LEMMA]] = numpy.array([lookup.get(w, w) for w in unique.tolist()], dtype=lowers.dtype)[inverse]
 
 
 def _sent_starts(nlp: Language, table: numpy.ndarray, cuts: numpy.ndarray) -> numpy.ndarray:
@@ -86,7 +87,7 @@ _chunk_caches: dict[int, tuple[Language, ChunkCache]] = {}
 def _chunk_cache(nlp: Language) -> ChunkCache:
     hit = _chunk_caches.get(id(nlp))
     if hit is None or hit[0] is not nlp:
-        hit = _chunk_caches[id(nlp)] = (nlp, ChunkCache(nlp.tokenizer))  # holding nlp keeps its id unique
+        hit = _chunk_caches[id(nlp)] = (nlp, ChunkCache(nlp.tokenizer, _fill_lemmas))  # holding nlp keeps its id unique
     return hit[1]
 
 

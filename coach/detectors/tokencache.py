@@ -12,13 +12,15 @@ gathered from it with numpy.
 Only turns spaCy would split exactly like `str.split(" ")` take this path:
 non-empty, no other whitespace, no doubled, leading or trailing spaces (what
 every reader's `clean_text` produces). Others are tokenized as they are.
-LEMMA and SENT_START are left for the caller (`coach.detectors.callpass`).
+SENT_START is left for the caller (`coach.detectors.callpass`), and so is LEMMA
+unless a `derive` step fills it.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 
 import numpy
 from spacy.attrs import IDX
@@ -31,8 +33,11 @@ _MAX_CHUNKS = 500_000  # a long-running process starts its cache over past this 
 
 
 class ChunkCache:
-    def __init__(self, tokenizer: Tokenizer):
+    def __init__(self, tokenizer: Tokenizer, derive: Callable[[numpy.ndarray], None] | None = None):
+        """`derive(rows)` fills columns that follow from a token's own attributes (the lemma
+        from the lowercase form) in new rows, once per chunk instead of once per call."""
         self.tokenizer = tokenizer
+        self.derive = derive
         self._lock = threading.Lock()
         self._clear()
 
@@ -87,6 +92,8 @@ class ChunkCache:
         firsts = numpy.searchsorted(rows[:, COLUMN[IDX]].astype(numpy.int64), starts)
         counts = numpy.diff(numpy.append(firsts, len(rows)))
         rows[:, COLUMN[IDX]] -= numpy.repeat(starts, counts).astype(numpy.uint64)
+        if self.derive is not None:
+            self.derive(rows)
         base, number = self._size, len(self._id)
         while number + len(chunks) > len(self._meta):
             self._meta = numpy.concatenate([self._meta, numpy.zeros_like(self._meta)])
