@@ -71,14 +71,16 @@ def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Posi
     title, cue, plan, question, vendor = (
         f"{item.id}.{g}" for g in ("title", "sponsor_cue", "plan", "sponsor_question", "vendor_side")
     )
-    banned = {(v.position, h.start) for v, h in ctx.hits("never_say")}
+    banned: dict[int, list[int]] = {}  # turn position -> where its never-say sentences start
+    for v, h in ctx.hits("never_say"):
+        banned.setdefault(v.position, []).append(h.start)
     asked_sponsor_at = -10
     for view in ctx.turns:
         position = view.position
         if view.role is Role.seller:
             for sent in view.sentences:
                 keys = sent.keys
-                if (position, sent.start_char) in banned or any(position == p and sent.start_char <= at < sent.end_char for p, at in banned):
+                if any(sent.start_char <= at < sent.end_char or at == sent.start_char for at in banned.get(position, ())):
                     continue  # "our CEO would love to meet your CEO" maps nobody
                 if question in keys:
                     asked_sponsor_at = position

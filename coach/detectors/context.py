@@ -14,7 +14,7 @@ from spacy.language import Language
 from coach.detectors.callpass import call_arrays
 from coach.detectors.matching import DocArrays
 from coach.gcpause import collector_paused
-from coach.detectors.lines import LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
+from coach.detectors.lines import NO_SIGNALS, LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.nlp import normalise
 from coach.rubric import Rubric
 from coach.scorecard import Evidence
@@ -86,17 +86,39 @@ class CallContext:
         """Line-signal hits of one kind, in call order (computed once per call; do not mutate)."""
         cached = self._hits.get((kind, role))
         if cached is None:
-            cached = [(view, hit) for view in self.by_role(role) for hit in getattr(view.signals, kind)]
+            cached = [
+                (view, hit)
+                for view in self._signalled
+                if role is None or view.role is role
+                for hit in getattr(view.signals, kind)
+            ]
             self._hits[(kind, role)] = cached
         return list(cached)
+
+    @cached_property
+    def _signalled(self) -> list[TurnView]:
+        """The turns with any line signal (most share the empty one), in call order."""
+        return [view for view in self.turns if view.signals is not NO_SIGNALS]
 
     def key_sentences(self, key: str, role: Role | None = None) -> list[tuple[TurnView, SentenceInfo]]:
         """Sentences where a lexicon key matched, in call order."""
         cached = self._key_sentences.get((key, role))
         if cached is None:
-            cached = [(view, sent) for view in self.by_role(role) for sent in view.sentences if key in sent.keys]
+            found = self._sentences_by_key.get(key, [])
+            cached = [(view, sent) for view, sent in found if role is None or view.role is role]
             self._key_sentences[(key, role)] = cached
         return list(cached)
+
+    @cached_property
+    def _sentences_by_key(self) -> dict[str, list[tuple[TurnView, SentenceInfo]]]:
+        """Every sentence under each key that matched in it, in call order: one pass over the
+        call instead of one per key asked for."""
+        by_key: dict[str, list[tuple[TurnView, SentenceInfo]]] = {}
+        for view in self.turns:
+            for sent in view.sentences:
+                for key in sent.keys:
+                    by_key.setdefault(key, []).append((view, sent))
+        return by_key
 
     def item_key(self, detector_type: str, group: str) -> str | None:
         item = self.rubric.find(detector_type)
