@@ -158,8 +158,23 @@ class CallWords:
     def fit(self, regex: re.Pattern[str], strings: Any) -> frozenset[int]:
         found = self.fitting.get(regex)
         if found is None:
-            found = self.fitting[regex] = frozenset(w for w in self.words if _regex_ok(regex, w, strings))
+            # Per process, per regex: the word ids already searched, and those that fit. A call
+            # searches only the words no earlier call had; the rest is set arithmetic.
+            searched = _regex_searched.setdefault(regex, set())
+            fitting = _regex_fitting.setdefault(regex, set())
+            if len(searched) >= _REGEX_MEMO_MAX:
+                searched.clear()
+                fitting.clear()
+            new = self.words - searched
+            if new:
+                fitting.update(w for w in new if regex.search(strings[w]) is not None)
+                searched |= new
+            found = self.fitting[regex] = frozenset(self.words & fitting)
         return found
+
+
+_regex_searched: dict[re.Pattern[str], set[int]] = {}
+_regex_fitting: dict[re.Pattern[str], set[int]] = {}
 
 
 @dataclass(frozen=True, slots=True)
