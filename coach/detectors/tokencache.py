@@ -29,7 +29,7 @@ from spacy.tokenizer import Tokenizer
 from coach.detectors.matching import ATTRS, COLUMN
 
 _OTHER_SPACE = re.compile(r"[^\S ]")  # whitespace that is not a plain space
-_MAX_CHUNKS = 500_000  # a long-running process starts its cache over past this many
+_MAX_CHUNKS = 100_000  # a long-running process (the API) starts its cache over past this many (~35 MB)
 
 
 class ChunkCache:

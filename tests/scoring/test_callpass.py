@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy
 import pytest
+from spacy.attrs import SENT_START
 
 from coach.callfiles import calls_in
 from coach.detectors.callpass import _chunk_cache, call_arrays
-from coach.detectors.matching import DocArrays
+from coach.detectors.matching import COLUMN, DocArrays
 from coach.nlp import get_nlp, normalise
 from coach.readers import read_path
 
@@ -69,3 +70,19 @@ def test_fixture_calls_match_the_pipeline(folder):
 
 def test_no_turns():
     assert call_arrays(get_nlp(), []) == []
+
+
+def test_a_full_chunk_cache_starts_over_and_stays_right(monkeypatch):
+    from coach.detectors import tokencache
+
+    monkeypatch.setattr(tokencache, "_MAX_CHUNKS", 5)
+    cache = tokencache.ChunkCache(get_nlp().tokenizer)
+    texts = ["Walk me through it.", "Who owns the renewal budget?", "Mr . Lee, at 10 a.m. ok?"]
+    expected = [a.table for a in DocArrays.many([get_nlp().tokenizer(t) for t in texts])]
+    for _ in range(3):  # the second and third calls find the cache over its limit
+        table, sizes = cache.table(texts)
+        assert sizes == [len(e) for e in expected]
+        # every column but SENT_START, which the caller sets (`call_arrays`)
+        keep = [i for i in range(table.shape[1]) if i != COLUMN[SENT_START]]
+        assert numpy.array_equal(table[:, keep], numpy.concatenate(expected)[:, keep])
+        assert len(cache._id) <= 5 + len(" ".join(texts).split(" "))
