@@ -99,12 +99,44 @@ def median_ms(fn, runs: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
+    """CPU medians of the stages of read + score, each run on its own (so they need not add up
+    exactly): reading (of which the role heuristic), the call context (token arrays, then
+    the matcher and line analysis per turn), and what scoring does after it."""
+    from coach.detectors.callpass import call_arrays
+    from coach.detectors.context import CallContext
+    from coach.detectors.lines import get_analyser
+    from coach.roles import score_speakers
+    from coach.rubric import load_rubric
+
+    rubric = load_rubric()
+    analyser = get_analyser(rubric)
+    nlp = analyser.lexicon.nlp
+    texts = [normalise(t.text) for t in transcript.turns]
+    arrays = call_arrays(nlp, texts)
+    audiences = [transcript.role_of(t).value for t in transcript.turns]
+    stages = {
+        "read (read_bytes)": lambda: read_bytes(data, name="synthetic.txt", sellers=[SELLER]),
+        "  role heuristic (score_speakers)": lambda: score_speakers(transcript),
+        "call context (CallContext)": lambda: CallContext(transcript, rubric),
+        "  token arrays (call_arrays)": lambda: call_arrays(nlp, texts),
+        "  matcher, every turn": lambda: [analyser.lexicon.match(a, r) for a, r in zip(arrays, audiences)],
+        "  line analysis incl. matcher": lambda: [
+            analyser.analyse(t.text, a, r) for t, a, r in zip(transcript.turns, arrays, audiences)
+        ],
+        "score_transcript (context + detectors + scorecard)": lambda: score_transcript(transcript, rubric),
+    }
+    for name, fn in stages.items():
+        print(f"  {name:52s} cpu {median_ms(fn, runs)[1]:6.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--calls", type=int, default=1000, help="0 skips the folder run")
     parser.add_argument("--words", type=int, default=9000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--stages", action="store_true", help="also time the stages of read + score, one by one")
     args = parser.parse_args()
 
     lines = fixture_lines()
@@ -127,9 +159,19 @@ def main() -> None:
         bare, bare_cpu = median_ms(lambda: list(nlp.pipe(texts)), args.runs)
         print(f"bare nlp.pipe over the same turns, median: wall {bare:.1f} ms, cpu {bare_cpu:.1f} ms;  "
               f"ratio wall {full / bare:.2f}x, cpu {full_cpu / bare_cpu:.2f}x   (target <= 3x)")
+        if args.stages:
+            print_stages(data, transcript, args.runs)
     finally:
         os.sched_setaffinity(0, affinity)
 
+    if args.calls:
+        throughput(lines, args)
+    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: this process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB   (target < 300 MB)")
+
+
+def throughput(lines: list[tuple[Role, str]], args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         folder = Path(tmp)
         for i in range(args.calls):
@@ -147,10 +189,6 @@ def main() -> None:
               f"so {args.workers * len(jobs) / worker_cpu:.1f} calls/s if the {args.workers} cores were ours alone")
         for outcome in failed[:3]:
             print(f"  {outcome.error}")
-
-    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: this process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB   (target < 300 MB)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ A trained pipeline (e.g. `en_core_web_sm`) is used only when the user sets
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 
@@ -33,8 +34,12 @@ _pipelines: dict[str, Language] = {}
 _lemma_ids: dict[int, int] = {}
 
 
+_HAS_QUOTE = re.compile("[\u2019\u2018\u201c\u201d\u2032]")
+
+
 def normalise(text: str) -> str:
-    return text.translate(_QUOTES)
+    # Most turns have no typographic quote; a search is several times cheaper than translate.
+    return text.translate(_QUOTES) if _HAS_QUOTE.search(text) else text
 
 
 def _load_lemma_ids(nlp: Language) -> None:
@@ -59,6 +64,12 @@ def lower_lemmatizer(doc: Doc) -> Doc:
         lower = token.lower
         token.lemma = lookup(lower, lower)
     return doc
+
+
+def lemma_ids() -> dict[int, int]:
+    """The lemmatizer's table (lowercase-form hash -> lemma hash), for callers that apply it
+    to whole arrays (`coach.detectors.callpass`); loaded with the pipeline."""
+    return _lemma_ids
 
 
 def lemma_of(word: str) -> str:

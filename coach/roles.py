@@ -141,9 +141,10 @@ def _rule(anchors: str, pattern: str, weight: float = 0.0, reason: str = "") -> 
 class _Lexicon:
     """Counts many rules over one text with C-speed searches.
 
-    The rules are grouped by their anchors' first words; only words present in
-    the text are searched (`str.find` on " word "), and each occurrence triggers
-    an anchored `match` of just the rules that can start there.
+    The rules are grouped by their anchors' first words, and each occurrence of
+    one triggers an anchored `match` of just the rules that can start there.
+    First words made of letters are found in one walk over the text's words (a
+    dict lookup each); the few others ("i'm", "'s") by `str.find` on " word".
     """
 
     def __init__(self, rules: Sequence[_Rule]):
@@ -154,15 +155,29 @@ class _Lexicon:
                 ks = self.by_first.setdefault(anchor.split()[0], [])
                 if k not in ks:
                     ks.append(k)
+        # first words searched as whole words (" word "): found by the word walk in `count`
+        self.by_word = {first: ks for first, ks in self.by_first.items() if first.isalpha()}
 
     def count(self, text: str, cap: int) -> list[int]:
         # Space-padded, whitespace-normalised lower case: " word " finds whole words with str.find.
         low = " " + " ".join(text.lower().split()) + " "
-        vocab = set(low.split(" "))
         hits = [0] * len(self.rules)
         rules = self.rules
+        # A rule's count is capped, not ordered: walking words in text order and the other
+        # first words one by one gives each rule the same min(cap, matches).
+        words = low[1:-1].split(" ")
+        start = 1
+        by_word = self.by_word
+        for word in words:
+            ks = by_word.get(word)
+            if ks is not None:
+                for k in ks:
+                    if hits[k] < cap and rules[k].pattern.match(low, start):
+                        hits[k] += 1
+            start += len(word) + 1
+        vocab = set(words)
         for first, ks in self.by_first.items():
-            if first not in vocab:
+            if first in by_word or first not in vocab:
                 continue
             needle = f" {first} " if " " not in first and first.isalpha() else f" {first}"
             i = low.find(needle)

@@ -8,13 +8,12 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 
 from __future__ import annotations
 
-import gc
-
 from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
 from coach.detectors.context import CallContext
 from coach.detectors.facts import detect_motion, detect_trigger
 from coach.detectors.metrics import compute_metrics
 from coach.errors import TranscriptError
+from coach.gcpause import collector_paused
 from coach.rubric import Rubric, RubricItem, load_rubric
 from coach.scorecard import (
     CallInfo,
@@ -87,16 +86,8 @@ def score_items(rubric: Rubric, items: list[ItemResult]) -> float | None:
 
 
 def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Scorecard:
-    # Scoring builds many small short-lived objects (signals, hits, evidence) and no cycles
-    # worth chasing: collector passes mid-call walk the whole heap (pipeline, rubric) for
-    # nothing. Whatever is collectable is collected after, as usual.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # see coach.gcpause
         return _score_transcript(transcript, rubric)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _score_transcript(transcript: Transcript, rubric: Rubric | None) -> Scorecard:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from spacy.attrs import IS_ALPHA, IS_TITLE
+from spacy.strings import hash_string
+
 from coach.detectors.context import CallContext, Position, TurnView
 from coach.detectors.lines import SentenceInfo
 from coach.detectors.params import ExecSponsorParams, NextStepParams
@@ -68,14 +71,16 @@ def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Posi
     title, cue, plan, question, vendor = (
         f"{item.id}.{g}" for g in ("title", "sponsor_cue", "plan", "sponsor_question", "vendor_side")
     )
-    banned = {(v.position, h.start) for v, h in ctx.hits("never_say")}
+    banned: dict[int, list[int]] = {}  # turn position -> where its never-say sentences start
+    for v, h in ctx.hits("never_say"):
+        banned.setdefault(v.position, []).append(h.start)
     asked_sponsor_at = -10
     for view in ctx.turns:
         position = view.position
         if view.role is Role.seller:
             for sent in view.sentences:
                 keys = sent.keys
-                if (position, sent.start_char) in banned or any(position == p and sent.start_char <= at < sent.end_char for p, at in banned):
+                if any(sent.start_char <= at < sent.end_char or at == sent.start_char for at in banned.get(position, ())):
                     continue  # "our CEO would love to meet your CEO" maps nobody
                 if question in keys:
                     asked_sponsor_at = position
@@ -102,20 +107,27 @@ _NOT_NAMES = frozenset(
     "i monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december ok okay".split()
 )
+# the same words as string hashes, compared with the turn's lowercase ids
+_NOT_NAME_IDS = frozenset(hash_string(w) for w in _NOT_NAMES)
+_CUSTOMER_SIDE = frozenset(hash_string(w) for w in ("your", "you", "as"))
+_SELLER_SIDE = frozenset(hash_string(w) for w in ("our", "my"))
 
 
 def _names_someone(view: TurnView, sent: SentenceInfo) -> bool:
     """A capitalised name after the first word ("Yes, Helen owns the legal budget")."""
-    tokens = view.doc[sent.start_token : sent.end_token]
-    return any(t.is_title and t.is_alpha and t.i > sent.start_token and t.lower_ not in _NOT_NAMES for t in tokens)
+    arrays = view.arrays
+    return any(
+        arrays.flag(IS_TITLE, i) and arrays.flag(IS_ALPHA, i) and arrays.lowers[i] not in _NOT_NAME_IDS
+        for i in range(sent.start_token + 1, sent.end_token)
+    )
 
 
 def _customer_side_title(view: TurnView, sent: SentenceInfo, spans: list[tuple[int, int]]) -> bool:
     """ "your new General Counsel", "started as Chief Technology Officer": a title on the customer's side."""
-    doc = view.doc
+    lowers = view.arrays.lowers
     for start, _ in spans:
-        before = {doc[i].lower_ for i in range(max(sent.start_token, start - 4), start)}
-        if before & {"your", "you", "as"} and not before & {"our", "my"}:
+        before = {lowers[i] for i in range(max(sent.start_token, start - 4), start)}
+        if before & _CUSTOMER_SIDE and not before & _SELLER_SIDE:
             return True
     return False
 

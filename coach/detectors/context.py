@@ -1,20 +1,20 @@
-"""One scored call, analysed once: every turn through the pipeline (a single
-`nlp.pipe` pass), the rubric's matcher and the line signals, shared by all
-detectors. Detectors read from here and never run spaCy themselves.
+"""One scored call, analysed once: every turn through the pipeline (one pass
+over the whole call, `coach.detectors.callpass`), the rubric's matcher and the
+line signals, shared by all detectors. Detectors read the turns' token arrays
+from here and never run spaCy themselves.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from spacy.language import Language
-from spacy.tokens import Doc
-
+from coach.detectors.callpass import call_arrays
 from coach.detectors.matching import DocArrays
-from coach.detectors.lines import LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
+from coach.gcpause import collector_paused
+from coach.detectors.lines import NO_SIGNALS, LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.nlp import normalise
 from coach.rubric import Rubric
 from coach.scorecard import Evidence
@@ -29,7 +29,6 @@ class TurnView:
     turn: Turn
     role: Role
     speaker: str  # display name
-    doc: Doc
     sentences: list[SentenceInfo]
     signals: LineSignals
     arrays: DocArrays
@@ -54,35 +53,25 @@ class CallContext:
         self.lexicon = self.analyser.lexicon
         nlp = self.lexicon.nlp
         texts = [normalise(t.text) for t in transcript.turns]
-        # The build allocates thousands of small long-lived objects; collector passes in
-        # the middle of it cost about a tenth of the time on a 60-minute call and find
-        # nothing to free. Anything collectable is collected after, as usual.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():  # thousands of small objects, no cycles: see coach.gcpause
             self._build(transcript, texts, nlp)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _build(self, transcript: Transcript, texts: list[str], nlp: Language) -> None:
         self.turns: list[TurnView] = []
         self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
         self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}
         speaker_map = transcript.speaker_map
-        docs = list(nlp.pipe(texts))
-        for position, (turn, doc, arrays) in enumerate(zip(transcript.turns, docs, DocArrays.many(docs))):
+        for position, (turn, arrays) in enumerate(zip(transcript.turns, call_arrays(nlp, texts))):
             speaker = speaker_map.get(turn.speaker)
             role = speaker.role if speaker else Role.unknown
             audience = role.value if role is not Role.unknown else None
-            signals, sentences = self.analyser.analyse(doc, turn.text, arrays, audience)
+            signals, sentences = self.analyser.analyse(turn.text, arrays, audience)
             self.turns.append(
                 TurnView(
                     position=position,
                     turn=turn,
                     role=speaker.role if speaker else Role.unknown,
                     speaker=speaker.name if speaker else turn.speaker,
-                    doc=doc,
                     sentences=sentences,
                     signals=signals,
                     arrays=arrays,
@@ -97,17 +86,39 @@ class CallContext:
         """Line-signal hits of one kind, in call order (computed once per call; do not mutate)."""
         cached = self._hits.get((kind, role))
         if cached is None:
-            cached = [(view, hit) for view in self.by_role(role) for hit in getattr(view.signals, kind)]
+            cached = [
+                (view, hit)
+                for view in self._signalled
+                if role is None or view.role is role
+                for hit in getattr(view.signals, kind)
+            ]
             self._hits[(kind, role)] = cached
         return list(cached)
+
+    @cached_property
+    def _signalled(self) -> list[TurnView]:
+        """The turns with any line signal (most share the empty one), in call order."""
+        return [view for view in self.turns if view.signals is not NO_SIGNALS]
 
     def key_sentences(self, key: str, role: Role | None = None) -> list[tuple[TurnView, SentenceInfo]]:
         """Sentences where a lexicon key matched, in call order."""
         cached = self._key_sentences.get((key, role))
         if cached is None:
-            cached = [(view, sent) for view in self.by_role(role) for sent in view.sentences if key in sent.keys]
+            found = self._sentences_by_key.get(key, [])
+            cached = [(view, sent) for view, sent in found if role is None or view.role is role]
             self._key_sentences[(key, role)] = cached
         return list(cached)
+
+    @cached_property
+    def _sentences_by_key(self) -> dict[str, list[tuple[TurnView, SentenceInfo]]]:
+        """Every sentence under each key that matched in it, in call order: one pass over the
+        call instead of one per key asked for."""
+        by_key: dict[str, list[tuple[TurnView, SentenceInfo]]] = {}
+        for view in self.turns:
+            for sent in view.sentences:
+                for key in sent.keys:
+                    by_key.setdefault(key, []).append((view, sent))
+        return by_key
 
     def item_key(self, detector_type: str, group: str) -> str | None:
         item = self.rubric.find(detector_type)

@@ -13,13 +13,11 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 from spacy.language import Language
-from spacy.tokens import Doc
-
 from spacy.strings import hash_string
 
 from coach.detectors.matching import DocArrays, FastMatcher
 from coach.detectors.params import BannedPhrase, QuestionSpec
-from coach.nlp import get_nlp, lemma_of
+from coach.nlp import get_nlp, lemma_ids, lemma_of
 from coach.patterns import compile_patterns
 from coach.rubric import Rubric
 
@@ -81,7 +79,7 @@ class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
         self.nlp = nlp
-        self.matcher = FastMatcher()
+        self.matcher = FastMatcher(lemma_ids())
         self.keys: set[str] = set()
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
@@ -104,8 +102,8 @@ class Lexicon:
         self.reporting_ids = frozenset(hash_string(w) for w in self.reporting_verbs)
         self.first_person_ids = frozenset(hash_string(w) for w in self.first_person)
 
-    def match(self, doc: Doc, arrays: DocArrays | None = None, audience: str | None = None) -> Spans:
-        return self.matcher(doc, arrays, audience)
+    def match(self, arrays: DocArrays, audience: str | None = None) -> Spans:
+        return self.matcher(arrays, self.nlp.vocab.strings, audience)
 
 
 _lock = threading.Lock()

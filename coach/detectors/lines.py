@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 from spacy.strings import hash_string
-from spacy.tokens import Doc
 
 from coach.detectors.lexicon import Lexicon, Spans, get_lexicon
 from coach.detectors.matching import DocArrays
@@ -102,6 +101,18 @@ def _constructed(cls: type[BaseModel], values: dict, fields_set: frozenset[str])
     _setattr(obj, "__pydantic_fields_set__", set(fields_set))
     _setattr(obj, "__pydantic_private__", None)
     return obj
+
+
+def _new_signals() -> LineSignals:
+    """Empty signals, built without validation: every field is set here (hot path)."""
+    values: dict = {name: [] for name in _HIT_FIELDS}
+    values["questions"] = 0
+    return _constructed(LineSignals, values, _SIGNAL_FIELDS)  # type: ignore[return-value]
+
+
+# The signals of a line that does nothing: shared by every such line of a scored call, so
+# never mutate what `LineAnalyser.analyse` returns (`analyse_line` hands out a copy).
+NO_SIGNALS = _new_signals()
 
 
 @dataclass(slots=True)
@@ -244,6 +255,9 @@ class LineAnalyser:
         self.never_say_keys = frozenset(
             key for key in lexicon.keys if self.never_say_prefix and key.startswith(self.never_say_prefix)
         )
+        never_item = rubric.find("never_say.v1")
+        phrases = [p.id for p in never_item.detector.params.phrases] if never_item else []  # type: ignore[union-attr]
+        self.never_say_rank = {f"{self.never_say_prefix}{phrase}": rank for rank, phrase in enumerate(phrases)}
         self.signal_keys = frozenset(
             [key for _, key, _ in self.simple if key]
             + ([self.weak_commercial] if self.weak_commercial else [])
@@ -251,36 +265,35 @@ class LineAnalyser:
         )
 
     def analyse(
-        self, doc: Doc, text: str, arrays: DocArrays | None = None, audience: str | None = None
+        self, text: str, arrays: DocArrays, audience: str | None = None
     ) -> tuple[LineSignals, list[SentenceInfo]]:
-        """Signals of one line; `audience` ("seller"/"customer") skips the other side's patterns."""
+        """Signals of one line (`arrays` of its doc); `audience` ("seller"/"customer") skips
+        the other side's patterns."""
         lexicon = self.lexicon
-        arrays = arrays or DocArrays.of(doc)
-        matches = lexicon.match(doc, arrays, audience)
+        matches = lexicon.match(arrays, audience)
         sentences = _sentences(text, arrays, matches)
-        values: dict = {name: [] for name in _HIT_FIELDS}
-        values["questions"] = 0
-        # built without validation: every field comes from this function (hot path)
-        signals: LineSignals = _constructed(LineSignals, values, _SIGNAL_FIELDS)  # type: ignore[assignment]
+        signals = NO_SIGNALS  # most lines of a call do none of these things: no 22 empty lists for them
         questions = 0
         for index, sent in enumerate(sentences):
             keys = sent.keys
             if not sent.is_question and self.signal_keys.isdisjoint(keys):
                 continue
+            if signals is NO_SIGNALS:
+                signals = _new_signals()
             if sent.is_question:
                 questions += 1
             quote = text[sent.start_char : sent.end_char].strip()
             lead = len(text[sent.start_char : sent.end_char]) - len(text[sent.start_char : sent.end_char].lstrip())
 
             def hit(kind: str, span: tuple[int, int], label: str = "") -> LineHit:
-                first, last = doc[span[0]], doc[span[1] - 1]
+                match_start, match_end = arrays.char_span(*span)
                 return _constructed(  # type: ignore[return-value]
                     LineHit,
                     {
                         "kind": kind,
                         "label": label,
-                        "match": text[first.idx : last.idx + len(last)],
-                        "match_start": first.idx,
+                        "match": text[match_start:match_end],
+                        "match_start": match_start,
                         "sentence": quote,
                         "start": sent.start_char + lead,
                         "end": sent.start_char + lead + len(quote),
@@ -310,12 +323,15 @@ class LineAnalyser:
                 for number, span in sorted(asked):
                     signals.discovery.append(hit("discovery", span, str(number)))
             if self.never_say_prefix and not self.never_say_keys.isdisjoint(keys):
-                for key, spans in keys.items():
-                    if key in self.never_say_keys:
-                        live_spans = [s for s in spans if live(s)]
-                        if live_spans:
-                            label = key[len(self.never_say_prefix) :]
-                            signals.never_say.append(hit("never_say", live_spans[0], label))
+                # Several banned phrases in one sentence: in the order they are said, then in
+                # the rubric's order (explicit, so the matcher's internals cannot reorder evidence).
+                said = []
+                for key in self.never_say_keys.intersection(keys):
+                    live_spans = [s for s in keys[key] if live(s)]
+                    if live_spans:
+                        said.append((live_spans[0], self.never_say_rank[key], key))
+                for span, _, key in sorted(said):
+                    signals.never_say.append(hit("never_say", span, key[len(self.never_say_prefix) :]))
             # an ask is a question or a proposal ("let's add the seats"), not a statement about a promo
             asking = sent.is_question or self.proposal_key in keys or _tag_question(sentences, index)
             for kind, key, cancellable in self.simple:
@@ -326,6 +342,7 @@ class LineAnalyser:
                 spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
                 if spans:
                     getattr(signals, kind).append(hit(kind, spans[0]))
+            # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
             if (
                 asking
                 and self.weak_commercial
@@ -343,8 +360,8 @@ class LineAnalyser:
             ):
                 # "Who would sign off on this?": a who-question about a sign-off cue asks for the sponsor
                 signals.sponsor_question.append(hit("sponsor_question", keys[self.sponsor_cue][0]))
-        values["questions"] = questions
-        # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
+        if questions:
+            signals.questions = questions
         return signals, sentences
 
 
@@ -376,7 +393,8 @@ def get_analyser(rubric: Rubric | None = None) -> LineAnalyser:
 def analyse_line(text: str, rubric: Rubric | None = None, audience: str | None = None) -> LineSignals:
     analyser = get_analyser(rubric)
     nlp = analyser.lexicon.nlp
-    return analyser.analyse(nlp(normalise(text)), text, audience=audience)[0]
+    signals = analyser.analyse(text, DocArrays.of(nlp(normalise(text))), audience)[0]
+    return _new_signals() if signals is NO_SIGNALS else signals
 
 
 def analyse_seller_line(text: str, rubric: Rubric | None = None) -> LineSignals:

@@ -3,9 +3,12 @@
 The patterns are spaCy Matcher patterns (`coach.patterns` compiles them), but a
 rubric has about a thousand of them, many with `{0,N}` wildcards; spaCy's
 Matcher checks every pattern's first token at every token and spends most of a
-60-minute call's budget there. Here each pattern is indexed under its rarest
-required word, so a sentence only tries the few patterns whose anchor it
-contains, and matches never cross a sentence boundary.
+60-minute call's budget there. Here each pattern is indexed under the pairs of
+words two of its adjacent slots allow ("i 'll show": ('ll, show)), or when it
+has no such slots under its rarest required word, so a sentence only tries the
+few patterns whose pair or anchor word it contains (found by intersecting the
+sentence's sets with the index's keys), and matches never cross a sentence
+boundary. Which key is found first is not part of the result.
 
 Supported token specs are exactly what `coach.patterns` emits: LOWER / LEMMA
 (value or IN list or LOWER REGEX), LIKE_NUM, `{}` (any token), OP "?" and
@@ -16,25 +19,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy
-from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, SENT_START
+from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, IS_TITLE, LEMMA, LENGTH, LIKE_NUM, LOWER, ORTH, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-# One to_array call per doc gives everything the matcher and the call metrics need,
-# without creating a Token object per token.
-ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE]
+# One to_array call gives everything the matcher, the line analysis and the call metrics
+# need, without creating a Token object per token. ORTH is read only by the whole-call
+# pass (`coach.detectors.callpass`), which applies the sentencizer's rule itself.
+ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE, IS_PUNCT, IS_TITLE, ORTH]
+COLUMN = {attr: i for i, attr in enumerate(ATTRS)}
 
 _LOWER, _LEMMA, _NUM, _ANY, _REGEX, _WILD = range(6)
+
+# Two adjacent lowercase ids folded into one int (mod 2**64, as numpy's uint64 arithmetic
+# does it): the key of the matcher's two-word index. A collision only sends a sentence a
+# pattern it then fails to match, never hides one.
+_PAIR_MULTIPLIER = numpy.uint64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+
+
+def pair_code(first: int, second: int) -> int:
+    return (first * int(_PAIR_MULTIPLIER) + second) & _MASK64
 
 
 @dataclass(slots=True)
 class DocArrays:
-    """Per-token attribute ids of one doc, read once with `Doc.to_array`."""
+    """Per-token attribute ids of one turn's doc, read once with `Doc.to_array`."""
 
     lowers: list[int]
     lemmas: list[int]
@@ -44,6 +59,21 @@ class DocArrays:
     alpha: int  # counts for the call metrics and the language check
     stop: int
     words: int
+    # This turn's rows of the call's attribute table (a numpy view, columns as in ATTRS,
+    # IDX relative to the turn's text): read by the few checks that need more than ids.
+    table: numpy.ndarray
+    # pair_code(lowers[i], lowers[i + 1]) at i: the matcher's two-word index keys
+    pairs: list[int]
+    call: "CallWords"  # shared by every turn of the call
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets in the turn's text of tokens [start, end)."""
+        idx, length = COLUMN[IDX], COLUMN[LENGTH]
+        last = self.table[end - 1]
+        return int(self.table[start, idx]), int(last[idx] + last[length])
+
+    def flag(self, attr: int, i: int) -> bool:
+        return bool(self.table[i, COLUMN[attr]])
 
     @classmethod
     def of(cls, doc: Doc) -> "DocArrays":
@@ -54,13 +84,21 @@ class DocArrays:
         """The arrays of a whole call at once: one `tolist` instead of one per turn."""
         if not docs:
             return []
-        sizes = [len(doc) for doc in docs]
         table = numpy.concatenate([doc.to_array(ATTRS).reshape(-1, len(ATTRS)) for doc in docs])
+        return cls.from_table(table, [len(doc) for doc in docs])
+
+    @classmethod
+    def from_table(cls, table: numpy.ndarray, sizes: list[int]) -> list["DocArrays"]:
+        """Split a call's attribute table (the turns' rows one after another, `sizes` rows each,
+        IDX relative to each turn) into per-turn arrays, sentences included."""
         lowers, lemmas, nums = table[:, :3].T.tolist()
+        lower_column = table[:, 0]
+        pairs = (lower_column[:-1] * _PAIR_MULTIPLIER + lower_column[1:]).tolist() + [0]
+        call = CallWords(set(lowers))
         alpha, stop, num = table[:, 4].astype(bool), table[:, 5].astype(bool), table[:, 2].astype(bool)
         cuts = numpy.cumsum([0, *sizes])
         nonempty = [i for i, n in enumerate(sizes) if n]
-        per_doc = {i: (0, 0, 0) for i in range(len(docs))}
+        per_doc = {i: (0, 0, 0) for i in range(len(sizes))}
         if nonempty:
             starts_idx = cuts[:-1][nonempty]
             counts = zip(
@@ -86,8 +124,8 @@ class DocArrays:
                 table[starts_all, 6].tolist(),
                 (table[last, 6] + table[last, 7]).tolist(),
             )
-        doc_bounds: list[list[tuple[int, int]]] = [[] for _ in docs]
-        doc_chars: list[list[tuple[int, int]]] = [[] for _ in docs]
+        doc_bounds: list[list[tuple[int, int]]] = [[] for _ in sizes]
+        doc_chars: list[list[tuple[int, int]]] = [[] for _ in sizes]
         begin_of = begins.tolist()
         for owner, a, b, ca, cb in sentences:
             base = begin_of[owner]
@@ -97,9 +135,46 @@ class DocArrays:
         for i, (begin, end) in enumerate(zip(begin_of, cuts[1:].tolist())):
             a, st, w = per_doc[i]
             out.append(
-                cls(lowers[begin:end], lemmas[begin:end], nums[begin:end], doc_bounds[i], doc_chars[i], a, st, w)
+                cls(
+                    lowers[begin:end], lemmas[begin:end], nums[begin:end], doc_bounds[i], doc_chars[i], a, st, w,
+                    table[begin:end],
+                    pairs[begin:end],
+                    call,
+                )
             )
         return out
+
+
+@dataclass(slots=True)
+class CallWords:
+    """The lowercase ids of a whole call. A pattern with a regex slot (`<time>`: no word to
+    anchor on, or only "the") can match only where a word of the call fits the regex: those
+    words are found once per call, and most sentences have none, so skip such patterns with
+    one set test."""
+
+    words: set[int]
+    fitting: dict[re.Pattern[str], frozenset[int]] = field(default_factory=dict)
+
+    def fit(self, regex: re.Pattern[str], strings: Any) -> frozenset[int]:
+        found = self.fitting.get(regex)
+        if found is None:
+            # Per process, per regex: the word ids already searched, and those that fit. A call
+            # searches only the words no earlier call had; the rest is set arithmetic.
+            searched = _regex_searched.setdefault(regex, set())
+            fitting = _regex_fitting.setdefault(regex, set())
+            if len(searched) >= _REGEX_MEMO_MAX:
+                searched.clear()
+                fitting.clear()
+            new = self.words - searched
+            if new:
+                fitting.update(w for w in new if regex.search(strings[w]) is not None)
+                searched |= new
+            found = self.fitting[regex] = frozenset(self.words & fitting)
+        return found
+
+
+_regex_searched: dict[re.Pattern[str], set[int]] = {}
+_regex_fitting: dict[re.Pattern[str], set[int]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +203,7 @@ class Compiled:
     # the required word slots other than the anchor (found through the index, so present)
     other_lower: tuple[frozenset[int], ...] = ()
     other_lemma: tuple[frozenset[int], ...] = ()
-    shared: bool = False  # indexed under several words, so a sentence can reach it twice
+    shared: bool = False  # indexed under several words or pairs, so a sentence can reach it twice
     # the least common required word slot after the anchor, tested inline before the full
     # presence check: most candidates a sentence reaches fail right there
     gate: frozenset[int] | None = None
@@ -160,44 +235,110 @@ _COMMON = frozenset(
 )
 
 
+# Among stop words, the ones in nearly every sentence of a call: worst anchors of all.
+_EVERYWHERE = frozenset("i you we it the a an to and of is 's 'll 're 'm n't that this in on for be do have".split())
+
+
+def _commonness(slot: Slot) -> tuple[bool, bool, bool, bool, int]:
+    """How likely a word slot is to occur (lower is rarer): content words first, then fewest choices."""
+    words = slot.words or frozenset()
+    punctuation = any(not any(ch.isalnum() for ch in w) for w in words)  # ".", "-", "?"
+    everywhere = any(w in _EVERYWHERE for w in words)
+    return (punctuation, everywhere, any(w in STOP_WORDS for w in words), any(w in _COMMON for w in words), len(words))
+
+
 def _anchor(slots: tuple[Slot, ...]) -> Slot | None:
-    """The required word slot least likely to occur: content words first, then fewest choices."""
+    """The required word slot least likely to occur."""
     required = [s for s in slots if s.kind in (_LOWER, _LEMMA) and not s.optional]
-    if not required:
-        return None
-
-    def commonness(slot: Slot) -> tuple[bool, bool, bool, int]:
-        words = slot.words or frozenset()
-        punctuation = any(not any(ch.isalnum() for ch in w) for w in words)  # ".", "-", "?"
-        return (punctuation, any(w in STOP_WORDS for w in words), any(w in _COMMON for w in words), len(words))
-
-    return min(required, key=commonness)
+    return min(required, key=_commonness) if required else None
 
 
 AUDIENCES = ("seller", "customer")
+# A pattern is indexed under the pairs of words its two adjacent slots allow; past this
+# many pairs (long IN lists on both sides) it is indexed under one word instead.
+_MAX_PAIRS = 400
+
+
+@dataclass(slots=True)
+class _Index:
+    """The patterns one audience's lines try, by what a sentence must contain to reach them."""
+
+    by_pair: dict[int, list[Compiled]] = field(default_factory=dict)  # pair_code of two adjacent lowercase words
+    by_lower: dict[int, list[Compiled]] = field(default_factory=dict)
+    by_lemma: dict[int, list[Compiled]] = field(default_factory=dict)
+    always: list[Compiled] = field(default_factory=list)  # no required word at all
+    # the keys of the three dicts, intersected with a sentence's own sets in C
+    pair_keys: frozenset[int] = frozenset()
+    lower_keys: frozenset[int] = frozenset()
+    lemma_keys: frozenset[int] = frozenset()
+
+    def freeze(self) -> None:
+        self.pair_keys = frozenset(self.by_pair)
+        self.lower_keys = frozenset(self.by_lower)
+        self.lemma_keys = frozenset(self.by_lemma)
 
 
 class FastMatcher:
-    def __init__(self) -> None:
-        # one anchor index per audience: a seller line never tries customer-only patterns
-        self._indexes: dict[str | None, tuple[dict[int, list[Compiled]], dict[int, list[Compiled]], list[Compiled]]] = {
-            audience: ({}, {}, []) for audience in (None, *AUDIENCES)
-        }
+    def __init__(self, lemma_table: dict[int, int] | None = None) -> None:
+        """`lemma_table` is the pipeline's lemmatizer table (lowercase id -> lemma id, see
+        `coach.nlp`); with it, lemma slots can take part in the two-word index."""
+        # one index per audience: a seller line never tries customer-only patterns
+        self._indexes: dict[str | None, _Index] = {audience: _Index() for audience in (None, *AUDIENCES)}
+        self._lemma_table = lemma_table
+        self._lowers_of_lemma: dict[int, list[int]] | None = None
+        self._frozen = False
+
+    def _lowers(self, slot: Slot) -> frozenset[int] | None:
+        """The lowercase ids a word slot accepts (a lemma slot: every form the table maps onto
+        one of its lemmas, and the lemmas the table does not list), or None if unknown."""
+        if slot.kind == _LOWER:
+            return slot.values
+        table = self._lemma_table
+        if not table or slot.values is None:
+            return None
+        if self._lowers_of_lemma is None:
+            inverse: dict[int, list[int]] = {}
+            for lower, lemma in table.items():
+                inverse.setdefault(lemma, []).append(lower)
+            self._lowers_of_lemma = inverse
+        forms = {lower for lemma in slot.values for lower in self._lowers_of_lemma.get(lemma, ())}
+        return frozenset(forms | {lemma for lemma in slot.values if lemma not in table})
+
+    def _pair(self, slots: tuple[Slot, ...]) -> tuple[int, frozenset[int], frozenset[int]] | None:
+        """The adjacent required word slots whose pairs of words are least likely to occur."""
+        best = None
+        for i in range(len(slots) - 1):
+            a, b = slots[i], slots[i + 1]
+            if any(s.kind not in (_LOWER, _LEMMA) or s.optional for s in (a, b)):
+                continue
+            first, second = self._lowers(a), self._lowers(b)
+            if first is None or second is None or len(first) * len(second) > _MAX_PAIRS:
+                continue
+            rank = sorted((_commonness(a), _commonness(b)), reverse=True)  # the commoner word first
+            if best is None or rank < best[0]:
+                best = (rank, i, first, second)
+        return None if best is None else best[1:]
 
     def add(self, key: str, patterns: Iterable[list[dict[str, Any]]], audience: str | None = None) -> None:
         """Add patterns under a key; `audience` "seller"/"customer" limits them to that side's lines."""
+        self._frozen = False
         for pattern in patterns:
             slots = tuple(_slot(spec) for spec in pattern)
-            anchor = _anchor(slots)
             simple = all(not s.optional and s.kind != _WILD for s in slots)
+            pair = self._pair(slots)
+            # Reached through a pair of words, the pair's first slot anchors the scan and both
+            # are known present; through one word, that word's slot.
+            anchor = slots[pair[0]] if pair else _anchor(slots)
             at = next(i for i, s in enumerate(slots) if s is anchor) if anchor is not None else -1
+            known = {at, at + 1} if pair else {at}
 
             def required(kind: int) -> tuple[frozenset[int], ...]:
                 return tuple(
-                    s.values for i, s in enumerate(slots) if s.kind == kind and not s.optional and s.values and i != at
+                    s.values for i, s in enumerate(slots) if s.kind == kind and not s.optional and s.values and i not in known
                 )
 
-            gate = _anchor(tuple(s for i, s in enumerate(slots) if i != at))
+            gate = _anchor(tuple(s for i, s in enumerate(slots) if i not in known))
+            keys = [pair_code(a, b) for a in pair[1] for b in pair[2]] if pair else list(anchor.values or ()) if anchor else []
             compiled = Compiled(
                 key,
                 slots,
@@ -209,7 +350,7 @@ class FastMatcher:
                 anchor_values=(anchor.values or frozenset()) if anchor is not None else frozenset(),
                 other_lower=required(_LOWER),
                 other_lemma=required(_LEMMA),
-                shared=anchor is not None and len(anchor.values or ()) > 1,
+                shared=len(keys) > 1,
                 gate=gate.values if gate is not None else None,
                 gate_lower=gate is None or gate.kind == _LOWER,
                 regex=next((s.regex for s in slots if s.kind == _REGEX and not s.optional), None),
@@ -217,34 +358,38 @@ class FastMatcher:
             for side in (None, *AUDIENCES):
                 if audience is not None and side is not None and side != audience:
                     continue
-                lower_index, lemma_index, always = self._indexes[side]
+                index = self._indexes[side]
                 if anchor is None:
-                    always.append(compiled)
+                    index.always.append(compiled)
                     continue
-                index = lower_index if anchor.kind == _LOWER else lemma_index
-                for word in anchor.values or ():
-                    index.setdefault(word, []).append(compiled)
+                by = index.by_pair if pair else index.by_lower if anchor.kind == _LOWER else index.by_lemma
+                for word in keys:
+                    by.setdefault(word, []).append(compiled)
 
-    def __call__(
-        self, doc: Doc, arrays: DocArrays | None = None, audience: str | None = None
-    ) -> dict[str, list[tuple[int, int]]]:
-        arrays = arrays or DocArrays.of(doc)
-        lowers, lemmas, nums, bounds = arrays.lowers, arrays.lemmas, arrays.nums, arrays.bounds
-        lower_index, lemma_index, always = self._indexes[audience]
-        strings = doc.vocab.strings
+    def __call__(self, arrays: DocArrays, strings: Any, audience: str | None = None) -> dict[str, list[tuple[int, int]]]:
+        """Spans per key in one doc; `strings` is the pipeline's StringStore (for regex slots).
+        Which key is found first is not part of the result: callers order what they report."""
+        if not self._frozen:
+            for index in self._indexes.values():
+                index.freeze()
+            self._frozen = True
+        lowers, lemmas, nums, bounds, pairs = arrays.lowers, arrays.lemmas, arrays.nums, arrays.bounds, arrays.pairs
+        call = arrays.call
+        index = self._indexes[audience]
+        by_pair, by_lower, by_lemma, always = index.by_pair, index.by_lower, index.by_lemma, index.always
         found: dict[str, list[tuple[int, int]]] = {}
         for start, end in bounds:
             lower_set = set(lowers[start:end])
             lemma_set = set(lemmas[start:end])
             seen: set[int] = set()
-            # Keys are added to `found` in this iteration order, and the never-say evidence
-            # follows it: keep walking the sentence's own sets (not an intersection).
-            for words, index in ((lower_set, lower_index), (lemma_set, lemma_index)):
+            # Only the index entries the sentence has, found by set intersection (in C).
+            for words, by in (
+                (index.pair_keys.intersection(pairs[start : end - 1]), by_pair),
+                (index.lower_keys.intersection(lower_set), by_lower),
+                (index.lemma_keys.intersection(lemma_set), by_lemma),
+            ):
                 for word in words:
-                    candidates = index.get(word)
-                    if candidates is None:
-                        continue
-                    for compiled in candidates:
+                    for compiled in by[word]:
                         if compiled.shared:
                             uid = id(compiled)
                             if uid in seen:
@@ -256,6 +401,8 @@ class FastMatcher:
                                 continue
                             if not _present(compiled, lower_set, lemma_set):
                                 continue
+                        if compiled.regex is not None and lower_set.isdisjoint(call.fit(compiled.regex, strings)):
+                            continue
                         offset = compiled.anchor_offset
                         if offset < 0:
                             self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
@@ -273,7 +420,7 @@ class FastMatcher:
                                     if (i, i + size) not in spans:
                                         spans.append((i, i + size))
             for compiled in always:
-                if compiled.regex is not None and not _regex_present(compiled.regex, lower_set, strings):
+                if compiled.regex is not None and lower_set.isdisjoint(call.fit(compiled.regex, strings)):
                     continue
                 self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
         for spans in found.values():
@@ -390,22 +537,3 @@ def _match(
     if slot.optional:
         return _match(slots, s + 1, i, end, lowers, lemmas, nums, strings)
     return -1
-
-
-# Per regex: the lowercase form ids already searched, and those that matched. A sentence
-# with no matching word is skipped with one set operation instead of a search per token.
-_regex_known: dict[re.Pattern[str], set[int]] = {}
-_regex_yes: dict[re.Pattern[str], set[int]] = {}
-
-
-def _regex_present(regex: re.Pattern[str], words: set[int], strings: Any) -> bool:
-    known = _regex_known.setdefault(regex, set())
-    yes = _regex_yes.setdefault(regex, set())
-    if len(known) >= _REGEX_MEMO_MAX:
-        known.clear()
-        yes.clear()
-    new = words - known
-    if new:
-        yes.update(w for w in new if regex.search(strings[w]) is not None)
-        known |= new
-    return not words.isdisjoint(yes)

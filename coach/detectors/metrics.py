@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from spacy.attrs import IS_PUNCT, IS_SPACE
 
 from coach.detectors.context import CallContext, TurnView
 from coach.transcript import Role
@@ -33,7 +34,13 @@ def is_backchannel(ctx: CallContext, view: TurnView) -> bool:
     """ "mm-hmm", "right, right", "yeah": the other side listening, not taking the floor."""
     if view.words > 4:
         return False
-    words = [t.lower_ for t in view.doc if not t.is_punct and not t.is_space]
+    arrays = view.arrays
+    strings = ctx.lexicon.nlp.vocab.strings
+    words = [
+        strings[lower]
+        for i, lower in enumerate(arrays.lowers)
+        if not arrays.flag(IS_PUNCT, i) and not arrays.flag(IS_SPACE, i)
+    ]
     text = " ".join(words)
     text_joined = text.replace(" - ", "-").replace(" -", "-")
     backchannels = ctx.lexicon.backchannels

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from coach.errors import TranscriptError
+from coach.gcpause import collector_paused
 from coach.readers.cues import build_transcript
 from coach.readers.decode import decode
 from coach.readers.jsondoc import (
@@ -27,7 +28,7 @@ from coach.readers.jsondoc import (
     read_canonical,
     read_gong,
 )
-from coach.readers.plain import count_labels, read_otter, read_plain
+from coach.readers.plain import label_format, read_otter, read_plain
 from coach.readers.subtitles import read_subtitles
 from coach.roles import assign_roles, load_roles_file
 from coach.transcript import Role, Transcript
@@ -55,12 +56,7 @@ def detect_format(text: str) -> str:
     sample = text[:50_000]
     if _TIMING_LINE.search(sample):
         return "srt" if _SRT_STYLE.search(sample) or "," in sample.split("-->", 1)[0][-4:] else "vtt"
-    plain, otter = count_labels(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
-    if otter >= 2 or (otter and otter >= plain):
-        return "otter"
-    if plain:
-        return "plain"
-    return "unknown"
+    return label_format(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
 
 
 def _normalise_format(fmt: str | None, source: str) -> str | None:
@@ -124,6 +120,20 @@ def read_bytes(
     roles_file: str | Path | None = None,
     seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Transcript:
+    with collector_paused():  # cues, turns and sentences by the thousand, no cycles: see coach.gcpause
+        return _read_bytes(data, name, format, sellers, roles, roles_file, seller_domains, max_bytes)
+
+
+def _read_bytes(
+    data: bytes,
+    name: str,
+    format: str | None,
+    sellers: Sequence[str],
+    roles: Mapping[str, Role | str] | None,
+    roles_file: str | Path | None,
+    seller_domains: Sequence[str],
+    max_bytes: int,
 ) -> Transcript:
     fmt = _normalise_format(format, name)
     if len(data) > max_bytes:

@@ -89,15 +89,20 @@ def read_otter(text: str) -> tuple[list[Cue], list[str]]:
     return cues, warnings
 
 
-def count_labels(lines: list[str]) -> tuple[int, int]:
-    """(plain `Name: text` lines, Otter header lines) among `lines`, for detection."""
-    plain = otter = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        stripped = line.strip()
-        if OTTER_HEADER.match(stripped):
-            otter += 1
-        elif split_label(_prefix_time(line)[1]) or _NAME_TIME.match(line):
-            plain += 1
-    return plain, otter
+def _is_plain_label(line: str) -> bool:
+    return bool(split_label(_prefix_time(line)[1]) or _NAME_TIME.match(line))
+
+
+def label_format(lines: list[str]) -> str:
+    """"otter", "plain" or "unknown" for the first lines of a text file: Otter when they hold
+    two `Name  0:00` headers, or one and at most one plain `Name: text` line; plain when they
+    hold a plain line. Plain lines are counted only as far as that decision needs: the
+    header test is one anchored regex per line, the plain-label test several, so a plain
+    call stops at its first labelled line instead of testing all of them."""
+    headers = [line for line in lines if line.strip() and OTTER_HEADER.match(line.strip())]
+    if len(headers) >= 2:
+        return "otter"
+    rest = (line for line in lines if line.strip() and not OTTER_HEADER.match(line.strip()))
+    if not headers:
+        return "plain" if any(_is_plain_label(line) for line in rest) else "unknown"
+    return "plain" if sum(1 for line in rest if _is_plain_label(line)) > 1 else "otter"

@@ -290,6 +290,10 @@ def test_sample_call_for_the_readme_demo():
         ("Priya Shah  0:05\nHello\n\nMarcus Lee  0:09\nHi\n", "otter"),
         ("Priya Shah: hi\nMarcus Lee: hello\n", "plain"),
         ("just some prose without labels", "unknown"),
+        # one Otter header wins over at most one plain-looking line, not over two
+        ("Priya Shah  0:05\nNote: hello there\n", "otter"),
+        ("Priya Shah  0:05\nNote: hello there\nMarcus Lee: hi\n", "plain"),
+        ("prose first\n\nPriya Shah: hi\n", "plain"),
     ],
 )
 def test_detect_format_from_content(text, fmt):
