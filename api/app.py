@@ -18,6 +18,7 @@ from api.deps import PrincipalCache
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.ratelimit import RateLimiter
+from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
 from api.routes import calls, health, reps, roleplay, rubrics, scorecards, teams
 from api.schemas.calls import CallCreate
@@ -37,8 +38,11 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         db = Database(settings.resolved_database_url())
         upgrade(db)
         runner = JobRunner(db, settings, scorer)
+        reader = UploadReader(settings.read_processes)
         app.state.db = db
         app.state.jobs = runner
+        app.state.reader = reader
+        reader.start()
         runner.start()
         bundled_rubrics()  # load the rubric (and the detectors it imports) before the freeze
         # Everything imported and built so far lives as long as the process. A full garbage
@@ -52,6 +56,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
                 yield
         finally:
             runner.stop()
+            reader.shutdown()
             db.dispose()
 
     app = FastAPI(

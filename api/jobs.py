@@ -9,21 +9,17 @@ another once its lease expires). A job that fails keeps its error on the call.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import importlib
 import logging
-import multiprocessing
 import os
-import signal
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from sqlalchemy import and_, or_, select, update
 
+from api.children import ChildPool
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, JobStatus, utcnow
 from api.settings import ApiSettings
@@ -57,20 +53,14 @@ def _one_line(exc: BaseException) -> str:
 # -- scoring in child processes -------------------------------------------------------------
 # Scoring a 60-minute call is about a CPU-second of Python. In worker threads it competes
 # for the server's GIL with every request; in niced child processes it runs beside the
-# server and yields the CPU to request handling.
+# server and yields the CPU to request handling. The transcript goes to the child and the
+# scorecard comes back as JSON, parsed on the child's CPU, not the server's.
 
 _child_scorer: Scorer | None = None
 
 
-def _child_init(spec: str, niceness: int, server_pid: int) -> None:
+def _child_init(spec: str) -> None:
     global _child_scorer
-    try:  # Linux: die with the server, even when it is SIGKILLed, instead of scoring on as an orphan
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != server_pid:  # the server died while this process was starting
-        os._exit(1)
-    os.nice(niceness)
     _child_scorer = load_scorer(spec)
 
 
@@ -83,33 +73,19 @@ class ProcessScorer:
     """A `Scorer` that runs the configured scorer in a pool of niced child processes."""
 
     def __init__(self, spec: str, processes: int, niceness: int = 10):
-        self.spec, self.processes, self.niceness = spec, processes, niceness
-        self._lock = threading.Lock()
-        self._pool = self._new_pool()
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # "spawn": forking a process that runs threads can copy a held lock into the child.
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_child_init,
-            initargs=(self.spec, self.niceness, os.getpid()),
-        )
+        self.spec = spec
+        self._pool = ChildPool(processes, niceness=niceness, init=_child_init, init_args=(spec,))
 
     def __call__(self, transcript: Transcript) -> Scorecard:
-        pool = self._pool
-        try:
-            text = pool.submit(_child_score, transcript.to_json(indent=None)).result()
-        except BrokenProcessPool:
-            # A child died (killed, out of memory): start a fresh pool; the job is retried.
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = self._new_pool()
-            raise
-        return Scorecard.model_validate_json(text)
+        return Scorecard.model_validate_json(self.score_json(transcript.to_json(indent=None)))
+
+    def score_json(self, transcript_json: str) -> str:
+        """The stored transcript JSON in, the scorecard JSON out. A dead child raises
+        BrokenProcessPool (the job is retried on a fresh pool)."""
+        return self._pool.run(_child_score, transcript_json)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
 
 
 class JobRunner:
@@ -227,7 +203,10 @@ class JobRunner:
         if found is None:
             return  # the call was deleted meanwhile
         try:
-            scorecard = self.scorer(Transcript.from_json(found.transcript_json))
+            if isinstance(self.scorer, ProcessScorer):
+                scorecard = Scorecard.model_validate_json(self.scorer.score_json(found.transcript_json))
+            else:
+                scorecard = self.scorer(Transcript.from_json(found.transcript_json))
         except Exception as exc:
             log.warning("job %s attempt %s failed: %s", job_id, attempt, _one_line(exc), exc_info=not isinstance(exc, CoachError))
             # Bad input fails the same way every time; anything else is worth another try.

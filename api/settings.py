@@ -33,6 +33,9 @@ class ApiSettings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_burst: int = Field(default=60, ge=1)
 
+    # N > 0: uploads are read (validated) in N child processes, so uploads use every core
+    # instead of queueing for the server process's one; 0: in the request's thread.
+    read_processes: int = Field(default=2, ge=0)
     job_workers: int = Field(default=2, ge=0)
     # N > 0: score in N niced child processes, so a scoring backlog (about a CPU-second
     # per 60-minute call) does not slow request handling; 0: score in the worker threads.

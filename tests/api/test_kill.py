@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.children import child_pids
 from api.db import Database
 from tests.api.support import ROOT, SAMPLE, SAMPLE_SELLERS, build_world
 
@@ -33,18 +34,6 @@ def poll(what: str, check: Callable[[], bool], deadline_s: float) -> None:
         if time.monotonic() > end:
             raise AssertionError(f"timed out after {deadline_s}s waiting for {what}")
         time.sleep(0.05)
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -116,7 +105,7 @@ def test_sigkill_mid_job_then_restart_scores_every_upload(db_url: str, tmp_path:
 
         poll("a job to be running", lambda: "scoring" in statuses(), 30)
         interrupted = [i for i, s in zip(ids, statuses(), strict=True) if s == "scoring"]
-        scoring_children = children_of(server.pid)
+        scoring_children = child_pids(server.pid)
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(10)
