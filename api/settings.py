@@ -47,8 +47,16 @@ class ApiSettings(BaseSettings):
     # One server per database (the default deployment): jobs left `running` by a previous
     # process are requeued at start instead of waiting for their lease to expire.
     requeue_running_on_start: bool = True
-    # "module:function" taking a Transcript and returning a Scorecard; the LLM grader plugs in here.
+    # "module:function" taking a Transcript and returning a Scorecard (the heuristic scorecard).
     scorer: str = "coach.scoring:score_transcript"
+    # On: after the heuristic scorecard is stored, a follow-up job grades the call with the LLM
+    # grader `coach score` uses (OPENAI_BASE_URL etc., else the embedded model) and stores the
+    # merged scorecard. Off by default: the embedded 135M model takes seconds to minutes per
+    # call on the server's own cores and only gives second opinions on the bundled rubric;
+    # turn it on with a capable endpoint configured.
+    llm_grading: bool = False
+    # An LLM job's lease: longer than the slowest grading (COACH_LLM_EMBEDDED_TIMEOUT_S is 900 s).
+    llm_job_lease_s: float = Field(default=1800.0, gt=0)
 
     # How long a verified API key is trusted without a look-up (0 = look up every request).
     auth_cache_s: float = Field(default=5.0, ge=0)

@@ -184,7 +184,7 @@ def call_public(call: Call, job: Job | None) -> CallPublic:
         created_at=call.created_at,
         status=CallStatus(call.status),
         error=call.error,
-        job=JobPublic(id=job.id, status=job.status, attempts=job.attempts, error=job.error) if job else None,
+        job=JobPublic(id=job.id, kind=job.kind, status=job.status, attempts=job.attempts, error=job.error) if job else None,
     )
 
 

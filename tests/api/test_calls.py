@@ -164,7 +164,7 @@ def test_failing_job_keeps_its_error_and_the_upload(make_client, world_factory) 
     failed = wait_for_status(client, world.a1, call_id, {"failed", "scored"})
     assert failed["status"] == "failed"
     assert failed["error"] == "ValueError: scorer broke on 14 turns"
-    assert failed["job"] == {"id": failed["job"]["id"], "status": "failed", "attempts": 2, "error": failed["error"]}
+    assert failed["job"] == {"id": failed["job"]["id"], "kind": "score", "status": "failed", "attempts": 2, "error": failed["error"]}
     assert client.get(f"/v1/calls/{call_id}/scorecard", headers=world.a1.auth).status_code == 404
     with client.app.state.db.reader() as session:
         assert session.get(CallBlob, call_id).raw == SAMPLE
