@@ -8,6 +8,7 @@ children with it, so a restarted server finds no orphan still working.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -49,6 +50,10 @@ def _child_setup(niceness: int, parent_pid: int, init: Callable[..., None] | Non
         os.nice(niceness)
     if init is not None:
         init(*init_args)
+    # What the child has imported and built lives as long as it does; without the freeze every
+    # full collection walks it again (measured: a 60-minute call's read took 13 ms, 10 frozen).
+    gc.collect()
+    gc.freeze()
 
 
 class ChildPool:

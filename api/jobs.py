@@ -75,7 +75,7 @@ def _child_score(transcript_json: str) -> str:
 class ProcessScorer:
     """A `Scorer` that runs the configured scorer in a pool of niced child processes."""
 
-    def __init__(self, spec: str, processes: int, niceness: int = 10):
+    def __init__(self, spec: str, processes: int, niceness: int = 19):
         self.spec = spec
         self._pool = ChildPool(processes, niceness=niceness, init=_child_init, init_args=(spec,))
 
