@@ -1,5 +1,6 @@
 """Jobs lose nothing: kill a real `coach serve` with SIGKILL while jobs run, restart it,
-and every upload gets scored."""
+and every upload gets scored. The server's child processes (upload readers, scorer) die
+with it, so the restarted server finds no orphan still at work."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def start_server(url: str, port: int, tmp: Path, scorer: str | None, processes: 
         "COACH_RATE_LIMIT_PER_MINUTE": "0",
         "COACH_JOB_POLL_S": "0.1",
         "COACH_JOB_PROCESSES": str(processes),
+        "COACH_READ_PROCESSES": "2",
         "COACH_TEST_GATE": str(tmp / "gate-never-opened"),
     }
     if scorer:
@@ -111,8 +113,8 @@ def test_sigkill_mid_job_then_restart_scores_every_upload(db_url: str, tmp_path:
         server.wait(10)
     assert server.returncode == -signal.SIGKILL
     assert interrupted
-    # The blocked scoring process does not linger as an orphan.
-    assert scoring_children
+    # The blocked scoring process and the two upload readers do not linger as orphans.
+    assert len(scoring_children) >= 3
     poll("the scoring child to die with the server", lambda: not any(alive(p) for p in scoring_children), 15)
 
     # The second scores in its worker threads: quicker to finish on a busy machine.
