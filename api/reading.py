@@ -1,6 +1,6 @@
 """Reading an upload before it is stored: the validating read behind every 422.
 
-A 60-minute call takes ~20 ms of Python to read (decode, parse, role
+A 60-minute call takes 10-20 ms of Python to read (decode, parse, role
 inference). In the server process that CPU serialises every upload behind one
 GIL, so 20 clients uploading back to back queue for one core; read in a pool
 of child processes, uploads use every core and the server process only frames

@@ -9,7 +9,8 @@ What it does, against a real `coach serve` (uvicorn) process on SQLite:
 3. GET /v1/teams/{id}/rollup (group_by=rep and week);
 4. uploads of 60-minute calls from concurrent clients, heuristic scoring running
    in the same server, then waits until every upload is scored and checks none
-   was lost or failed.
+   was lost or failed. CPU is reported for the server process, its child
+   processes (upload readers, scorer) and the load generator.
 Targets (issue 6): scorecard p99 < 20 ms, roll-up < 200 ms, upload p99 < 300 ms.
 """
 
