@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,7 +23,7 @@ from api.settings import ApiSettings
 
 
 # Dependencies are `async def` unless they block: FastAPI runs a plain `def` dependency in
-# the thread pool, and those hops (five per upload) cost the server process CPU and latency.
+# the thread pool, and those hops (several per request) cost the server process CPU and latency.
 
 
 async def get_settings(request: Request) -> ApiSettings:
@@ -42,9 +42,9 @@ SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 
 
-async def get_read_session(db: DbDep) -> AsyncIterator[Session]:
-    # Opening a session does no I/O (the connection is taken on first use, in the route's
-    # thread); closing it returns the connection to the pool.
+def get_read_session(db: DbDep) -> Iterator[Session]:
+    # A plain `def`: closing the session resets its connection (a round trip on PostgreSQL),
+    # which must not block the event loop.
     with db.reader() as session:
         yield session
 
