@@ -273,6 +273,10 @@ class JobRunner:
         ))  # fmt: skip
         if graded is None:
             return
+        if self._stop.is_set() and graded.llm is not None and graded.llm.llm_status.startswith("failed"):
+            # Stopping the server stopped the embedded model under this request: not the
+            # model's verdict on the call. The job stays running and is requeued at the next start.
+            return
         with self.db.write() as session:
             job = self._still_ours(session, job_id)
             if job is None:

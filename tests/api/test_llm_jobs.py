@@ -194,3 +194,27 @@ def test_llm_grading_is_off_by_default_and_queues_no_follow_up(client: TestClien
     assert done["job"]["kind"] == "score" and done["job"]["status"] == JobStatus.done
     with client.app.state.db.reader() as session:  # type: ignore[attr-defined]
         assert [j.kind for j in session.scalars(select(Job).where(Job.call_id == call_id))] == ["score"]
+
+
+def test_a_grading_cut_short_by_shutdown_is_not_stored_as_the_models_failure(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping the server stops the embedded model under a running request; that job must be
+    graded again after the restart, not stored as `llm_status: failed`."""
+    use_endpoint(monkeypatch, refusing_url())
+    world = build_world(db)
+    call_id = create_call(
+        db, principal(db, world, "a1"), Upload(raw=SAMPLE, filename="call.txt", sellers=SAMPLE_SELLERS),
+        max_bytes=10**6, idempotency_key=None,
+    ).call.id
+    settings = ApiSettings(database_url=db.url, job_workers=0, job_processes=0, llm_grading=True)
+    with api_grader(settings) as grader:
+        runner = JobRunner(db, settings, score_transcript, grader)
+        assert runner.run_once(JobKind.score)
+        runner.stop()  # the server is shutting down while the LLM job runs
+        assert runner.run_once(JobKind.llm)
+    assert jobs_of(db, call_id) == [("score", "done"), ("llm", "running")]
+    assert stored(db, call_id)[0].llm is None
+    restarted = JobRunner(db, settings, score_transcript, grader)
+    assert restarted.requeue_running() == 1
+    assert jobs_of(db, call_id) == [("score", "done"), ("llm", "queued")]
