@@ -5,6 +5,11 @@ scorecard and marks job and call in one transaction. Nothing lives only in
 memory, so a process that dies mid-job loses nothing: at the next start the
 job is queued again (or, with several servers on one database, claimed by
 another once its lease expires). A job that fails keeps its error on the call.
+
+With LLM grading on (`COACH_LLM_GRADING`), storing a heuristic scorecard also
+queues an `llm` job in the same transaction; it grades the call and replaces
+the stored scorecard with the grader's merge (`update_machine_scorecard`, which
+keeps manager overrides). Its failures never touch the call's status.
 """
 
 from __future__ import annotations
