@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,7 +17,9 @@ from api.db.migrate import upgrade
 from api.deps import PrincipalCache
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
+from api.llm_grading import api_grader
 from api.ratelimit import RateLimiter
+from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
 from api.routes import calls, health, reps, roleplay, rubrics, scorecards, teams
 from api.schemas.calls import CallCreate
@@ -36,9 +38,14 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.resolved_database_url())
         upgrade(db)
-        runner = JobRunner(db, settings, scorer)
+        stack = ExitStack()
+        grader = stack.enter_context(api_grader(settings))
+        runner = JobRunner(db, settings, scorer, grader)
+        reader = UploadReader(settings.read_processes)
         app.state.db = db
         app.state.jobs = runner
+        app.state.reader = reader
+        reader.start()
         runner.start()
         bundled_rubrics()  # load the rubric (and the detectors it imports) before the freeze
         # Everything imported and built so far lives as long as the process. A full garbage
@@ -52,6 +59,8 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
                 yield
         finally:
             runner.stop()
+            reader.shutdown()
+            stack.close()  # stops the embedded model, if it started one
             db.dispose()
 
     app = FastAPI(

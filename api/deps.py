@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.db import Database
 from api.db.models import ApiKey, Role, User
@@ -21,15 +22,19 @@ from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
 
 
-def get_settings(request: Request) -> ApiSettings:
+# Dependencies are `async def` unless they block: FastAPI runs a plain `def` dependency in
+# the thread pool, and those hops (several per request) cost the server process CPU and latency.
+
+
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
 
@@ -38,6 +43,8 @@ DbDep = Annotated[Database, Depends(get_db)]
 
 
 def get_read_session(db: DbDep) -> Iterator[Session]:
+    # A plain `def`: closing the session resets its connection (a round trip on PostgreSQL),
+    # which must not block the event loop.
     with db.reader() as session:
         yield session
 
@@ -78,7 +85,7 @@ class PrincipalCache:
             self._entries[key_hash] = (time.monotonic() + self.ttl_s, principal)
 
 
-def get_principal_cache(request: Request) -> PrincipalCache:
+async def get_principal_cache(request: Request) -> PrincipalCache:
     return request.app.state.principal_cache
 
 
@@ -95,7 +102,7 @@ def _lookup(db: Database, key_hash: str) -> Principal | None:
     return Principal(user_id=user_id, org_id=org_id, team_id=team_id, role=Role(role), name=name, key_id=key_id)
 
 
-def get_current_user(
+async def get_current_user(
     db: DbDep,
     limiter: Annotated[RateLimiter, Depends(get_rate_limiter)],
     cache: Annotated[PrincipalCache, Depends(get_principal_cache)],
@@ -106,7 +113,7 @@ def get_current_user(
     key_hash = hash_key(credentials.credentials)
     principal = cache.get(key_hash)
     if principal is None:
-        principal = _lookup(db, key_hash)
+        principal = await run_in_threadpool(_lookup, db, key_hash)
         if principal is None:
             raise unauthorized("the API key is not valid")
         cache.put(key_hash, principal)

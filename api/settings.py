@@ -33,6 +33,9 @@ class ApiSettings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_burst: int = Field(default=60, ge=1)
 
+    # N > 0: uploads are read (validated) in N child processes, so uploads use every core
+    # instead of queueing for the server process's one; 0: in the request's thread.
+    read_processes: int = Field(default=2, ge=0)
     job_workers: int = Field(default=2, ge=0)
     # N > 0: score in N niced child processes, so a scoring backlog (about a CPU-second
     # per 60-minute call) does not slow request handling; 0: score in the worker threads.
@@ -44,8 +47,16 @@ class ApiSettings(BaseSettings):
     # One server per database (the default deployment): jobs left `running` by a previous
     # process are requeued at start instead of waiting for their lease to expire.
     requeue_running_on_start: bool = True
-    # "module:function" taking a Transcript and returning a Scorecard; the LLM grader plugs in here.
+    # "module:function" taking a Transcript and returning a Scorecard (the heuristic scorecard).
     scorer: str = "coach.scoring:score_transcript"
+    # On: after the heuristic scorecard is stored, a follow-up job grades the call with the LLM
+    # grader `coach score` uses (OPENAI_BASE_URL etc., else the embedded model) and stores the
+    # merged scorecard. Off by default: the embedded 135M model takes seconds to minutes per
+    # call on the server's own cores and only gives second opinions on the bundled rubric;
+    # turn it on with a capable endpoint configured.
+    llm_grading: bool = False
+    # An LLM job's lease: longer than the slowest grading (COACH_LLM_EMBEDDED_TIMEOUT_S is 900 s).
+    llm_job_lease_s: float = Field(default=1800.0, gt=0)
 
     # How long a verified API key is trusted without a look-up (0 = look up every request).
     auth_cache_s: float = Field(default=5.0, ge=0)

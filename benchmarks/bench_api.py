@@ -9,7 +9,8 @@ What it does, against a real `coach serve` (uvicorn) process on SQLite:
 3. GET /v1/teams/{id}/rollup (group_by=rep and week);
 4. uploads of 60-minute calls from concurrent clients, heuristic scoring running
    in the same server, then waits until every upload is scored and checks none
-   was lost or failed.
+   was lost or failed. CPU is reported for the server process, its child
+   processes (upload readers, scorer) and the load generator.
 Targets (issue 6): scorecard p99 < 20 ms, roll-up < 200 ms, upload p99 < 300 ms.
 """
 
@@ -36,6 +37,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.children import child_pids  # noqa: E402
 from api.db import Database  # noqa: E402
 from api.db.migrate import upgrade  # noqa: E402
 from api.db.models import Call, CallBlob, CallStatus, Role, ScorecardItemRow, ScorecardRow  # noqa: E402
@@ -134,6 +136,17 @@ def seed(db: Database, count: int) -> dict[str, object]:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of the server and each of its child processes (upload readers, scorers)."""
+    found = {}
+    for p in [pid, *child_pids(pid)]:
+        try:
+            found[p] = cpu_seconds(p)
+        except OSError:
+            pass
+    return found
 
 
 def free_port() -> int:
@@ -237,6 +250,7 @@ def main() -> None:
 
         bodies = {(n, k): sixty_minute_call(n * 1000 + k) for n in range(args.clients) for k in range(args.uploads_per_client)}
         server_cpu_before = cpu_seconds(server.pid)
+        tree_before = tree_cpu(server.pid)
         if os.environ.get("BENCH_PYSPY"):
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(server.pid), "-o",
                                     os.environ["BENCH_PYSPY"], "-f", "raw", "-d", "6", "-r", "200"],
@@ -273,12 +287,16 @@ def main() -> None:
 
         threads = [threading.Thread(target=client_thread, args=(n,)) for n in range(args.clients)]
         wall = time.perf_counter()
+        client_cpu = time.process_time()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         upload_wall = time.perf_counter() - wall
+        client_cpu = time.process_time() - client_cpu
         server_cpu_uploads = cpu_seconds(server.pid) - server_cpu_before
+        tree_uploads = tree_cpu(server.pid)
+        children_cpu_uploads = sum(v - tree_before.get(p, 0.0) for p, v in tree_uploads.items() if p != server.pid)
         mode = f"each every {args.pace:g} s" if args.pace else "back to back"
         rows.append(summary(f"POST /v1/calls, 60-min call, {args.clients} clients {mode}", uploads))
         expected = args.clients * args.uploads_per_client
@@ -297,6 +315,8 @@ def main() -> None:
         with db.reader() as session:
             in_db = session.scalar(select(func.count()).select_from(Call).where(Call.filename.like("call-%")))
         server_cpu_total = cpu_seconds(server.pid) - server_cpu_before
+        tree_total = tree_cpu(server.pid)
+        children_cpu_total = sum(v - tree_before.get(p, 0.0) for p, v in tree_total.items() if p != server.pid)
         print("\n".join(rows))
         print()
         print(f"uploads: {len(ids)}/{expected} stored ({len(set(ids))} distinct), errors: {len(errors)}, "
@@ -305,6 +325,9 @@ def main() -> None:
         print(f"upload phase {upload_wall:.1f}s wall; all {len(ids)} scored {all_scored:.1f}s after the first upload")
         print(f"server CPU: {server_cpu_uploads:.1f}s during the upload phase, {server_cpu_total:.1f}s until all scored "
               f"({server_cpu_total / max(1, len(ids)) * 1000:.0f} ms per upload, scoring included)")
+        print(f"load generator CPU during the upload phase: {client_cpu:.1f}s")
+        print(f"child processes (upload readers, scorers) CPU: {children_cpu_uploads:.1f}s during the upload phase, "
+              f"{children_cpu_total:.1f}s until all scored; load average {os.getloadavg()[0]:.2f}")
         if errors:
             print("first errors:", errors[:3])
     finally:

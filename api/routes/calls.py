@@ -76,9 +76,10 @@ async def upload_call(
         raise ApiProblem(415, "send the transcript as multipart/form-data (field 'file') or as application/json")
     if len(upload.raw) > settings.max_upload_bytes:
         raise too_large(settings.max_upload_bytes)
-    # Reading and storing block (parsing, database): keep them off the event loop.
+    # Reading (in a child process) and storing block: keep them off the event loop.
     created = await run_in_threadpool(
-        store.create_call, db, user, upload, max_bytes=settings.max_upload_bytes, idempotency_key=idempotency_key
+        store.create_call, db, user, upload, max_bytes=settings.max_upload_bytes, idempotency_key=idempotency_key,
+        read=request.app.state.reader,
     )
     if not created.replayed:
         request.app.state.jobs.notify()

@@ -34,6 +34,7 @@ class CallCreate(BaseModel):
 
 class JobPublic(BaseModel):
     id: int
+    kind: str = Field(description="score (the heuristic scorecard) or llm (the LLM grader's follow-up, when on)")
     status: JobStatus
     attempts: int
     error: str | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -16,9 +17,13 @@ from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
 from api.principal import Principal
 from api.problems import ApiProblem, forbidden, not_found
+from api.reading import ReadUpload, read_upload
 from api.schemas.calls import CallPublic, JobPublic, MetadataValue
-from coach.readers import read_bytes
 from coach.transcript import Transcript
+
+
+# read_upload's signature: the API reads uploads in child processes (api.reading.UploadReader).
+Reader = Callable[[bytes, str, "str | None", Sequence[str], int], ReadUpload]
 
 
 @dataclass
@@ -50,7 +55,10 @@ class Created:
     replayed: bool
 
 
-def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int, idempotency_key: str | None) -> Created:
+def create_call(
+    db: Database, user: Principal, upload: Upload, *, max_bytes: int, idempotency_key: str | None,
+    read: Reader = read_upload,
+) -> Created:
     fingerprint = upload.fingerprint() if idempotency_key else None
     if idempotency_key and fingerprint:
         earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
@@ -58,9 +66,7 @@ def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
-    transcript = read_bytes(
-        upload.raw, name=upload.filename, format=upload.format, sellers=upload.sellers, max_bytes=max_bytes
-    )
+    read_in = read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
@@ -68,13 +74,13 @@ def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int
         uploaded_by=user.user_id,
         kind="upload",
         filename=upload.filename,
-        format=transcript.format,
+        format=read_in.format,
         title=upload.title,
         sellers=list(upload.sellers),
         meta=dict(upload.metadata),
         size_bytes=len(upload.raw),
-        turns=len(transcript.turns),
-        duration_s=transcript.duration_s,
+        turns=read_in.turns,
+        duration_s=read_in.duration_s,
         occurred_at=upload.occurred_at or utcnow(),
         status=CallStatus.queued,
         idempotency_key=idempotency_key,
@@ -84,7 +90,7 @@ def create_call(db: Database, user: Principal, upload: Upload, *, max_bytes: int
         with db.write() as session:
             session.add(call)
             session.flush()
-            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=transcript.to_json(indent=None)))
+            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=read_in.transcript_json))
             job = Job(call_id=call.id)
             session.add(job)
     except IntegrityError:
@@ -178,7 +184,7 @@ def call_public(call: Call, job: Job | None) -> CallPublic:
         created_at=call.created_at,
         status=CallStatus(call.status),
         error=call.error,
-        job=JobPublic(id=job.id, status=job.status, attempts=job.attempts, error=job.error) if job else None,
+        job=JobPublic(id=job.id, kind=job.kind, status=job.status, attempts=job.attempts, error=job.error) if job else None,
     )
 
 

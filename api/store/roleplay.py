@@ -1,16 +1,13 @@
-"""Role-play sessions: the role-play layer's own state model, stored as JSON in a row.
+"""Role-play sessions: the role-play layer's `SessionState`, stored as JSON in a row and
+played turn by turn over HTTP (the API's endpoints and the web pages both use these).
 
-The HTTP endpoints (issue 5) sit on these functions: create a session for the
-caller, load its typed state (visible to the user, their manager, their admin),
-save the state after each turn, and finish it by storing the practised call and
-its scorecard exactly like an uploaded call's.
+Each turn loads, plays and stores the state in one transaction holding the row (FOR UPDATE
+on PostgreSQL; SQLite serialises writers), so two requests on one session cannot lose a
+turn. Finishing stores the practised call and its scorecard exactly like an uploaded call's.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,100 +15,19 @@ from api.access import visible
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, RoleplaySessionRow, utcnow
 from api.principal import Principal
-from api.problems import ApiProblem, forbidden, not_found
-from api.store.scorecards import save_scorecard
-from coach.scorecard import Scorecard
-from coach.transcript import Transcript
-
-State = TypeVar("State", bound=BaseModel)
-
-
-def create_session(db: Database, user: Principal, scenario: str, state: BaseModel) -> int:
-    with db.write() as session:
-        row = RoleplaySessionRow(
-            org_id=user.org_id, team_id=user.team_id, user_id=user.user_id, scenario=scenario,
-            state=state.model_dump_json(),
-        )
-        session.add(row)
-        session.flush()
-        return row.id
-
-
-def _visible_row(session: Session, user: Principal, session_id: int) -> RoleplaySessionRow:
-    row = session.scalars(
-        select(RoleplaySessionRow).where(
-            RoleplaySessionRow.id == session_id,
-            visible(user, RoleplaySessionRow.org_id, RoleplaySessionRow.team_id, RoleplaySessionRow.user_id),
-        )
-    ).one_or_none()
-    if row is None:
-        raise not_found("role-play session", session_id)
-    return row
-
-
-def load_state(session: Session, user: Principal, session_id: int, state_type: type[State]) -> tuple[RoleplaySessionRow, State]:
-    row = _visible_row(session, user, session_id)
-    return row, state_type.model_validate_json(row.state)
-
-
-def save_state(db: Database, user: Principal, session_id: int, state: BaseModel) -> None:
-    """Store the state after a turn; only the session's own rep practises in it."""
-    with db.write() as session:
-        row = _visible_row(session, user, session_id)
-        if row.user_id != user.user_id:
-            raise forbidden("only the rep practising in a session may add turns to it")
-        if row.status != "active":
-            raise ApiProblem(409, f"role-play session {session_id} is already {row.status}")
-        row.state = state.model_dump_json()
-        row.updated_at = utcnow()
-
-
-def finish_session(
-    db: Database, user: Principal, session_id: int, state: BaseModel, transcript: Transcript, scorecard: Scorecard
-) -> int:
-    """Close the session and store its call and scorecard like an uploaded call's; returns the call id."""
-    with db.write() as session:
-        row = _visible_row(session, user, session_id)
-        if row.user_id != user.user_id:
-            raise forbidden("only the rep practising in a session may finish it")
-        if row.status != "active":
-            raise ApiProblem(409, f"role-play session {session_id} is already {row.status}")
-        raw = transcript.to_json(indent=None)
-        call = Call(
-            org_id=row.org_id, team_id=row.team_id, rep_id=row.user_id, uploaded_by=row.user_id, kind="roleplay",
-            filename=f"roleplay-{row.id}.json", format=transcript.format, title=f"Role-play: {row.scenario}",
-            sellers=[], meta={"roleplay_session": row.id, "scenario": row.scenario}, size_bytes=len(raw),
-            turns=len(transcript.turns), duration_s=transcript.duration_s, occurred_at=utcnow(),
-            status=CallStatus.scored,
-        )
-        session.add(call)
-        session.flush()
-        session.add(CallBlob(call_id=call.id, raw=raw.encode(), transcript_json=raw))
-        save_scorecard(session, call, scorecard)
-        row.status = "finished"
-        row.state = state.model_dump_json()
-        row.call_id = call.id
-        row.updated_at = utcnow()
-        return call.id
-
-
-# -- the HTTP flow (issue 5): the role-play layer's SessionState, played turn by turn -------------
-# Each turn loads, plays and stores the state in one transaction holding the row (FOR UPDATE on
-# PostgreSQL; SQLite serialises writers), so two requests on one session cannot lose a turn.
-
-from api.problems import invalid  # noqa: E402
-from api.schemas.roleplay import (  # noqa: E402
+from api.problems import ApiProblem, forbidden, invalid, not_found
+from api.schemas.roleplay import (
     PersonaPublic,
     RoleplaySessionCreate,
     RoleplaySessionPublic,
     RoleplayTurnPublic,
     TurnPublic,
 )
-from api.schemas.scorecards import ScorecardPublic  # noqa: E402
-from api.store import scorecards as scorecard_store  # noqa: E402
-from coach.errors import RubricError  # noqa: E402
-from coach.roleplay.scenario import get_scenario  # noqa: E402
-from coach.roleplay.session import (  # noqa: E402
+from api.schemas.scorecards import ScorecardPublic
+from api.store import scorecards as scorecard_store
+from coach.errors import RubricError
+from coach.roleplay.scenario import get_scenario
+from coach.roleplay.session import (
     Actor,
     RoleplayError,
     SessionState,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, exists, select
+from sqlalchemy import Select, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from api.access import visible
@@ -54,17 +54,45 @@ def save_scorecard(session: Session, call: Call, scorecard: Scorecard) -> Scorec
     )
     session.add(row)
     session.flush()
-    session.add_all(
-        ScorecardItemRow(
-            scorecard_id=row.id,
-            **placement,
-            item_id=item.id,
-            machine_verdict=item.verdict.value,
-            verdict=item.verdict.value,
+    if scorecard.items:  # one executemany: a dozen ORM objects cost the job more CPU than the insert
+        session.execute(
+            insert(ScorecardItemRow),
+            [
+                dict(scorecard_id=row.id, **placement, item_id=item.id, machine_verdict=item.verdict.value,
+                     verdict=item.verdict.value)
+                for item in scorecard.items
+            ],
         )
-        for item in scorecard.items
-    )
     return row
+
+
+def update_machine_scorecard(session: Session, call_id: int, scorecard: Scorecard) -> bool:
+    """Replace a stored call's machine scorecard by a revised one (the LLM grader's merge),
+    keeping every manager override: an overridden item keeps the manager's verdict, with the
+    new machine verdict beside it. False when the call has no stored scorecard (deleted)."""
+    row = session.scalars(select(ScorecardRow).where(ScorecardRow.call_id == call_id).with_for_update()).one_or_none()
+    if row is None:
+        return False
+    row.body = scorecard.model_dump_json()
+    row.score = scorecard.score
+    stored = {
+        item.item_id: item
+        for item in session.scalars(
+            select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).with_for_update()
+        )
+    }
+    for result in scorecard.items:
+        item = stored.get(result.id)
+        if item is None:  # an item only the LLM judged
+            session.add(ScorecardItemRow(
+                scorecard_id=row.id, call_id=row.call_id, org_id=row.org_id, team_id=row.team_id,
+                rep_id=row.rep_id, occurred_at=row.occurred_at, week=row.week, item_id=result.id,
+                machine_verdict=result.verdict.value, verdict=result.verdict.value,
+            ))  # fmt: skip
+            continue
+        item.machine_verdict = result.verdict.value
+        item.verdict = item.override_verdict or result.verdict.value
+    return True
 
 
 def _visible_scorecard(session: Session, user: Principal, call_id: int) -> ScorecardRow:

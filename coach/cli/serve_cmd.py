@@ -17,6 +17,10 @@ def serve_command(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where the SQLite database lives (COACH_DATA_DIR).")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (COACH_DATABASE_URL).")] = None,
     job_workers: Annotated[int | None, typer.Option("--job-workers", help="Scoring worker threads (COACH_JOB_WORKERS).")] = None,
+    llm_grading: Annotated[
+        bool | None,
+        typer.Option("--llm-grading/--no-llm-grading", help="Grade each scored call with the LLM too, as a follow-up job (COACH_LLM_GRADING; default off)."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     keep_alive_s: Annotated[int, typer.Option("--keep-alive-s", help="Idle seconds before a keep-alive connection is closed.")] = 75,
 ) -> None:
@@ -33,6 +37,8 @@ def serve_command(
         overrides["database_url"] = database_url
     if job_workers is not None:
         overrides["job_workers"] = job_workers
+    if llm_grading is not None:
+        overrides["llm_grading"] = llm_grading
     settings = ApiSettings(**overrides)  # type: ignore[arg-type]
     # uvicorn's 5 s default closes idle connections just as clients that pause about that
     # long reuse them, and their next POST fails with a reset; clients and proxies

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -163,7 +164,7 @@ def test_failing_job_keeps_its_error_and_the_upload(make_client, world_factory) 
     failed = wait_for_status(client, world.a1, call_id, {"failed", "scored"})
     assert failed["status"] == "failed"
     assert failed["error"] == "ValueError: scorer broke on 14 turns"
-    assert failed["job"] == {"id": failed["job"]["id"], "status": "failed", "attempts": 2, "error": failed["error"]}
+    assert failed["job"] == {"id": failed["job"]["id"], "kind": "score", "status": "failed", "attempts": 2, "error": failed["error"]}
     assert client.get(f"/v1/calls/{call_id}/scorecard", headers=world.a1.auth).status_code == 404
     with client.app.state.db.reader() as session:
         assert session.get(CallBlob, call_id).raw == SAMPLE
@@ -183,3 +184,23 @@ def test_rendered_views_of_a_scored_upload(client: TestClient, world: World) -> 
     assert page.text.lstrip().lower().startswith("<!doctype html")
     assert "No date was agreed &lt;really&gt;" in page.text  # escaped, inside the review section
     assert page.text.index("Manager review") < page.text.rindex("</body>")
+
+
+def test_uploads_read_in_child_processes_keep_the_readers_message(make_client, world_factory) -> None:  # type: ignore[no-untyped-def]
+    """The server's default: uploads are read in child processes. A malformed file's error crosses
+    the process boundary as the reader wrote it, and a good file is stored as read."""
+    client = make_client(read_processes=1)
+    world = world_factory(client)
+    bad = b"this line has no speaker\nneither does this one\n"
+    with_error = upload(client, world.a1, bad, name="notes.txt")
+    assert with_error.status_code == 422
+    with pytest.raises(TranscriptError) as refused:
+        read_bytes(bad, name="notes.txt")
+    assert with_error.json()["detail"] == refused.value.one_line()
+    good = upload(client, world.a1)
+    assert good.status_code == 201, good.text
+    assert good.json()["turns"] == len(read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS).turns)
+    with client.app.state.db.reader() as session:  # type: ignore[attr-defined]
+        stored = session.get(CallBlob, good.json()["id"]).transcript_json
+    assert stored == read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS).to_json(indent=None)
+    assert wait_for_status(client, world.a1, good.json()["id"], {"scored", "failed"})["status"] == "scored"

@@ -36,7 +36,7 @@ def test_admin_bootstrap_prints_a_working_key(db_url: str, tmp_path: Path) -> No
     assert key.startswith("coach_") and len(key) > 40
     user_id = int(value(created, "user_id"))
 
-    settings = ApiSettings(database_url=db_url, data_dir=tmp_path, job_workers=0, job_processes=0)
+    settings = ApiSettings(database_url=db_url, data_dir=tmp_path, job_workers=0, job_processes=0, read_processes=0)
     with TestClient(create_app(settings)) as client:
         response = client.get(f"/v1/reps/{user_id}/progress", headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 200

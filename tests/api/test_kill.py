@@ -1,5 +1,6 @@
 """Jobs lose nothing: kill a real `coach serve` with SIGKILL while jobs run, restart it,
-and every upload gets scored."""
+and every upload gets scored. The server's child processes (upload readers, scorer) die
+with it, so the restarted server finds no orphan still at work."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.children import child_pids
 from api.db import Database
 from tests.api.support import ROOT, SAMPLE, SAMPLE_SELLERS, build_world
 
@@ -35,18 +37,6 @@ def poll(what: str, check: Callable[[], bool], deadline_s: float) -> None:
         time.sleep(0.05)
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -62,6 +52,7 @@ def start_server(url: str, port: int, tmp: Path, scorer: str | None, processes: 
         "COACH_RATE_LIMIT_PER_MINUTE": "0",
         "COACH_JOB_POLL_S": "0.1",
         "COACH_JOB_PROCESSES": str(processes),
+        "COACH_READ_PROCESSES": "2",
         "COACH_TEST_GATE": str(tmp / "gate-never-opened"),
     }
     if scorer:
@@ -116,14 +107,14 @@ def test_sigkill_mid_job_then_restart_scores_every_upload(db_url: str, tmp_path:
 
         poll("a job to be running", lambda: "scoring" in statuses(), 30)
         interrupted = [i for i, s in zip(ids, statuses(), strict=True) if s == "scoring"]
-        scoring_children = children_of(server.pid)
+        scoring_children = child_pids(server.pid)
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(10)
     assert server.returncode == -signal.SIGKILL
     assert interrupted
-    # The blocked scoring process does not linger as an orphan.
-    assert scoring_children
+    # The blocked scoring process and the two upload readers do not linger as orphans.
+    assert len(scoring_children) >= 3
     poll("the scoring child to die with the server", lambda: not any(alive(p) for p in scoring_children), 15)
 
     # The second scores in its worker threads: quicker to finish on a busy machine.

@@ -53,6 +53,9 @@ def test_a_bad_rep_plays_across_requests_and_finishes_into_a_stored_scorecard(cl
     with client.app.state.db.reader() as db:  # type: ignore[attr-defined]
         call = db.scalars(select(Call).where(Call.id == card["call_id"])).one()
         assert call.kind == "roleplay" and call.status == "scored" and call.rep_id == world.a1.id
+    # the practised call follows the calls' access rules: the rep's manager sees it, another team does not
+    assert client.get(f"/v1/calls/{card['call_id']}/scorecard", headers=world.m1.auth).status_code == 200
+    assert client.get(f"/v1/calls/{card['call_id']}", headers=world.a2.auth).status_code == 404
     # finishing twice returns the same scorecard; no more turns once finished
     assert client.post(f"/v1/roleplay/sessions/{session['id']}/finish", headers=world.a1.auth).json()["call_id"] == card["call_id"]
     closed = say(client, world.a1, session["id"], "One more thing?")

@@ -93,6 +93,7 @@ def _create(
         call_store.Upload(raw=raw, filename=filename, sellers=sellers, title=title, occurred_at=occurred_at, rep_id=rep_id),
         max_bytes=settings.max_upload_bytes,
         idempotency_key=key,
+        read=request.app.state.reader,
     )
     if not created.replayed:
         request.app.state.jobs.notify()

@@ -1,0 +1,45 @@
+"""The LLM grader behind the API's scoring jobs, when `COACH_LLM_GRADING` is on.
+
+The heuristic scorecard is stored first, as always; a follow-up job then grades
+the call with the grader `coach score` uses and stores the merged scorecard
+with its reproducibility block (`api.jobs`). The model is reached the way the
+CLI reaches it (`coach.llm.session.llm_grader`): the endpoint in
+OPENAI_BASE_URL / OPENAI_API_KEY / COACH_LLM_* when one is configured, else the
+embedded model, started with the app and stopped with it. A model that cannot
+be started yields a grader that records `llm_status: failed: ...` on every
+scorecard, so the heuristic scorecards are never held back or lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# coach.rubric and coach.detectors import each other; the detectors package goes first.
+import coach.detectors  # noqa: F401  isort: skip
+from api.settings import ApiSettings
+from coach.llm.grader import GradedRubric, Grader
+from coach.rubric import load_rubric
+
+log = logging.getLogger("coach.api")
+
+__all__ = ["Grader", "api_grader", "llm_rubric"]
+
+
+@contextmanager
+def api_grader(settings: ApiSettings) -> Iterator[Grader | None]:
+    """The app's grader for its lifetime, or None when LLM grading is off."""
+    if not settings.llm_grading:
+        yield None
+        return
+    from coach.llm.session import llm_grader  # the openai SDK loads only when the LLM is used
+
+    with llm_grader() as grader:
+        log.info("LLM grading on: %s", type(grader).__name__)
+        yield grader
+
+
+def llm_rubric() -> GradedRubric:
+    """The rubric the API scores with (the bundled one), whose LLM-graded items the grader asks about."""
+    return load_rubric()
