@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coach.llm.errors import StructuredOutputError
+from coach.llm.errors import LLMError, StructuredOutputError
 
 if TYPE_CHECKING:
-    from coach.llm.protocol import ChatMessage, StructuredReply
+    from coach.llm.protocol import ChatMessage, StructuredReply, Usage
 
 T = TypeVar("T", bound=BaseModel)
 REPAIRS = 1
@@ -70,19 +70,24 @@ def run_structured(
     batch = list(messages)
     last = ""
     for attempt in range(1, repairs + 2):
-        reply = send(batch)
+        try:
+            reply = send(batch)
+        except LLMError as exc:
+            _spent(exc, usage, earlier_requests=attempt - 1)
+            raise
         usage = usage + Usage(prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
         last = reply.text
         try:
             value = parse_reply(reply.text, schema)
         except ValidationError as exc:
             if attempt > repairs:
-                raise StructuredOutputError(
+                error = StructuredOutputError(
                     f"reply failed validation: {describe_error(exc).splitlines()[0]}",
                     attempts=attempt,
                     last_output=last,
                     source=source,
-                ) from None
+                )
+                raise _spent(error, usage, earlier_requests=0) from None
             batch = [
                 *messages,
                 ChatMessage(role="assistant", content=reply.text),
@@ -93,3 +98,11 @@ def run_structured(
             value=value, usage=usage, attempts=attempt, raw=reply.text, finish_reason=reply.finish_reason
         )
     raise AssertionError("unreachable")
+
+
+def _spent(error: LLMError, usage: "Usage", *, earlier_requests: int) -> LLMError:
+    """`error` carrying the tokens and requests this structured request had already spent."""
+    error.spent_prompt_tokens = usage.prompt_tokens
+    error.spent_completion_tokens = usage.completion_tokens
+    error.earlier_requests = earlier_requests
+    return error
