@@ -178,7 +178,8 @@ def speaker_legend(transcript: Transcript) -> dict[str, PromptSpeaker]:
     people: dict[str, tuple[str, Role]] = {s.id: (s.name, s.role) for s in transcript.speakers}
     for turn in transcript.turns:
         people.setdefault(turn.speaker, (turn.speaker, Role.unknown))
-    order = list(dict.fromkeys(t.speaker for t in transcript.turns)) + [i for i in people if i not in {t.speaker for t in transcript.turns}]
+    spoken = list(dict.fromkeys(t.speaker for t in transcript.turns))
+    order = spoken + [sid for sid in people if sid not in spoken]  # listed but silent speakers last
     letters = {sid: _ROLE_LETTERS.get(people[sid][1], "U") for sid in order}
     totals = Counter(letters.values())
     seen: Counter[str] = Counter()
@@ -432,7 +433,9 @@ class LLMContextError(LLMError):
 
 # -- the grader -----------------------------------------------------------------------------
 # Renderings of the user template with and without one advice line: their difference prices the heading.
-_NO_ADVICE_PROBE: dict[str, object] = {"call_name": "c", "total_turns": 1, "speakers": [], "turns": [], "window": None, "advice_items": []}
+_NO_ADVICE_PROBE: dict[str, object] = {
+    "call_name": "c", "total_turns": 1, "speakers": [], "turns": [], "window": None, "advice_items": [],
+}  # fmt: skip
 _ADVICE_PROBE = {**_NO_ADVICE_PROBE, "advice_items": [{"id": "", "title": "", "note": ""}]}
 
 
@@ -584,12 +587,17 @@ class LLMGrader:
         item no window has room for is not asked about: the rubric's advice stands.
         """
         count = self.model.count_tokens
+
+        def overhead(request: PlannedRequest) -> int:
+            return request.prompt_tokens - transcript_tokens(request.window.turns, count)
+
         planned = [self._request(transcript, rubric, w) for w in windows]
-        room = [PROMPT_OVERHEAD_TOKENS - (r.prompt_tokens - transcript_tokens(w.turns, count)) for r, w in zip(planned, windows)]
-        heading = count(render(GRADE_TEMPLATES[1], **_ADVICE_PROBE)) - count(render(GRADE_TEMPLATES[1], **_NO_ADVICE_PROBE))
+        room = [PROMPT_OVERHEAD_TOKENS - overhead(r) for r in planned]
+        user = GRADE_TEMPLATES[1]
+        heading = count(render(user, **_ADVICE_PROBE)) - count(render(user, **_NO_ADVICE_PROBE))
         for request in advice:
             cost = heading + count(f"- {request.prompt.id}: {request.prompt.note}") + 1
-            home = [w for w in windows if request.turn is not None and any(t.turn.index == request.turn for t in w.turns)][:1]
+            home = [w for w in windows if any(t.turn.index == request.turn for t in w.turns)][:1]
             for window in home + sorted(reversed(windows), key=lambda w: len(w.advice)):
                 i = windows.index(window)
                 extra = cost - (heading if window.advice else 0)
@@ -600,7 +608,7 @@ class LLMGrader:
         # Line-by-line prices are close to, not exactly, the whole prompt's count: check the real thing.
         for i, window in enumerate(windows):
             planned[i] = self._request(transcript, rubric, window)
-            while window.advice and planned[i].prompt_tokens - transcript_tokens(window.turns, count) > PROMPT_OVERHEAD_TOKENS:
+            while window.advice and overhead(planned[i]) > PROMPT_OVERHEAD_TOKENS:
                 window.advice.pop()
                 planned[i] = self._request(transcript, rubric, window)
         return planned
