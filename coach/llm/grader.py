@@ -68,6 +68,9 @@ PER_ADVICE_OUTPUT_TOKENS = 110  # the key and up to MAX_ADVICE_CHARS of prose
 ADVICE_KEY = "advice_for"
 MESSAGE_OVERHEAD_TOKENS = 5
 CONTEXT_SAFETY_TOKENS = 64
+# The repair re-ask sends the prompt again plus the failed reply and a short correction
+# (structured.repair_message): a request leaves room for it, or its repair could not fit.
+REPAIR_MESSAGE_TOKENS = 160
 # Issue 4's cost rule: a request's prompt carries at most this many tokens beyond the call's own
 # words (`transcript_tokens` of its window). Instructions, legend, time markers and advice requests
 # all come out of it; advice requests that would break it fall back to the rubric's advice.
@@ -525,9 +528,9 @@ class LLMGrader:
         """The requests grading this call will send, one per window, with their prompt tokens counted.
 
         Windows are planned from per-line token costs, then every rendered
-        prompt is counted whole; if one would not fit the context (line costs
-        and a whole prompt tokenize slightly differently) the windows are
-        planned again smaller.
+        prompt is counted whole; if one would not fit the context with its
+        reply and a possible repair re-ask (line costs and a whole prompt
+        tokenize slightly differently) the windows are planned again smaller.
         """
         items = self.llm_items(rubric)
         turns = turns if turns is not None else prepare_turns(transcript, redact_personal=self.redact_personal)
@@ -541,12 +544,12 @@ class LLMGrader:
         probe.advice = [a.prompt for a in advice]
         fixed = self._count(grade_messages(self._prompt(transcript, rubric, items, probe))) - costs[0]
         fixed = min(fixed, max(bare, PROMPT_OVERHEAD_TOKENS))
-        available = context - self._max_tokens(items, len(advice)) - CONTEXT_SAFETY_TOKENS - fixed
+        available = context - self._reserved(self._max_tokens(items, len(advice))) - fixed
         for _ in range(4):
             spans = plan_windows(costs, available=available)
             windows = [Window(turns=turns[a:b], number=i + 1, count=len(spans)) for i, (a, b) in enumerate(spans)]
             planned = self._place_advice(transcript, rubric, windows, advice)
-            overflow = max(r.prompt_tokens + r.max_tokens - context for r in planned)
+            overflow = max(r.prompt_tokens + self._reserved(r.max_tokens) - context for r in planned)
             if overflow <= 0:
                 return planned
             if all(len(w.turns) == 1 for w in windows):
@@ -612,6 +615,10 @@ class LLMGrader:
                 window.advice.pop()
                 planned[i] = self._request(transcript, rubric, window)
         return planned
+
+    def _reserved(self, max_tokens: int) -> int:
+        """Context a request needs beyond its prompt: the reply, and room to repair it (failed reply + correction + reply)."""
+        return 2 * max_tokens + REPAIR_MESSAGE_TOKENS + CONTEXT_SAFETY_TOKENS
 
     def _max_tokens(self, items: Sequence[GradedItem], advice: int) -> int:
         return min(self.max_output_tokens, 64 + PER_ITEM_OUTPUT_TOKENS * len(items) + PER_ADVICE_OUTPUT_TOKENS * advice)

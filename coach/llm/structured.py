@@ -6,6 +6,7 @@ the same parsing and repair loop as the real one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -31,12 +32,27 @@ class RawReply:
 
 
 def parse_reply(text: str, schema: type[T]) -> T:
-    """The reply as `schema`; tolerates a Markdown fence around the JSON, nothing else."""
+    """The reply as `schema`; tolerates a Markdown fence around the JSON and raw control characters in strings.
+
+    llama-cpp-python's JSON grammar lets a string contain a raw newline (its
+    `char` rule excludes only `"` and `\\`), which strict JSON forbids; the
+    embedded model does write them. Reading such a reply leniently keeps a
+    grammar-valid answer instead of spending a repair re-ask on it.
+    """
     body = text.strip()
     if body.startswith("```"):
         body = body.split("\n", 1)[1] if "\n" in body else ""
         body = body.rsplit("```", 1)[0]
-    return schema.model_validate_json(body)
+    try:
+        return schema.model_validate_json(body)
+    except ValidationError as exc:
+        if not all(err["type"] == "json_invalid" for err in exc.errors()):
+            raise
+        try:
+            lenient = json.loads(body, strict=False)
+        except ValueError:
+            raise exc from None
+        return schema.model_validate(lenient)
 
 
 def describe_error(exc: ValidationError) -> str:

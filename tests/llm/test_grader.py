@@ -406,10 +406,16 @@ def test_a_window_failing_after_others_keeps_every_token_spent():
     call = make_call(lines)
     small = ModelInfo(model="tiny", endpoint_kind=EndpointKind.local, temperature=0, seed=1, context_tokens=1500)
     fake = FakeChatModel(model_info=small)
-    fake.enqueue(reply(diagnostic_framing=judgement("not_applicable")), "x", "y")
-    out = LLMGrader(fake, max_output_tokens=256).grade(call, heuristic_card(call, {}), make_rubric(diagnostic_framing="llm"))
+    longest = "word " * 250  # an invalid reply as long as the reply may be (256 tokens)
+    assert 240 <= fake.count_tokens(longest) <= 256
+    fake.enqueue(reply(diagnostic_framing=judgement("not_applicable")), longest, "y")
+    grader = LLMGrader(fake, max_output_tokens=256)
+    out = grader.grade(call, heuristic_card(call, {}), make_rubric(diagnostic_framing="llm"))
     assert out.llm.windows >= 2 and out.llm.requests == 3
     assert out.llm.tokens_in == sum(sum(fake.count_tokens(m.content) for m in c.messages) for c in fake.history)
+    repair = fake.history[-1]
+    assert repair.messages[-2].content == longest  # the re-ask carries the failed reply back...
+    assert grader._count(repair.messages) + repair.max_tokens <= 1500  # ...and still fits the context with its reply
 
 
 def test_advice_requests_go_to_the_window_showing_the_failure_and_never_break_the_overhead_budget():
@@ -437,3 +443,10 @@ def test_advice_requests_go_to_the_window_showing_the_failure_and_never_break_th
         overhead = request.prompt_tokens - transcript_tokens(request.window.turns, fake.count_tokens)
         assert overhead <= PROMPT_OVERHEAD_TOKENS
         assert request.prompt_tokens + request.max_tokens <= 4096
+
+
+def test_an_llm_item_named_like_the_advice_key_fails_the_llm_part_with_a_reason(call):
+    fake = FakeChatModel()
+    out = LLMGrader(fake).grade(call, heuristic_card(call, {}), make_rubric(advice_for="llm"))
+    assert out.llm.llm_status.startswith("failed: ") and "advice_for" in out.llm.llm_status
+    assert fake.history == []
