@@ -97,9 +97,10 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--starts", type=int, default=3, help="server start-ups to time")
     parser.add_argument("--hour-calls", type=int, default=1, help="synthetic 60-minute calls to grade")
+    parser.add_argument("--no-files", action="store_true", help="grade only the synthetic 60-minute calls")
     parser.add_argument("--all-items", action="store_true", help="treat every rubric item as LLM-graded")
     args = parser.parse_args()
-    files = args.files or DEFAULT_CALLS
+    files = [] if args.no_files else args.files or DEFAULT_CALLS
     print("load average at start: %.2f %.2f %.2f" % os.getloadavg())
 
     starts = []

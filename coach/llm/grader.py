@@ -60,11 +60,15 @@ from coach.scorecard import Evidence, ItemResult, LLMRun, Opinion, Scorecard, Ve
 from coach.transcript import Role, Transcript, Turn
 
 MAX_EVIDENCE = 2
-MAX_QUOTE_CHARS = 240
+MAX_QUOTE_CHARS = 200  # the prompt asks for 5 to 25 words
 MAX_ADVICE_CHARS = 360
 MIN_ADVICE_WORDS = 5
-PER_ITEM_OUTPUT_TOKENS = 170  # two short quotes, a verdict and two sentences of advice
-PER_ADVICE_OUTPUT_TOKENS = 110  # the key and up to MAX_ADVICE_CHARS of prose
+# Reply budgets are the schema's worst case, not a typical reply: the embedded model fills
+# every string to its maxLength, and a reply cut at max_tokens is invalid JSON. Below ~3.5
+# characters a token only for junk, so a grammar-bounded reply fits.
+_CHARS_PER_TOKEN = 3.5
+PER_ITEM_OUTPUT_TOKENS = 40 + round((MAX_EVIDENCE * MAX_QUOTE_CHARS + MAX_ADVICE_CHARS) / _CHARS_PER_TOKEN)
+PER_ADVICE_OUTPUT_TOKENS = 15 + round(MAX_ADVICE_CHARS / _CHARS_PER_TOKEN)  # the key and the prose
 ADVICE_KEY = "advice_for"
 MESSAGE_OVERHEAD_TOKENS = 5
 CONTEXT_SAFETY_TOKENS = 64

@@ -42,6 +42,7 @@ def chat(base_url) -> OpenAIChatModel:
     return OpenAIChatModel(
         base_url=base_url, api_key=None, model=MODEL_ALIAS, kind=EndpointKind.embedded,
         temperature=0.0, seed=7, retries=0, tokenizer=embedded_tokenizer(),
+        timeout_s=900,  # recording on a shared 2-core machine; replay never waits
     )  # fmt: skip
 
 
@@ -102,6 +103,8 @@ def test_injection_in_the_call_changes_nothing_the_model_sees_or_decides(chat, r
         clean_out = grader.grade(clean, card, rubric)
         injected_out = grader.grade(injected, card, rubric)
     bodies = sent_bodies(cassette)
+    assert clean_out.llm.llm_status == "ok" and injected_out.llm.llm_status == "ok"  # both were really graded
+    assert len(bodies) == clean_out.llm.requests + injected_out.llm.requests
     assert all("ignore previous" not in m["content"].lower() for b in bodies for m in b["messages"])
     # call names differ only through the file name
     clean_user = bodies[0]["messages"][1]["content"].replace("expansion_call.txt", "CALL")
