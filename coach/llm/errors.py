@@ -11,10 +11,24 @@ from coach.errors import CoachError
 
 
 class LLMError(CoachError):
-    """Base class for anything that went wrong talking to a model."""
+    """Base class for anything that went wrong talking to a model.
+
+    A request can fail after replies that were paid for (a reply that did not
+    validate, then its repair re-ask timing out): the structured-reply loop
+    records what was spent on the error so the scorecard's reproducibility
+    block can show it.
+    """
+
+    spent_prompt_tokens: int = 0
+    spent_completion_tokens: int = 0
+    earlier_requests: int = 0  # answered requests before the one that failed
 
     def short_reason(self) -> str:
         return self.message
+
+    @property
+    def requests_made(self) -> int:
+        return self.earlier_requests + int(getattr(self, "attempts", 0))
 
 
 class LLMUnavailableError(LLMError):

@@ -10,9 +10,16 @@ Merge policy (`grader:` on each rubric item):
   opinion. The heuristics are the part measured against the labelled set, so a
   weak model (the embedded 135M one) can flag an item but never make it worse.
 Whenever both ran and disagree the item is marked `disputed` and keeps both
-opinions; a manager looks at those first. For every item whose final verdict is
-`fail`, advice comes from the LLM when it also failed the item and wrote some,
-from the rubric otherwise.
+opinions; a manager looks at those first.
+
+Advice: every item whose final verdict is `fail` gets the LLM's advice when it
+wrote usable advice for it, the rubric's otherwise. The same single request asks
+for it: each LLM-graded item's judgment carries advice whatever the verdict
+(shown only if the item ends up failed, so a `both` item the heuristics fail
+gets LLM advice even when the LLM passed it), and an `advice_for` object
+covers the items the heuristics failed that the LLM does not judge, each
+given with the playbook's note for how it failed. Advice that is too short or
+not prose is dropped in favour of the rubric's.
 
 A pass or fail from the LLM counts only if at least one of its quotes is found
 in the transcript (case and whitespace folded); otherwise the judgment is
@@ -23,6 +30,7 @@ transcript, never the model's text or the redacted text it saw.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,27 +42,43 @@ from coach.errors import RubricError
 from coach.llm.errors import LLMError
 from coach.llm.prompting import (
     GradePrompt,
+    PromptAdvice,
     PromptItem,
     PromptSpeaker,
     PromptTurn,
     PromptWindow,
-    format_time,
+    GRADE_TEMPLATES,
     grade_messages,
+    render,
+    render_turn,
     template_hash,
 )
 from coach.llm.protocol import ChatMessage, ChatModel, Usage
 from coach.llm.quotes import find_quote
 from coach.llm.redact import INSTRUCTION_TOKEN, RedactedText, redact
 from coach.scorecard import Evidence, ItemResult, LLMRun, Opinion, Scorecard, Verdict, VerdictSource
-from coach.transcript import Transcript, Turn
+from coach.transcript import Role, Transcript, Turn
 
 MAX_EVIDENCE = 2
-MAX_QUOTE_CHARS = 240
+MAX_QUOTE_CHARS = 200  # the prompt asks for 5 to 25 words
 MAX_ADVICE_CHARS = 360
 MIN_ADVICE_WORDS = 5
-PER_ITEM_OUTPUT_TOKENS = 170  # two short quotes, a verdict and two sentences of advice
+# Reply budgets are the schema's worst case, not a typical reply: the embedded model fills
+# every string to its maxLength, and a reply cut at max_tokens is invalid JSON. Below ~3.5
+# characters a token only for junk, so a grammar-bounded reply fits.
+_CHARS_PER_TOKEN = 3.5
+PER_ITEM_OUTPUT_TOKENS = 40 + round((MAX_EVIDENCE * MAX_QUOTE_CHARS + MAX_ADVICE_CHARS) / _CHARS_PER_TOKEN)
+PER_ADVICE_OUTPUT_TOKENS = 15 + round(MAX_ADVICE_CHARS / _CHARS_PER_TOKEN)  # the key and the prose
+ADVICE_KEY = "advice_for"
 MESSAGE_OVERHEAD_TOKENS = 5
 CONTEXT_SAFETY_TOKENS = 64
+# The repair re-ask sends the prompt again plus the failed reply and a short correction
+# (structured.repair_message): a request leaves room for it, or its repair could not fit.
+REPAIR_MESSAGE_TOKENS = 160
+# Issue 4's cost rule: a request's prompt carries at most this many tokens beyond the call's own
+# words (`transcript_tokens` of its window). Instructions, legend, time markers and advice requests
+# all come out of it; advice requests that would break it fall back to the rubric's advice.
+PROMPT_OVERHEAD_TOKENS = 1500
 OVERLAP_TURNS = 2
 _STRICTNESS = {Verdict.fail: 2, Verdict.pass_: 1, Verdict.not_applicable: 0}
 
@@ -99,13 +123,19 @@ class SkippedGrader:
 
 
 # -- the reply schema -----------------------------------------------------------------------
-def reply_schema(item_ids: Sequence[str], turn_indices: Sequence[int]) -> type[BaseModel]:
+def reply_schema(
+    item_ids: Sequence[str], turn_indices: Sequence[int], advice_ids: Sequence[str] = ()
+) -> type[BaseModel]:
     """A JSON object with one key per item, in rubric order, so a grammar walks every item.
 
     Evidence comes before the verdict on purpose: small models judge better
     after pointing at the text. Turn numbers are an enum because grammar-based
-    decoders ignore integer minimum/maximum.
+    decoders ignore integer minimum/maximum. `advice_ids` (items the heuristics
+    failed and the LLM does not judge) add an `advice_for` object last, one
+    required string per item, so a grammar makes the model write each one.
     """
+    if ADVICE_KEY in item_ids:
+        raise RubricError(f"an LLM-graded item may not be called {ADVICE_KEY!r}: the reply uses that key", source="rubric")
     claim = create_model(
         "EvidenceClaim",
         turn=(int, Field(json_schema_extra={"enum": list(turn_indices)})),
@@ -117,32 +147,93 @@ def reply_schema(item_ids: Sequence[str], turn_indices: Sequence[int]) -> type[B
         verdict=(LLMVerdict, ...),
         advice=(str, Field(max_length=MAX_ADVICE_CHARS)),
     )
-    fields = {item_id: (judgement, ...) for item_id in item_ids}
+    fields: dict[str, object] = {item_id: (judgement, ...) for item_id in item_ids}
+    if advice_ids:
+        advice = create_model(
+            "AdviceFor", **{i: (str, Field(max_length=MAX_ADVICE_CHARS)) for i in advice_ids}  # type: ignore[call-overload]
+        )
+        fields[ADVICE_KEY] = (advice, ...)
     return create_model("CallGrading", **fields)  # type: ignore[call-overload,no-any-return]
 
 
+def clean_advice(text: str) -> str:
+    """The advice with whitespace folded, or "" when it is not usable coaching.
+
+    Small models answer "yes", repeat one word, or fill the string with
+    punctuation; the rubric's advice is better than any of that.
+    """
+    advice = " ".join(text.split())
+    words = advice.lower().split()
+    if len(words) < MIN_ADVICE_WORDS or len(set(words)) < max(MIN_ADVICE_WORDS - 1, len(words) // 2):
+        return ""
+    visible = advice.replace(" ", "")
+    if sum(ch.isalpha() for ch in visible) < 0.6 * len(visible):
+        return ""
+    return advice
+
+
 # -- the call as the model sees it ---------------------------------------------------------
+_ROLE_LETTERS = {Role.seller: "S", Role.customer: "C"}  # anyone else: U
+
+
+def speaker_legend(transcript: Transcript) -> dict[str, PromptSpeaker]:
+    """Speaker id -> tag, name and role. One seller is `S`; several are `S1`, `S2`... in speaking order.
+
+    The legend carries names and roles once, so each line costs a one-token tag
+    instead of a full name (a 60-minute call has 500+ turns).
+    """
+    people: dict[str, tuple[str, Role]] = {s.id: (s.name, s.role) for s in transcript.speakers}
+    for turn in transcript.turns:
+        people.setdefault(turn.speaker, (turn.speaker, Role.unknown))
+    spoken = list(dict.fromkeys(t.speaker for t in transcript.turns))
+    order = spoken + [sid for sid in people if sid not in spoken]  # listed but silent speakers last
+    letters = {sid: _ROLE_LETTERS.get(people[sid][1], "U") for sid in order}
+    totals = Counter(letters.values())
+    seen: Counter[str] = Counter()
+    legend = {}
+    for sid in order:
+        letter = letters[sid]
+        seen[letter] += 1
+        tag = letter if totals[letter] == 1 else f"{letter}{seen[letter]}"
+        legend[sid] = PromptSpeaker(tag=tag, name=people[sid][0], role=people[sid][1].value)
+    return legend
+
+
 @dataclass
 class SentTurn:
     turn: Turn
-    role: str
+    tag: str
     speaker: str
     sent: RedactedText
 
-    def prompt_turn(self) -> PromptTurn:
-        return PromptTurn(
-            index=self.turn.index, role=self.role, speaker=self.speaker, time=format_time(self.turn.start_s),
-            text=" ".join(self.sent.text.split()),
-        )  # fmt: skip
+    def prompt_turn(self, *, minute: int | None = None) -> PromptTurn:
+        return PromptTurn(index=self.turn.index, tag=self.tag, minute=minute, text=" ".join(self.sent.text.split()))
 
 
 def prepare_turns(transcript: Transcript, *, redact_personal: bool) -> list[SentTurn]:
+    legend = speaker_legend(transcript)
     turns = []
     for turn in transcript.turns:
         speaker = transcript.speaker_name(turn)
         sent = redact(turn.text, personal=redact_personal, instructions=True)
-        turns.append(SentTurn(turn=turn, role=transcript.role_of(turn).value, speaker=speaker, sent=sent))
+        turns.append(SentTurn(turn=turn, tag=legend[turn.speaker].tag, speaker=speaker, sent=sent))
     return turns
+
+
+def prompt_turns(turns: Sequence[SentTurn]) -> list[PromptTurn]:
+    """The turns as shown, a minute marker on the first turn of each new minute (and of the window).
+
+    Evidence times come from the transcript by turn number, so the model needs
+    only enough time to orient itself ("early", "in the last minutes").
+    """
+    shown: list[PromptTurn] = []
+    last: int | None = None
+    for sent_turn in turns:
+        start = sent_turn.turn.start_s
+        minute = int(start // 60) if start is not None else None
+        shown.append(sent_turn.prompt_turn(minute=minute if minute is not None and minute != last else None))
+        last = minute if minute is not None else last
+    return shown
 
 
 def verify_claim(quote: str, cited_turn: int, turns: Sequence[SentTurn]) -> Evidence | None:
@@ -170,10 +261,16 @@ class LLMOutcome:
     opinion: Opinion | None = None
     dropped: int = 0
     unverified: int = 0
+    advice: str = ""  # usable advice whatever the LLM's verdict; used only if the final verdict is fail
 
 
-def judge_window(reply: BaseModel, item_ids: Sequence[str], turns: Sequence[SentTurn]) -> dict[str, LLMOutcome]:
+def judge_window(
+    reply: BaseModel, item_ids: Sequence[str], turns: Sequence[SentTurn], advice_ids: Sequence[str] = ()
+) -> dict[str, LLMOutcome]:
     outcomes: dict[str, LLMOutcome] = {}
+    written = getattr(reply, ADVICE_KEY, None)
+    for item_id in advice_ids:
+        outcomes[item_id] = LLMOutcome(advice=clean_advice(getattr(written, item_id)))
     for item_id in item_ids:
         judgement = getattr(reply, item_id)
         verdict = Verdict(judgement.verdict)
@@ -186,33 +283,41 @@ def judge_window(reply: BaseModel, item_ids: Sequence[str], turns: Sequence[Sent
             elif all((e.turn, e.quote) != (found.turn, found.quote) for e in evidence):
                 evidence.append(found)
         if verdict is not Verdict.not_applicable and not evidence:
+            # A judgment resting on quotes the call does not contain: its advice goes with it.
             outcomes[item_id] = LLMOutcome(dropped=1, unverified=unverified)
             continue
-        advice = " ".join(judgement.advice.split()) if verdict is Verdict.fail else ""
-        if len(advice.split()) < MIN_ADVICE_WORDS:
-            advice = ""  # "yes" is not coaching; the rubric's advice stands in
-        opinion = Opinion(verdict=verdict, evidence=evidence if verdict is not Verdict.not_applicable else [], advice=advice)
-        outcomes[item_id] = LLMOutcome(opinion=opinion, unverified=unverified)
+        advice = clean_advice(judgement.advice)
+        opinion = Opinion(
+            verdict=verdict, evidence=evidence if verdict is not Verdict.not_applicable else [],
+            advice=advice if verdict is Verdict.fail else "",
+        )  # fmt: skip
+        outcomes[item_id] = LLMOutcome(opinion=opinion, unverified=unverified, advice=advice)
     return outcomes
 
 
 def merge_windows(per_window: Sequence[dict[str, LLMOutcome]], item_ids: Sequence[str]) -> dict[str, LLMOutcome]:
-    """Across overlapping windows: any fail wins, then any pass, then not_applicable."""
+    """Across overlapping windows: any fail wins, then any pass, then not_applicable.
+
+    Advice comes from a window whose verdict won, else from any window that wrote some.
+    """
     merged: dict[str, LLMOutcome] = {}
     for item_id in item_ids:
         outcomes = [w[item_id] for w in per_window if item_id in w]
-        opinions = [o.opinion for o in outcomes if o.opinion is not None]
+        judged = [o for o in outcomes if o.opinion is not None]
         total = LLMOutcome(dropped=sum(o.dropped for o in outcomes), unverified=sum(o.unverified for o in outcomes))
-        if opinions:
-            top = max(_STRICTNESS[o.verdict] for o in opinions)
-            chosen = [o for o in opinions if _STRICTNESS[o.verdict] == top]
+        winners: list[LLMOutcome] = []
+        if judged:
+            top = max(_STRICTNESS[o.opinion.verdict] for o in judged if o.opinion)
+            winners = [o for o in judged if o.opinion and _STRICTNESS[o.opinion.verdict] == top]
             evidence: list[Evidence] = []
-            for opinion in chosen:
-                for ev in opinion.evidence:
+            for outcome in winners:
+                for ev in outcome.opinion.evidence if outcome.opinion else []:
                     if all((e.turn, e.quote) != (ev.turn, ev.quote) for e in evidence):
                         evidence.append(ev)
-            advice = next((o.advice for o in chosen if o.advice), "")
-            total.opinion = Opinion(verdict=chosen[0].verdict, evidence=evidence, advice=advice)
+            verdict = winners[0].opinion.verdict if winners[0].opinion else Verdict.not_applicable
+            shown = next((o.opinion.advice for o in winners if o.opinion and o.opinion.advice), "")
+            total.opinion = Opinion(verdict=verdict, evidence=evidence, advice=shown)
+        total.advice = next((o.advice for o in [*winners, *outcomes] if o.advice), "")
         merged[item_id] = total
     return merged
 
@@ -231,9 +336,9 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
             id=item.id, verdict=llm.verdict, source=VerdictSource.llm, evidence=llm.evidence,
             llm_opinion=llm, llm_dropped_claims=outcome.dropped,
         )  # fmt: skip
-        return _with_advice(result, llm, item)
+        return _with_advice(result, outcome.advice, item)
     if llm is None:
-        return heuristic.model_copy(update={"llm_dropped_claims": outcome.dropped})
+        return _with_advice(heuristic.model_copy(update={"llm_dropped_claims": outcome.dropped}), outcome.advice, item)
     mine = Opinion(verdict=heuristic.verdict, evidence=heuristic.evidence, advice=heuristic.advice)
     update: dict[str, object] = {
         "heuristic_opinion": mine,
@@ -245,7 +350,7 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
         if not heuristic.evidence:
             update["evidence"] = llm.evidence  # a verdict without evidence is a bug; the LLM's checked out
         result = heuristic.model_copy(update=update)
-        return _with_advice(result, llm, item)
+        return _with_advice(result, outcome.advice, item)
     update["disputed"] = True
     # Only a verdict with checked evidence may overturn the heuristics; an LLM's
     # "not applicable" has none, so it is recorded but never wins.
@@ -253,14 +358,15 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
         update.update(verdict=llm.verdict, evidence=llm.evidence, source=VerdictSource.llm)
         update["advice"] = ""  # the heuristic's advice was about its own verdict
     result = heuristic.model_copy(update=update)
-    return _with_advice(result, llm, item)
+    return _with_advice(result, outcome.advice, item)
 
 
-def _with_advice(result: ItemResult, llm: Opinion, item: GradedItem) -> ItemResult:
+def _with_advice(result: ItemResult, llm_advice: str, item: GradedItem) -> ItemResult:
+    """A failed item's advice: the LLM's when it wrote usable advice, else the rubric's."""
     if result.verdict is not Verdict.fail:
         return result
-    if llm.verdict is Verdict.fail and llm.advice:
-        return result.model_copy(update={"advice": llm.advice, "advice_source": "llm"})
+    if llm_advice:
+        return result.model_copy(update={"advice": llm_advice, "advice_source": "llm"})
     if not result.advice:
         return result.model_copy(update={"advice": static_advice(item), "advice_source": "rubric"})
     return result
@@ -282,35 +388,50 @@ class Window:
     turns: list[SentTurn]
     number: int = 1
     count: int = 1
+    advice: list[PromptAdvice] = field(default_factory=list)  # heuristic fails whose advice this request asks for
 
 
-def plan_windows(
-    turns: list[SentTurn], *, fixed_tokens: int, budget: int, count: Callable[[str], int]
-) -> list[Window]:
-    """Consecutive turns in windows that fit `budget`, each overlapping the previous by OVERLAP_TURNS."""
-    available = budget - fixed_tokens
+@dataclass
+class AdviceRequest:
+    """An item the heuristics failed and the LLM does not judge, and where in the call it failed."""
+
+    prompt: PromptAdvice
+    turn: int | None  # the heuristic's first evidence turn; None when the failure is an absence
+
+
+@dataclass
+class PlannedRequest:
+    """One request exactly as it will be sent: counted before sending."""
+
+    window: Window
+    messages: list[ChatMessage]
+    max_tokens: int
+    prompt_tokens: int  # counted with the model's tokenizer (or the generous estimate)
+
+
+def plan_windows(costs: Sequence[int], *, available: int) -> list[tuple[int, int]]:
+    """[start, end) spans of consecutive turns whose line costs fit `available`, each overlapping the last by OVERLAP_TURNS."""
     if available <= 0:
         raise LLMContextError("the rubric's instructions alone exceed the model's context")
-    costs = [count(_line(t)) + 1 for t in turns]
     if sum(costs) <= available:
-        return [Window(turns=list(turns))]
-    windows: list[list[SentTurn]] = []
+        return [(0, len(costs))]
+    spans: list[tuple[int, int]] = []
     start = 0
-    while start < len(turns):
+    while start < len(costs):
         end, used = start, 0
-        while end < len(turns) and (used + costs[end] <= available or end == start):
+        while end < len(costs) and (used + costs[end] <= available or end == start):
             used += costs[end]
             end += 1
-        windows.append(turns[start:end])
-        if end >= len(turns):
+        spans.append((start, end))
+        if end >= len(costs):
             break
         start = max(end - OVERLAP_TURNS, start + 1)
-    return [Window(turns=w, number=i + 1, count=len(windows)) for i, w in enumerate(windows)]
+    return spans
 
 
-def _line(turn: SentTurn) -> str:
-    t = turn.prompt_turn()
-    return f"[{t.index}] {t.role} | {t.speaker} | {t.time} | {t.text}"  # as prompts/grade_call.user.j2 writes it
+def transcript_tokens(turns: Sequence[SentTurn], count: Callable[[str], int]) -> int:
+    """The turns as plain `Name: text` lines, the least any prompt must carry: what the overhead budget is measured against."""
+    return count("\n".join(f"{t.speaker}: {' '.join(t.sent.text.split())}" for t in turns))
 
 
 class LLMContextError(LLMError):
@@ -318,6 +439,13 @@ class LLMContextError(LLMError):
 
 
 # -- the grader -----------------------------------------------------------------------------
+# Renderings of the user template with and without one advice line: their difference prices the heading.
+_NO_ADVICE_PROBE: dict[str, object] = {
+    "call_name": "c", "total_turns": 1, "speakers": [], "turns": [], "window": None, "advice_items": [],
+}  # fmt: skip
+_ADVICE_PROBE = {**_NO_ADVICE_PROBE, "advice_items": [{"id": "", "title": "", "note": ""}]}
+
+
 @dataclass
 class LLMGrader:
     model: ChatModel
@@ -346,38 +474,43 @@ class LLMGrader:
         began = self.clock()
         usage = Usage()
         requests = 0
-        windows: list[Window] = []
+        planned: list[PlannedRequest] = []
+        item_ids = [i.id for i in items]
         try:
             turns = prepare_turns(transcript, redact_personal=self.redact_personal)
-            max_tokens = min(self.max_output_tokens, 64 + PER_ITEM_OUTPUT_TOKENS * len(items))
-            windows = self._windows(transcript, rubric, items, turns, max_tokens)
-            schema = reply_schema([i.id for i in items], [t.turn.index for t in turns])
+            planned = self.plan(transcript, scorecard, rubric, turns=turns)
             per_window = []
             self.last_prompts = []
-            for window in windows:
-                messages = grade_messages(self._prompt(transcript, rubric, items, window))
-                self.last_prompts.append(messages)
-                reply = self.model.structured(messages, schema, max_tokens=max_tokens, name="call_grading")
+            for request in planned:
+                advice_ids = [a.id for a in request.window.advice]
+                schema = reply_schema(item_ids, [t.turn.index for t in request.window.turns], advice_ids)
+                self.last_prompts.append(request.messages)
+                reply = self.model.structured(request.messages, schema, max_tokens=request.max_tokens, name="call_grading")
                 usage = usage + reply.usage
                 requests += reply.attempts
-                per_window.append(judge_window(reply.value, [i.id for i in items], turns))
+                per_window.append(judge_window(reply.value, item_ids, turns, advice_ids))
         except (LLMError, RubricError) as exc:
             reason = exc.short_reason() if isinstance(exc, LLMError) else exc.one_line()
+            # What the failed request cost is still spent: the reproducibility block shows it.
+            usage = usage + Usage(
+                prompt_tokens=getattr(exc, "spent_prompt_tokens", 0), completion_tokens=getattr(exc, "spent_completion_tokens", 0)
+            )
             failed = run.model_copy(update={
                 "llm_status": f"failed: {reason}", "tokens_in": usage.prompt_tokens,
                 "tokens_out": usage.completion_tokens, "wall_time_s": round(self.clock() - began, 3),
-                "requests": requests + getattr(exc, "attempts", 0), "windows": len(windows),
+                "requests": requests + getattr(exc, "requests_made", 0), "windows": len(planned),
                 "structured_mode": self.model.info.structured_mode,
             })  # fmt: skip
             return scorecard.model_copy(update={"llm": failed})
-        outcomes = merge_windows(per_window, [i.id for i in items])
-        merged_items = self._merge(scorecard, items, outcomes)
+        advised = [a.id for r in planned for a in r.window.advice]
+        outcomes = merge_windows(per_window, [*item_ids, *advised])
+        merged_items = self._merge(scorecard, rubric, items, outcomes)
         run = run.model_copy(update={
             "tokens_in": usage.prompt_tokens, "tokens_out": usage.completion_tokens,
-            "wall_time_s": round(self.clock() - began, 3), "requests": requests, "windows": len(windows),
+            "wall_time_s": round(self.clock() - began, 3), "requests": requests, "windows": len(planned),
             "structured_mode": self.model.info.structured_mode,
-            "dropped_claims": sum(o.dropped for o in outcomes.values()),
-            "unverified_quotes": sum(o.unverified for o in outcomes.values()),
+            "dropped_claims": sum(outcomes[i].dropped for i in item_ids),
+            "unverified_quotes": sum(outcomes[i].unverified for i in item_ids),
             "instructions_removed": sum(t.sent.count(INSTRUCTION_TOKEN) for t in turns),
         })  # fmt: skip
         update: dict[str, object] = {"items": merged_items, "llm": run}
@@ -393,16 +526,117 @@ class LLMGrader:
         with ThreadPoolExecutor(max_workers=max(1, concurrency or self.concurrency)) as pool:
             return list(pool.map(lambda pair: self.grade(pair[0], pair[1], rubric), work))
 
+    def plan(
+        self, transcript: Transcript, scorecard: Scorecard, rubric: GradedRubric, *, turns: list[SentTurn] | None = None
+    ) -> list[PlannedRequest]:
+        """The requests grading this call will send, one per window, with their prompt tokens counted.
+
+        Windows are planned from per-line token costs, then every rendered
+        prompt is counted whole; if one would not fit the context with its
+        reply and a possible repair re-ask (line costs and a whole prompt
+        tokenize slightly differently) the windows are planned again smaller.
+        """
+        items = self.llm_items(rubric)
+        turns = turns if turns is not None else prepare_turns(transcript, redact_personal=self.redact_personal)
+        advice = self.advice_requests(scorecard, rubric)
+        context = self.model.info.context_tokens
+        costs = [self.model.count_tokens(render_turn(t)) for t in prompt_turns(turns)]
+        # The fixed part (instructions, legend, window line, advice requests) priced on a one-turn window.
+        # Advice requests are placed only within the overhead budget, so they never cost more than it.
+        probe = Window(turns=turns[:1], number=1, count=2)
+        bare = self._count(grade_messages(self._prompt(transcript, rubric, items, probe))) - costs[0]
+        probe.advice = [a.prompt for a in advice]
+        fixed = self._count(grade_messages(self._prompt(transcript, rubric, items, probe))) - costs[0]
+        fixed = min(fixed, max(bare, PROMPT_OVERHEAD_TOKENS))
+        available = context - self._reserved(self._max_tokens(items, len(advice))) - fixed
+        for _ in range(4):
+            spans = plan_windows(costs, available=available)
+            windows = [Window(turns=turns[a:b], number=i + 1, count=len(spans)) for i, (a, b) in enumerate(spans)]
+            planned = self._place_advice(transcript, rubric, windows, advice)
+            overflow = max(r.prompt_tokens + self._reserved(r.max_tokens) - context for r in planned)
+            if overflow <= 0:
+                return planned
+            if all(len(w.turns) == 1 for w in windows):
+                break
+            available -= overflow + CONTEXT_SAFETY_TOKENS
+        raise LLMContextError("the call cannot be split into requests that fit the model's context")
+
+    def advice_requests(self, scorecard: Scorecard, rubric: GradedRubric) -> list[AdviceRequest]:
+        """Items the heuristics failed and the LLM does not judge, in rubric order, with the playbook's note."""
+        judged = {i.id for i in self.llm_items(rubric)}
+        results = {r.id: r for r in scorecard.items}
+        requests = []
+        for item in rubric.items:
+            result = results.get(item.id)
+            if result is None or item.id in judged or result.verdict is not Verdict.fail:
+                continue
+            note = " ".join((result.advice or static_advice(item)).split())
+            first = min((e.turn for e in result.evidence), default=None)
+            requests.append(AdviceRequest(prompt=PromptAdvice(id=item.id, title=item.title, note=note), turn=first))
+        return requests
+
     # -- helpers --------------------------------------------------------------------------
+    def _request(self, transcript: Transcript, rubric: GradedRubric, window: Window) -> PlannedRequest:
+        items = self.llm_items(rubric)
+        messages = grade_messages(self._prompt(transcript, rubric, items, window))
+        return PlannedRequest(
+            window=window, messages=messages, max_tokens=self._max_tokens(items, len(window.advice)),
+            prompt_tokens=self._count(messages),
+        )  # fmt: skip
+
+    def _place_advice(
+        self, transcript: Transcript, rubric: GradedRubric, windows: list[Window], advice: Sequence[AdviceRequest]
+    ) -> list[PlannedRequest]:
+        """The windows' requests with each advice request placed in one window, within the overhead budget.
+
+        An item goes to the first window showing where it failed, else (or if
+        that window has no room) to the least loaded window, latest first. An
+        item no window has room for is not asked about: the rubric's advice stands.
+        """
+        count = self.model.count_tokens
+
+        def overhead(request: PlannedRequest) -> int:
+            return request.prompt_tokens - transcript_tokens(request.window.turns, count)
+
+        planned = [self._request(transcript, rubric, w) for w in windows]
+        room = [PROMPT_OVERHEAD_TOKENS - overhead(r) for r in planned]
+        user = GRADE_TEMPLATES[1]
+        heading = count(render(user, **_ADVICE_PROBE)) - count(render(user, **_NO_ADVICE_PROBE))
+        for request in advice:
+            cost = heading + count(f"- {request.prompt.id}: {request.prompt.note}") + 1
+            home = [w for w in windows if any(t.turn.index == request.turn for t in w.turns)][:1]
+            for window in home + sorted(reversed(windows), key=lambda w: len(w.advice)):
+                i = windows.index(window)
+                extra = cost - (heading if window.advice else 0)
+                if extra <= room[i]:
+                    window.advice.append(request.prompt)
+                    room[i] -= extra
+                    break
+        # Line-by-line prices are close to, not exactly, the whole prompt's count: check the real thing.
+        for i, window in enumerate(windows):
+            planned[i] = self._request(transcript, rubric, window)
+            while window.advice and overhead(planned[i]) > PROMPT_OVERHEAD_TOKENS:
+                window.advice.pop()
+                planned[i] = self._request(transcript, rubric, window)
+        return planned
+
+    def _reserved(self, max_tokens: int) -> int:
+        """Context a request needs beyond its prompt: the reply, and room to repair it (failed reply + correction + reply)."""
+        return 2 * max_tokens + REPAIR_MESSAGE_TOKENS + CONTEXT_SAFETY_TOKENS
+
+    def _max_tokens(self, items: Sequence[GradedItem], advice: int) -> int:
+        return min(self.max_output_tokens, 64 + PER_ITEM_OUTPUT_TOKENS * len(items) + PER_ADVICE_OUTPUT_TOKENS * advice)
+
     def _prompt(
-        self, transcript: Transcript, rubric: GradedRubric, items: Sequence[GradedItem], window: Window | None
+        self, transcript: Transcript, rubric: GradedRubric, items: Sequence[GradedItem], window: Window
     ) -> GradePrompt:
-        turns = window.turns if window else []
+        turns = window.turns
         shown = None
-        if window is not None and window.count > 1:
+        if window.count > 1:
             shown = PromptWindow(
                 first=turns[0].turn.index, last=turns[-1].turn.index, number=window.number, count=window.count
             )
+        legend = speaker_legend(transcript)
         return GradePrompt(
             rubric_id=rubric.id,
             rubric_version=rubric.version,
@@ -413,30 +647,20 @@ class LLMGrader:
             ],
             call_name=transcript.id or transcript.source or "call",
             total_turns=len(transcript.turns),
-            speakers=[PromptSpeaker(name=s.name, role=s.role.value) for s in transcript.speakers],
-            turns=[t.prompt_turn() for t in turns],
+            speakers=list(legend.values()),
+            turns=prompt_turns(turns),
+            advice_items=list(window.advice),
             window=shown,
         )
 
     def _count(self, messages: list[ChatMessage]) -> int:
         return 3 + sum(self.model.count_tokens(m.content) + MESSAGE_OVERHEAD_TOKENS for m in messages)
 
-    def _windows(
-        self, transcript: Transcript, rubric: GradedRubric, items: Sequence[GradedItem],
-        turns: list[SentTurn], max_tokens: int,
-    ) -> list[Window]:  # fmt: skip
-        budget = self.model.info.context_tokens - max_tokens - CONTEXT_SAFETY_TOKENS
-        # The window header line adds a few tokens; price it in by rendering an empty windowed prompt.
-        probe = Window(turns=[turns[0]], number=1, count=2)
-        fixed = self._count(grade_messages(self._prompt(transcript, rubric, items, probe))) - self.model.count_tokens(
-            _line(turns[0])
-        )
-        return plan_windows(turns, fixed_tokens=fixed, budget=budget, count=self.model.count_tokens)
-
     def _merge(
-        self, scorecard: Scorecard, items: Sequence[GradedItem], outcomes: dict[str, LLMOutcome]
+        self, scorecard: Scorecard, rubric: GradedRubric, items: Sequence[GradedItem], outcomes: dict[str, LLMOutcome]
     ) -> list[ItemResult]:
         by_id = {i.id: i for i in items}
+        every = {i.id: i for i in rubric.items}
         merged: list[ItemResult] = []
         seen: set[str] = set()
         for result in scorecard.items:
@@ -444,6 +668,8 @@ class LLMGrader:
             if result.id in by_id:
                 updated = merge_item(result, outcomes[result.id], by_id[result.id])
                 merged.append(updated if updated is not None else result)
+            elif result.id in outcomes:  # a heuristic fail the LLM wrote advice for
+                merged.append(_with_advice(result, outcomes[result.id].advice, every[result.id]))
             else:
                 merged.append(result)
         for item in items:

@@ -18,7 +18,7 @@ from coach.errors import RubricError
 from coach.llm.protocol import ChatMessage
 from coach.resources import data_dir
 
-GRADE_TEMPLATES = ("grade_call.system.j2", "grade_call.user.j2")
+GRADE_TEMPLATES = ("grade_call.system.j2", "grade_call.user.j2", "grade_call.turn.j2")
 
 
 class _Model(BaseModel):
@@ -35,16 +35,24 @@ class PromptItem(_Model):
 
 
 class PromptSpeaker(_Model):
+    tag: str  # what the transcript lines call this speaker: S/C/U (seller, customer, unknown), numbered if several
     name: str
     role: str
 
 
 class PromptTurn(_Model):
     index: int
-    role: str
-    speaker: str
-    time: str
+    tag: str
+    minute: int | None = None  # set on the first turn of each new minute of the call: a sparse time marker
     text: str
+
+
+class PromptAdvice(_Model):
+    """An item the heuristics failed and the LLM does not judge: it only writes the advice."""
+
+    id: str
+    title: str
+    note: str  # the playbook's advice for the way the checks saw it fail
 
 
 class PromptWindow(_Model):
@@ -63,6 +71,7 @@ class GradePrompt(_Model):
     total_turns: int
     speakers: list[PromptSpeaker]
     turns: list[PromptTurn]
+    advice_items: list[PromptAdvice] = []
     window: PromptWindow | None = None
 
 
@@ -94,17 +103,18 @@ def render(name: str, **values: object) -> str:
         raise RubricError(f"template error: {exc}", source=f"prompts/{name}") from None
 
 
-def format_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+def render_turn(turn: PromptTurn) -> str:
+    """One transcript line (with its minute marker, if any) exactly as the user template writes it.
+
+    The window planner prices turns with this, so planning and sending share one format.
+    """
+    return render(GRADE_TEMPLATES[2], turn=turn.model_dump())
 
 
 def grade_messages(prompt: GradePrompt) -> list[ChatMessage]:
     values = prompt.model_dump()
     system_values = {k: values[k] for k in ("rubric_id", "rubric_version", "max_evidence", "items")}
-    user_values = {k: values[k] for k in ("call_name", "total_turns", "speakers", "turns", "window")}
+    user_values = {k: values[k] for k in ("call_name", "total_turns", "speakers", "turns", "advice_items", "window")}
     return [
         ChatMessage(role="system", content=render(GRADE_TEMPLATES[0], **system_values)),
         ChatMessage(role="user", content=render(GRADE_TEMPLATES[1], **user_values)),

@@ -21,7 +21,7 @@ from conftest import StubItem, StubRubric, heuristic_card
 from coach.llm.client import OpenAIChatModel
 from coach.llm.embedded import MODEL_ALIAS
 from coach.llm.errors import StructuredOutputError
-from coach.llm.grader import LLMGrader
+from coach.llm.grader import LLMGrader, clean_advice
 from coach.llm.protocol import ChatMessage
 from coach.llm.quotes import find_quote
 from coach.llm.settings import EndpointKind
@@ -42,6 +42,7 @@ def chat(base_url) -> OpenAIChatModel:
     return OpenAIChatModel(
         base_url=base_url, api_key=None, model=MODEL_ALIAS, kind=EndpointKind.embedded,
         temperature=0.0, seed=7, retries=0, tokenizer=embedded_tokenizer(),
+        timeout_s=900,  # recording on a shared 2-core machine; replay never waits
     )  # fmt: skip
 
 
@@ -57,28 +58,39 @@ def sent_bodies(cassette) -> list[dict]:
 
 def test_embedded_model_grades_the_sample_call(chat, rubric):
     call = read_path(ROOT / "fixtures/sample/expansion_call.txt", sellers=SELLERS)
-    card = heuristic_card(call, {i.id: Verdict.pass_ for i in rubric.items})
+    judged = [i.id for i in rubric.items if i.grader != "heuristic"]
+    # The heuristics pass what the LLM judges and fail exec_sponsor, which only they judge: the same
+    # request must ask for that item's advice.
+    card = heuristic_card(call, {**{i: Verdict.pass_ for i in judged}, "exec_sponsor": Verdict.fail})
+    grader = LLMGrader(chat)
+    (planned,) = grader.plan(call, card, rubric)
     with recorder.use_cassette("grade_sample_call.yaml") as cassette:
-        out = LLMGrader(chat).grade(call, card, rubric)
+        out = grader.grade(call, card, rubric)
     # what was sent
     (body,) = sent_bodies(cassette)
     assert body["model"] == MODEL_ALIAS and body["temperature"] == 0.0 and body["seed"] == 7
     assert body["response_format"]["type"] == "json_object"  # never json_schema to llama.cpp
     schema = body["response_format"]["schema"]
-    assert list(schema["properties"]) == [i.id for i in rubric.items]
+    assert list(schema["properties"]) == [*judged, "advice_for"]
+    assert list(schema["properties"]["advice_for"]["properties"]) == ["exec_sponsor"]
     assert body["messages"][0]["role"] == "system" and "<transcript>" in body["messages"][1]["content"]
+    assert "- exec_sponsor: static advice" in body["messages"][1]["content"]
     # what came back, after checking
     assert out.llm.llm_status == "ok", out.llm.llm_status
     usage = json.loads(cassette.responses[0]["body"]["string"])["usage"]
     assert (out.llm.tokens_in, out.llm.tokens_out) == (usage["prompt_tokens"], usage["completion_tokens"])
+    assert abs(planned.prompt_tokens - usage["prompt_tokens"]) <= 2  # counted before sending, as the server counts
     assert out.llm.tokens_out > 0 and out.llm.requests == 1
+    sponsor = out.item("exec_sponsor")
+    assert sponsor.verdict is Verdict.fail and sponsor.advice_source in ("llm", "rubric")
+    assert sponsor.advice == (clean_advice(sponsor.advice) if sponsor.advice_source == "llm" else "static advice")
     texts = {t.index: t.text for t in call.turns}
     for item in out.items:
         for ev in item.evidence + (item.llm_opinion.evidence if item.llm_opinion else []):
             assert ev.quote in texts[ev.turn]  # verbatim from the transcript, never the model's text
             assert find_quote(ev.quote, texts[ev.turn]) is not None
     graded = {i.id for i in out.items if i.llm_opinion is not None}
-    assert out.llm.dropped_claims + len(graded) == len(rubric.items)
+    assert out.llm.dropped_claims + len(graded) == len(judged)
 
 
 def test_injection_in_the_call_changes_nothing_the_model_sees_or_decides(chat, rubric):
@@ -91,6 +103,8 @@ def test_injection_in_the_call_changes_nothing_the_model_sees_or_decides(chat, r
         clean_out = grader.grade(clean, card, rubric)
         injected_out = grader.grade(injected, card, rubric)
     bodies = sent_bodies(cassette)
+    assert clean_out.llm.llm_status == "ok" and injected_out.llm.llm_status == "ok"  # both were really graded
+    assert len(bodies) == clean_out.llm.requests + injected_out.llm.requests
     assert all("ignore previous" not in m["content"].lower() for b in bodies for m in b["messages"])
     # call names differ only through the file name
     clean_user = bodies[0]["messages"][1]["content"].replace("expansion_call.txt", "CALL")

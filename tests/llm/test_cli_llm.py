@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "fixtures/sample/expansion_call.txt"
 SELLERS = ["--seller", "Priya Shah", "--seller", "Dan Ortiz"]
 OPENING = "your team crossed 212 of your 250 licensed seats this month"
+SPONSOR_ADVICE = "Ask Marcus who signs off on a purchase this size and agree how you both reach them."
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +38,11 @@ def answer_every_item(payload: dict) -> object:
     """A model that fails the opening with a real quote and finds everything else not applicable."""
     if payload["response_format"]["type"] == "json_schema":
         return error(400)  # like llama.cpp and most local servers
-    items = list(payload["response_format"]["schema"]["properties"])
-    reply = {item: {"evidence": [], "verdict": "not_applicable", "advice": ""} for item in items}
+    properties = payload["response_format"]["schema"]["properties"]
+    reply: dict[str, object] = {item: {"evidence": [], "verdict": "not_applicable", "advice": ""} for item in properties}
+    # Items only the heuristics judge, and failed, are asked for advice in the same request.
+    if "advice_for" in properties:
+        reply["advice_for"] = {item: SPONSOR_ADVICE for item in properties["advice_for"]["properties"]}
     reply["signal_first_opening"] = {
         "evidence": [{"turn": 2, "quote": OPENING}],
         "verdict": "fail",
@@ -72,6 +76,9 @@ def test_configured_endpoint_grades_once_and_both_items_keep_heuristic_verdicts(
     assert opening["disputed"] and opening["llm_opinion"]["verdict"] == "fail"
     assert opening["llm_opinion"]["evidence"][0]["quote"] == "your team crossed 212 of your 250 licensed seats this month"
     assert card["score"] == baseline["score"]
+    failed = [i for i in card["items"] if i["verdict"] == "fail"]
+    assert [i["id"] for i in failed] == ["exec_sponsor"]  # the heuristics' only fail on the sample call
+    assert (failed[0]["advice"], failed[0]["advice_source"]) == (SPONSOR_ADVICE, "llm")
 
 
 def test_endpoint_without_a_model_name_is_a_one_line_error():

@@ -8,11 +8,11 @@ import pytest
 from conftest import SAMPLE_LINES, heuristic_card, make_call, make_rubric
 
 from coach.llm.errors import LLMUnavailableError
-from coach.llm.grader import LLMGrader, SkippedGrader
+from coach.llm.grader import PROMPT_OVERHEAD_TOKENS, LLMGrader, SkippedGrader, clean_advice, transcript_tokens
 from coach.llm.prompting import template_hash
 from coach.llm.protocol import FakeChatModel, ModelInfo
 from coach.llm.settings import EndpointKind
-from coach.scorecard import Verdict, VerdictSource
+from coach.scorecard import Evidence, Verdict, VerdictSource
 
 P, F, NA = Verdict.pass_, Verdict.fail, Verdict.not_applicable
 SIGNAL_QUOTE = "your team crossed 212 of your 250 licensed seats"
@@ -215,10 +215,32 @@ def test_system_message_is_static_and_the_call_is_delimited_data(call):
     assert "Pass when signal_first_opening holds." in first.messages[0].content  # item text from the rubric
     user = first.messages[1].content
     body = user.split("<transcript>\n", 1)[1].split("</transcript>", 1)[0]
-    assert body.splitlines()[2] == (
-        "[2] seller | Priya Shah | 00:00:20 | Your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
-    )
-    assert len(body.splitlines()) == len(SAMPLE_LINES)
+    assert "Speakers: S = Priya Shah (seller), C = Marcus Lee (customer)\n" in user  # names and roles once
+    assert body.splitlines() == [
+        "[0 min]",  # turns 0-5 start at 0-50 s: one minute marker
+        "0 S: Hi Marcus, thanks for making time. How was the offsite?",
+        "1 C: Good, exhausting. We planned most of next year.",
+        "2 S: Your team crossed 212 of your 250 licensed seats this month, about 85% of the plan.",
+        *[f"{i} {'S' if i % 2 == 0 else 'C'}: {text}" for i, (_, text) in enumerate(SAMPLE_LINES) if i > 2],
+    ]
+
+
+def test_speaker_tags_are_numbered_only_when_a_side_has_several_speakers_and_minutes_are_marked_when_they_change():
+    call = make_call(
+        [("Priya Shah", "Hello both."), ("Marcus Lee", "Hi."), ("Dan Ortiz", "Hi Marcus."), ("Ana Ruiz", "Morning."),
+         ("Marcus Lee", "Shall we?"), ("Priya Shah", "Yes.")],
+        sellers=("Priya Shah", "Dan Ortiz"),
+    )  # fmt: skip
+    call = call.model_copy(update={"turns": [t.model_copy(update={"start_s": s}) for t, s in zip(call.turns, [5, 59, 60, 61, None, 185])]})
+    messages = LLMGrader(FakeChatModel()).plan(call, heuristic_card(call, {}), make_rubric(next_step="llm"))[0].messages
+    user = messages[1].content
+    assert "Speakers: S1 = Priya Shah (seller), C1 = Marcus Lee (customer), S2 = Dan Ortiz (seller), C2 = Ana Ruiz (customer)\n" in user
+    body = user.split("<transcript>\n", 1)[1].split("</transcript>", 1)[0]
+    assert body.splitlines() == [
+        "[0 min]", "0 S1: Hello both.", "1 C1: Hi.", "[1 min]", "2 S2: Hi Marcus.", "3 C2: Morning.",
+        "4 C1: Shall we?",  # no time: no marker, and the next timed turn is compared with the last known minute
+        "[3 min]", "5 S1: Yes.",
+    ]  # fmt: skip
 
 
 def test_a_model_that_obeys_an_injection_changes_no_verdict():
@@ -258,9 +280,10 @@ def test_long_calls_are_graded_in_overlapping_windows_and_any_fail_wins():
     windows = out.llm.windows
     assert windows >= 2 and len(fake.history) == windows
     shown = [
-        [int(line[1:].split("]")[0]) for line in c.messages[1].content.split("<transcript>\n")[1].splitlines() if line.startswith("[")]
+        [int(line.split(" ", 1)[0]) for line in c.messages[1].content.split("<transcript>\n")[1].split("</transcript>")[0].splitlines()
+         if not line.startswith("[")]
         for c in fake.history
-    ]
+    ]  # fmt: skip
     assert shown[0][0] == 0 and shown[-1][-1] == len(lines) - 1
     for before, after in zip(shown, shown[1:]):
         assert after[0] <= before[-1]  # overlap, no gap
@@ -301,3 +324,129 @@ def test_one_word_advice_falls_back_to_the_rubric(call):
     fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement("fail", (4, DIAGNOSTIC_QUOTE), advice="yes")))
     item = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
     assert item.advice == "static advice" and item.advice_source == "rubric"
+
+
+# -- advice for every failed item, in the same request ------------------------------------------
+def test_heuristic_fails_the_llm_does_not_judge_get_llm_advice_from_the_same_request(call):
+    rubric = make_rubric(signal_first_opening="llm", never_say="heuristic", next_step="heuristic", ask_once="heuristic")
+    card = heuristic_card(call, {"signal_first_opening": P, "never_say": F, "next_step": F, "ask_once": P})
+    advice = "Close with Thursday at 10am, Dana on the invite, and you owning it."
+    fake = FakeChatModel().enqueue(json.dumps({
+        "signal_first_opening": judgement("pass", (2, SIGNAL_QUOTE)),
+        "advice_for": {"never_say": "no no no no no no", "next_step": advice},
+    }))  # fmt: skip
+    out = LLMGrader(fake).grade(call, card, rubric)
+    (sent,) = fake.history  # still one request for the call
+    assert list(sent.schema.model_fields) == ["signal_first_opening", "advice_for"]
+    assert list(sent.schema.model_fields["advice_for"].annotation.model_fields) == ["never_say", "next_step"]  # fails only
+    user = sent.messages[1].content
+    assert user.index("</transcript>") < user.index("Advice needed") < user.index("- never_say: static advice")
+    assert "ask_once" not in user and "never_say" not in sent.messages[0].content  # the system message stays static
+    step, never = out.item("next_step"), out.item("never_say")
+    assert (step.verdict, step.advice, step.advice_source) == (F, advice, "llm")
+    assert (never.advice, never.advice_source) == ("static advice", "rubric")  # junk falls back to the rubric
+    assert out.item("ask_once") == card.item("ask_once")
+
+
+def test_a_both_item_the_heuristics_fail_gets_llm_advice_even_when_the_llm_passed_it(call):
+    rubric = make_rubric(diagnostic_framing="both")
+    card = heuristic_card(call, {"diagnostic_framing": F})
+    advice = "Offer twenty minutes mapping how the team reconciles invoices today, not a demo."
+    fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement("pass", (4, DIAGNOSTIC_QUOTE), advice=advice)))
+    item = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
+    assert item.verdict is F and item.disputed
+    assert (item.advice, item.advice_source) == (advice, "llm")
+    assert item.llm_opinion.advice == ""  # the LLM's own opinion was a pass: it carries no failure advice
+
+
+def test_advice_of_a_judgment_whose_quotes_do_not_check_out_is_not_used(call):
+    rubric = make_rubric(diagnostic_framing="both")
+    card = heuristic_card(call, {"diagnostic_framing": F})
+    fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement(
+        "fail", (4, "let me show you a demo of Module B"), advice="Say you will map their matching process for twenty minutes.")))  # fmt: skip
+    item = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
+    assert item.llm_dropped_claims == 1 and (item.advice, item.advice_source) == ("static advice", "rubric")
+
+
+@pytest.mark.parametrize("text", ["yes", "Ask.  Ask. Ask. Ask. Ask. Ask.", "!!! ??? ... --- ### $$$ %%%", ""])
+def test_advice_that_is_not_coaching_is_rejected(text):
+    assert clean_advice(text) == ""
+
+
+def test_advice_is_whitespace_folded():
+    assert clean_advice("  Ask how the team\nhandles   matching today. ") == "Ask how the team handles matching today."
+
+
+def test_a_failed_reply_still_records_the_tokens_it_spent(call):
+    rubric = make_rubric(signal_first_opening="llm")
+    card = heuristic_card(call, {"signal_first_opening": F})
+    fake = FakeChatModel().enqueue('{"signal_first_opening": {"verdict": "pa', '{"signal_first_opening": 3}')
+    out = LLMGrader(fake).grade(call, card, rubric)
+    sent = [sum(fake.count_tokens(m.content) for m in c.messages) for c in fake.history]
+    assert out.llm.llm_status.startswith("failed: invalid structured output")
+    assert out.llm.tokens_in == sum(sent) and out.llm.tokens_in > 0
+    assert out.llm.tokens_out == fake.count_tokens('{"signal_first_opening": {"verdict": "pa') + fake.count_tokens(
+        '{"signal_first_opening": 3}'
+    )
+    assert out.llm.requests == 2
+
+
+def test_a_repair_that_times_out_records_the_first_replys_tokens_and_both_requests(call):
+    rubric = make_rubric(signal_first_opening="llm")
+    card = heuristic_card(call, {"signal_first_opening": F})
+    fake = FakeChatModel().enqueue("not json", LLMUnavailableError("slow", kind="timeout", attempts=1))
+    out = LLMGrader(fake).grade(call, card, rubric)
+    assert out.llm.llm_status == "failed: timeout after 1 attempt(s)"
+    assert out.llm.tokens_out == fake.count_tokens("not json") and out.llm.tokens_in > 0
+    assert out.llm.requests == 2
+
+
+def test_a_window_failing_after_others_keeps_every_token_spent():
+    lines = [("Priya Shah" if i % 2 == 0 else "Marcus Lee", f"Point number {i} about the reconciliation workflow.") for i in range(80)]
+    call = make_call(lines)
+    small = ModelInfo(model="tiny", endpoint_kind=EndpointKind.local, temperature=0, seed=1, context_tokens=1500)
+    fake = FakeChatModel(model_info=small)
+    longest = "word " * 250  # an invalid reply as long as the reply may be (256 tokens)
+    assert 240 <= fake.count_tokens(longest) <= 256
+    fake.enqueue(reply(diagnostic_framing=judgement("not_applicable")), longest, "y")
+    grader = LLMGrader(fake, max_output_tokens=256)
+    out = grader.grade(call, heuristic_card(call, {}), make_rubric(diagnostic_framing="llm"))
+    assert out.llm.windows >= 2 and out.llm.requests == 3
+    assert out.llm.tokens_in == sum(sum(fake.count_tokens(m.content) for m in c.messages) for c in fake.history)
+    repair = fake.history[-1]
+    assert repair.messages[-2].content == longest  # the re-ask carries the failed reply back...
+    assert grader._count(repair.messages) + repair.max_tokens <= 1500  # ...and still fits the context with its reply
+
+
+def test_advice_requests_go_to_the_window_showing_the_failure_and_never_break_the_overhead_budget():
+    lines = [("Priya Shah" if i % 2 == 0 else "Marcus Lee", f"Point number {i} about the reconciliation workflow.") for i in range(400)]
+    call = make_call(lines)
+    ids = [f"item_{k}" for k in range(12)]
+    rubric = make_rubric(diagnostic_framing="llm", **{i: "heuristic" for i in ids})
+    long_note = "Ask about their workflow before anything else and let them answer in full. " * 25
+    card = heuristic_card(call, {"diagnostic_framing": P, **{i: F for i in ids}})
+    card = card.model_copy(update={"items": [
+        r.model_copy(update={"advice": long_note, "evidence": [Evidence(turn=390, speaker="Priya Shah", quote="Point")]})
+        if r.id == "item_0" else r.model_copy(update={"advice": long_note}) for r in card.items
+    ]})  # fmt: skip
+    small = ModelInfo(model="tiny", endpoint_kind=EndpointKind.local, temperature=0, seed=1, context_tokens=4096)
+    fake = FakeChatModel(model_info=small)
+    grader = LLMGrader(fake, max_output_tokens=512)
+    planned = grader.plan(call, card, rubric)
+    assert len(planned) >= 2
+    placed = [a.id for r in planned for a in r.window.advice]
+    assert len(placed) == len(set(placed)) and set(placed) < set(ids)  # each at most once; some did not fit
+    home = next(r for r in planned if "item_0" in [a.id for a in r.window.advice])
+    assert home is planned[-1] and 390 in [t.turn.index for t in home.window.turns]
+    for request in planned:
+        assert request.prompt_tokens == grader._count(request.messages)
+        overhead = request.prompt_tokens - transcript_tokens(request.window.turns, fake.count_tokens)
+        assert overhead <= PROMPT_OVERHEAD_TOKENS
+        assert request.prompt_tokens + request.max_tokens <= 4096
+
+
+def test_an_llm_item_named_like_the_advice_key_fails_the_llm_part_with_a_reason(call):
+    fake = FakeChatModel()
+    out = LLMGrader(fake).grade(call, heuristic_card(call, {}), make_rubric(advice_for="llm"))
+    assert out.llm.llm_status.startswith("failed: ") and "advice_for" in out.llm.llm_status
+    assert fake.history == []

@@ -1,8 +1,12 @@
-"""Prompt size: one request per call that fits, and prompt tokens <= transcript tokens + 1,500.
+"""Prompt size: one request per call that fits, and every request's prompt <= its transcript's tokens + 1,500.
 
-Counted with the embedded model's own tokenizer (exact: it matched the
-server's reported prompt tokens to within one token), over the bundled rubric's
-LLM-graded items and every labelled call.
+"Transcript tokens" are the embedded tokenizer's count of the request's turns
+as plain `Name: text` lines, computed here independently of the grader. Counts
+use the embedded model's own tokenizer (it matched the server's reported
+prompt tokens to within one token), over the bundled rubric, every labelled
+call with its real heuristic scorecard (so advice requests for the failed
+items are in the prompt), and synthetic 60-minute calls that must be graded in
+windows.
 """
 
 from __future__ import annotations
@@ -12,14 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.bench_scoring import SELLER, fixture_lines, synthetic_call
 from coach.llm.client import OpenAIChatModel
-from coach.llm.grader import LLMGrader, prepare_turns
-from coach.llm.prompting import grade_messages
+from coach.llm.grader import LLMGrader
 from coach.llm.settings import EndpointKind
 from coach.llm.tokens import embedded_tokenizer
-from coach.readers import read_path
-from coach.scoring import score_items  # noqa: F401  (coach.rubric has an import cycle when imported first)
-from coach.rubric import load_rubric  # noqa: E402
+from coach.readers import read_bytes, read_path
+from coach.scoring import score_transcript
+from coach.rubric import load_rubric  # noqa: E402  (after coach.scoring: coach.rubric alone has an import cycle)
+from coach.transcript import Transcript, Turn
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BUDGET = 1500
@@ -31,6 +36,10 @@ def sellers(path: Path) -> list[str]:
     return list(yaml.safe_load(labels.read_text())["sellers"])
 
 
+def spoken_tokens(transcript: Transcript, turns: list[Turn]) -> int:
+    return embedded_tokenizer().count("\n".join(f"{transcript.speaker_name(t)}: {t.text}" for t in turns))
+
+
 @pytest.fixture(scope="module")
 def grader() -> LLMGrader:
     model = OpenAIChatModel(base_url="http://127.0.0.1:9/v1", api_key=None, model="embedded", kind=EndpointKind.embedded,
@@ -38,17 +47,44 @@ def grader() -> LLMGrader:
     return LLMGrader(model)
 
 
-@pytest.mark.parametrize("path", [ROOT / "fixtures/sample/expansion_call.txt", *CALLS], ids=lambda p: p.name)
-def test_prompt_overhead_stays_within_budget(path, grader):
+@pytest.fixture(scope="module")
+def rubric():
     rubric = load_rubric()
-    items = grader.llm_items(rubric)
-    assert items, "the bundled rubric grades some items with the LLM"
+    assert any(item.grader != "heuristic" for item in rubric.items), "the bundled rubric grades some items with the LLM"
+    return rubric
+
+
+def check_requests(grader: LLMGrader, transcript: Transcript, rubric) -> list:
+    card = score_transcript(transcript, rubric)
+    planned = grader.plan(transcript, card, rubric)
+    for request in planned:
+        turns = [t.turn for t in request.window.turns]
+        assert request.prompt_tokens == grader.model.count_messages(request.messages)  # counted before sending
+        assert request.prompt_tokens + request.max_tokens <= grader.model.info.context_tokens
+        transcript_tokens = spoken_tokens(transcript, turns)
+        assert request.prompt_tokens <= transcript_tokens + BUDGET, (request.window.number, request.prompt_tokens, transcript_tokens)
+    failed = [i.id for i in card.items if i.verdict.value == "fail" and i.id not in {x.id for x in grader.llm_items(rubric)}]
+    asked = [a.id for r in planned for a in r.window.advice]
+    assert sorted(asked) == sorted(failed)  # every heuristic fail is asked for advice, once, within the budget
+    return planned
+
+
+@pytest.mark.parametrize("path", [ROOT / "fixtures/sample/expansion_call.txt", *CALLS], ids=lambda p: p.name)
+def test_labelled_calls_fit_one_request_within_the_budget(path, grader, rubric):
     transcript = read_path(path, sellers=sellers(path) if path.parent.name == "labelled" else ["Priya Shah", "Dan Ortiz"])
-    turns = prepare_turns(transcript, redact_personal=False)
-    windows = grader._windows(transcript, rubric, items, turns, 2048)
-    assert len(windows) == 1  # every labelled call fits one request
-    messages = grade_messages(grader._prompt(transcript, rubric, items, windows[0]))
-    prompt_tokens = grader.model.count_messages(messages)
-    spoken = "\n".join(f"{transcript.speaker_name(t)}: {t.text}" for t in transcript.turns)
-    transcript_tokens = embedded_tokenizer().count(spoken)
-    assert prompt_tokens <= transcript_tokens + BUDGET, (prompt_tokens, transcript_tokens)
+    planned = check_requests(grader, transcript, rubric)
+    assert len(planned) == 1  # every labelled call fits one request
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_sixty_minute_call_is_graded_in_windows_each_within_the_budget(seed, grader, rubric):
+    transcript = read_bytes(synthetic_call(fixture_lines(), 9000, seed), name=f"hour_{seed}.txt", sellers=[SELLER])
+    assert len(transcript.turns) >= 500 and transcript.turns[-1].start_s >= 3500  # an hour of talk
+    planned = check_requests(grader, transcript, rubric)
+    assert len(planned) >= 2  # more than the context holds at once
+    shown = [[t.turn.index for t in r.window.turns] for r in planned]
+    assert shown[0][0] == 0 and shown[-1][-1] == len(transcript.turns) - 1
+    for before, after in zip(shown, shown[1:]):
+        assert after[0] <= before[-1]  # windows overlap: no turn is left out
+    body = planned[-1].messages[1].content.split("<transcript>\n", 1)[1]
+    assert body.startswith("[")  # each window opens with the minute it starts in

@@ -30,6 +30,20 @@ def test_fenced_json_is_accepted():
     assert fake.structured(MESSAGES, Answer, max_tokens=50).value.turn == 1
 
 
+def test_a_raw_newline_inside_a_string_is_read_not_repaired():
+    # What llama.cpp's JSON grammar lets through (recorded from the embedded model on a 60-minute call).
+    fake = FakeChatModel().enqueue('{ "verdict" : "Mm-hmm.\n[{\n    ", "turn": 4}')
+    reply = fake.structured(MESSAGES, Answer, max_tokens=50)
+    assert reply.value == Answer(verdict="Mm-hmm.\n[{\n    ", turn=4) and reply.attempts == 1
+
+
+def test_lenient_reading_still_validates_types():
+    fake = FakeChatModel().enqueue('{"verdict": "a\nb", "turn": "three"}', '{"verdict": "a\nb", "turn": "x"}')
+    with pytest.raises(StructuredOutputError):
+        fake.structured(MESSAGES, Answer, max_tokens=50)
+    assert len(fake.history) == 2
+
+
 def test_one_repair_re_ask_shows_the_model_its_reply_and_the_problem():
     fake = FakeChatModel().enqueue('{"verdict": "pass", "turn": "three"}', '{"verdict": "pass", "turn": 3}')
     reply = fake.structured(MESSAGES, Answer, max_tokens=50)
