@@ -114,9 +114,16 @@ def test_llm_follow_up_merges_into_the_stored_scorecard_and_keeps_overrides(
     # Every heuristic item is still there; item rows carry the merged machine verdicts.
     assert [i.id for i in card.items][: len(heuristic.items)] == [i.id for i in heuristic.items]
     assert {i.id: i.verdict.value for i in card.items} == {k: v.machine_verdict for k, v in items.items()}
-    # Items the LLM was not asked about are exactly the heuristic ones.
+    # Items the LLM did not judge keep their heuristic verdict and evidence; only a failed
+    # one may carry LLM advice (written in the same request) instead of the rubric's.
     before = {i.id: i for i in heuristic.items}
-    assert all(i == before[i.id] for i in card.items if i.id not in card.llm.items_graded)
+    for item in card.items:
+        if item.id in card.llm.items_graded:
+            continue
+        heuristic_item = before[item.id]
+        if item.advice_source == "llm":
+            assert item.verdict is Verdict.fail and item.advice != heuristic_item.advice
+        assert item.model_copy(update={"advice": heuristic_item.advice, "advice_source": heuristic_item.advice_source}) == heuristic_item
     # The manager's override survives the LLM's merge, beside the (possibly new) machine verdict.
     kept = items[overridden.id]
     assert (kept.override_verdict, kept.verdict, kept.override_comment) == (flipped.value, flipped.value, "heard it differently")
