@@ -60,13 +60,15 @@ from coach.scorecard import Evidence, ItemResult, LLMRun, Opinion, Scorecard, Ve
 from coach.transcript import Role, Transcript, Turn
 
 MAX_EVIDENCE = 2
-MAX_QUOTE_CHARS = 200  # the prompt asks for 5 to 25 words
-MAX_ADVICE_CHARS = 360
+MAX_QUOTE_CHARS = 150  # the prompt asks for 5 to 25 words
+MAX_ADVICE_CHARS = 240
 MIN_ADVICE_WORDS = 5
 # Reply budgets are the schema's worst case, not a typical reply: the embedded model fills
-# every string to its maxLength, and a reply cut at max_tokens is invalid JSON. Below ~3.5
-# characters a token only for junk, so a grammar-bounded reply fits.
-_CHARS_PER_TOKEN = 3.5
+# every string to its maxLength, and a reply cut at max_tokens is invalid JSON. The junk it
+# fills them with ("-a-m-n-o-f-...") runs at ~1.4 characters a token (an hour call's window
+# was cut at 578 tokens by an estimate of 3.5), so strings are budgeted at one token a
+# character, the worst case for ASCII, and kept short instead.
+_CHARS_PER_TOKEN = 1.0
 PER_ITEM_OUTPUT_TOKENS = 40 + round((MAX_EVIDENCE * MAX_QUOTE_CHARS + MAX_ADVICE_CHARS) / _CHARS_PER_TOKEN)
 PER_ADVICE_OUTPUT_TOKENS = 15 + round(MAX_ADVICE_CHARS / _CHARS_PER_TOKEN)  # the key and the prose
 ADVICE_KEY = "advice_for"
