@@ -88,3 +88,45 @@ def test_a_sixty_minute_call_is_graded_in_windows_each_within_the_budget(seed, g
         assert after[0] <= before[-1]  # windows overlap: no turn is left out
     body = planned[-1].messages[1].content.split("<transcript>\n", 1)[1]
     assert body.startswith("[")  # each window opens with the minute it starts in
+
+
+# The embedded model fills strings to their maxLength with junk such as "-a-m-n-o-f-t-...";
+# a reply cut at max_tokens is invalid JSON, so the reply budget must bound a reply with every
+# string at its longest (the worst junk seen, and plain letters). Known gap: `max_tokens` is
+# that budget capped at `max_output_tokens` (2048), which a call with many failed items
+# (several advice requests) exceeds; its worst-case reply can still be cut.
+@pytest.mark.parametrize("filler", ["-a-m-n-o-f-t-p-b-a-c", "marchement_fantasie_de_bac-10476c-abcd-ecc-593-efg", "x"])
+@pytest.mark.parametrize("name", ["02_plain_ts_fieldwise_pro_tier_all_fail.txt", "01_plain_ts_ledgerline_recon_clean_pass.txt"])
+def test_a_reply_with_every_string_at_its_longest_fits_max_tokens(grader: LLMGrader, rubric, name: str, filler: str) -> None:
+    import json
+
+    from coach.llm.grader import (
+        MAX_ADVICE_CHARS,
+        MAX_EVIDENCE,
+        MAX_QUOTE_CHARS,
+        PER_ADVICE_OUTPUT_TOKENS,
+        PER_ITEM_OUTPUT_TOKENS,
+    )
+
+    path = ROOT / "fixtures/labelled" / name
+    transcript = read_path(path, sellers=sellers(path))
+    planned = grader.plan(transcript, score_transcript(transcript, rubric), rubric)
+
+    def longest(chars: int) -> str:
+        return (filler * chars)[:chars]
+
+    for request in planned:
+        turn = request.window.turns[-1].turn.index
+        reply = {
+            item.id: {
+                "evidence": [{"turn": turn, "quote": longest(MAX_QUOTE_CHARS)}] * MAX_EVIDENCE,
+                "verdict": "not_applicable",
+                "advice": longest(MAX_ADVICE_CHARS),
+            }
+            for item in grader.llm_items(rubric)
+        }
+        if request.window.advice:
+            reply["advice_for"] = {a.id: longest(MAX_ADVICE_CHARS) for a in request.window.advice}
+        budget = 64 + PER_ITEM_OUTPUT_TOKENS * len(grader.llm_items(rubric)) + PER_ADVICE_OUTPUT_TOKENS * len(request.window.advice)
+        assert request.max_tokens == min(budget, grader.max_output_tokens)
+        assert embedded_tokenizer().count(json.dumps(reply, indent=1)) <= budget
