@@ -13,21 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.contract import ALL_ITEMS, CORE_ITEMS
+
 LABELLED = Path(__file__).resolve().parent.parent / "fixtures" / "labelled"
 LABEL_SUFFIX = ".labels.yaml"
 
-CORE_ITEMS = ("signal_first_opening", "discovery_questions", "ask_once", "never_say")
-EXTENDED_ITEMS = (
-    "diagnostic_framing",
-    "neutrality_statement",
-    "customer_timeline",
-    "no_demo_before_discovery",
-    "soft_no_reopen",
-    "escalation_guard",
-    "next_step",
-    "exec_sponsor",
-)
-ALL_ITEMS = frozenset(CORE_ITEMS + EXTENDED_ITEMS)
 VERDICTS = frozenset({"pass", "fail", "not_applicable"})
 MOTIONS = frozenset({"upsell", "cross_sell", "none"})
 TRIGGERS = frozenset({"usage_threshold", "exec_sponsor_change", "renewal_window", "none"})

@@ -8,6 +8,7 @@ import io
 from fastapi.testclient import TestClient
 
 from tests.api.support import World, at, seed_scorecard
+from tests.contract import ALL_ITEMS
 
 
 def seed_month(client: TestClient, world: World) -> dict[str, int]:
@@ -127,11 +128,6 @@ def test_unknown_scorecard_format_is_422(client: TestClient, world: World) -> No
     assert response.status_code == 422
 
 
-RUBRIC_ITEM_IDS = {
-    "signal_first_opening", "discovery_questions", "ask_once", "never_say", "diagnostic_framing",
-    "neutrality_statement", "customer_timeline", "no_demo_before_discovery", "soft_no_reopen",
-    "escalation_guard", "next_step", "exec_sponsor",
-}
 
 
 def test_rubrics_are_listed(client: TestClient, world: World) -> None:
@@ -139,5 +135,5 @@ def test_rubrics_are_listed(client: TestClient, world: World) -> None:
     assert response.status_code == 200
     [rubric] = response.json()
     assert rubric["id"] == "expansion_call"
-    assert {i["id"] for i in rubric["items"]} == RUBRIC_ITEM_IDS
+    assert {i["id"] for i in rubric["items"]} == ALL_ITEMS
     assert all(i["title"] for i in rubric["items"])

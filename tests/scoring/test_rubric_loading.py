@@ -12,26 +12,16 @@ from coach.errors import RubricError
 from coach.patterns import PatternSyntaxError, compile_patterns
 from coach.rubric import load_rubric
 from coach.scoring import score_transcript
+from tests.contract import CORE_ITEMS, EXTENDED_ITEMS
 from tests.scoring.conftest import snippet
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ["signal_first_opening", "discovery_questions", "ask_once", "never_say"]
-EXTENDED = [
-    "diagnostic_framing",
-    "neutrality_statement",
-    "customer_timeline",
-    "no_demo_before_discovery",
-    "soft_no_reopen",
-    "escalation_guard",
-    "next_step",
-    "exec_sponsor",
-]
 
 
 def test_bundled_rubric_has_exactly_the_contract_ids():
     rubric = load_rubric()
-    assert [i.id for i in rubric.items] == CORE + EXTENDED
-    assert [i.id for i in rubric.items if i.core] == CORE
+    assert [i.id for i in rubric.items] == [*CORE_ITEMS, *EXTENDED_ITEMS]
+    assert [i.id for i in rubric.items if i.core] == list(CORE_ITEMS)
     assert rubric.id == "expansion_call" and rubric.version
 
 
