@@ -80,12 +80,14 @@ class CallTypeCues(_Model):
 class Thresholds(_Model):
     """How much evidence each decision needs; tuned on the halves described in README."""
 
-    # Commercial cue weight per 1,000 words below which a call has no sales dynamic.
+    # Sales talk (commercial + existing-customer + prospect weight) per 1,000 words below which a
+    # call without a seller/buyer pair has no sales dynamic.
     min_commercial_per_kword: float = Field(gt=0)
-    # ...and at least this much commercial weight in absolute terms (a short call can be dense by chance).
-    min_commercial: float = Field(gt=0)
-    # Meeting cue weight that outweighs the commercial weight by this factor marks not_sales.
+    long_call_words: int = Field(gt=0)  # a call this long...
+    long_call_min_per_kword: float = Field(gt=0)  # ...needs this much sales talk per 1,000 words whoever talks
+    # Meeting cue weight that outweighs the sales talk by this factor (and is at least `min_meeting`) marks not_sales.
     meeting_over_commercial: float = Field(gt=0)
+    min_meeting: float = Field(gt=0)
     # Existing-customer vs prospect weight needed to call the type (below: unknown).
     min_type_weight: float = Field(gt=0)
     type_margin: float = Field(ge=0)

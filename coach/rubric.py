@@ -11,13 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.datafiles import read_yaml, validate
 from coach.detectors.params import DetectorConfig
 from coach.errors import RubricError
 from coach.patterns import Pattern
 from coach.resources import data_file
+from coach.scorecard import CallType
 
 BUNDLED_RUBRIC = "expansion_call.yaml"
 
@@ -80,6 +81,20 @@ class RubricItem(_Model):
     detector: DetectorConfig
     advice: dict[str, str]
     examples: Examples
+    # The call types the item judges; on others it is not_applicable with the reason. `unknown`
+    # is listed by items that should still run when the call's type cannot be told.
+    applies_to: list[CallType] = Field(
+        default=[CallType.expansion, CallType.new_logo, CallType.unknown], min_length=1
+    )
+
+    @field_validator("applies_to")
+    @classmethod
+    def _sales_types_only(cls, value: list[CallType]) -> list[CallType]:
+        if CallType.not_sales in value:
+            raise ValueError("not_sales calls are never judged; list expansion, new_logo and/or unknown")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a call type twice")
+        return value
 
     @model_validator(mode="after")
     def _advice_for_every_failure_mode(self) -> "RubricItem":
