@@ -27,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.callcues import load_cues
-from coach.errors import ConfigError
+from coach.errors import ConfigError, TranscriptError
 from coach.transcript import Role, RoleSource, Speaker, Transcript
 
 # Readers attribute cues that carry no speaker label to this placeholder; it is
@@ -590,6 +590,18 @@ def _match_speaker(name: str, speakers: Sequence[Speaker]) -> Speaker | None:
     # "Priya" for "Priya Shah" when that first name is unique on the call.
     partial = [s for s in speakers if _norm(s.name).split()[:len(wanted.split())] == wanted.split()]
     return partial[0] if len(partial) == 1 else None
+
+
+def require_named_sellers(transcript: Transcript, sellers: Sequence[str]) -> None:
+    """Every `--seller` name must be someone on the call: a typo would score nobody's turns as the rep's."""
+    missing = [name for name in sellers if _match_speaker(name, transcript.speakers) is None]
+    if missing:
+        present = ", ".join(repr(s.name) for s in transcript.speakers if s.id != UNKNOWN_SPEAKER_ID) or "none"
+        names = ", ".join(repr(n) for n in missing)
+        raise TranscriptError(
+            f"--seller {names} matches no speaker in this call (speakers: {present})",
+            source=transcript.source or transcript.id or "transcript",
+        )
 
 
 def _set(speaker: Speaker, role: Role, confidence: float, source: RoleSource) -> None:

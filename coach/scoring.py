@@ -118,13 +118,15 @@ def _account_evidence(ctx: CallContext) -> list[Evidence]:
 
 
 def _not_sales_roles(transcript: Transcript, warnings: list[str]) -> None:
-    """Nobody sells on a meeting: heuristic sellers step back to unknown, their lean kept as the guess."""
-    demoted = [s for s in transcript.speakers if s.role is Role.seller and s.role_source is RoleSource.heuristic]
+    """Nobody sells or buys on a meeting: heuristic roles step back to unknown, their lean kept as the guess."""
+    demoted = [s for s in transcript.speakers if s.role is not Role.unknown and s.role_source is RoleSource.heuristic]
     for s in demoted:
         s.role_guess, s.role = s.role, Role.unknown
-    if demoted:
-        names = ", ".join(s.name for s in demoted)
-        warnings.append(f"not a sales call, so nobody is the seller ({names} only sounded like one)")
+    sounded = [s.name for s in demoted if s.role_guess is Role.seller]
+    if sounded:
+        warnings.append(f"not a sales call, so nobody is the seller ({', '.join(sounded)} only sounded like one)")
+    transcript.warnings = [w for w in transcript.warnings if not w.startswith("no seller identified")]
+    warnings[:] = [w for w in warnings if not w.startswith("no seller identified")]
 
 
 def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: CallType | str | None) -> Scorecard:
