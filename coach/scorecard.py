@@ -146,14 +146,15 @@ class Scorecard(_Model):
     schema_version: int = SCHEMA_VERSION
     call: CallInfo
     rubric: RubricRef
-    call_type: CallType = CallType.unknown
-    call_type_detail: CallTypeInfo | None = None  # confidence, evidence and reason for call_type
     motion: Motion = Motion.none
     trigger: Trigger = Trigger.none
     items: list[ItemResult]
     metrics: dict[str, Any] = Field(default_factory=dict)
     score: float | None = Field(default=None, ge=0, le=100)
     score_reason: str = ""  # why `score` is null: nothing was judged (no seller, not a sales call, nothing applicable)
+    # After `score` so the contract's leading fields keep their order.
+    call_type: CallType = CallType.unknown
+    call_type_detail: CallTypeInfo | None = None  # confidence, evidence and reason for call_type
     warnings: list[str] = Field(default_factory=list)
     motion_evidence: list[Evidence] = Field(default_factory=list)  # why this motion
     trigger_evidence: list[Evidence] = Field(default_factory=list)  # the signal the trigger rests on
