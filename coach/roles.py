@@ -538,14 +538,15 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     # with a clear customer but no clear seller has its seller among the rest:
     # the one clear front-runner, if there is one, leans further that way.
     leaning = sorted(evidence.values(), key=lambda ev: -ev.score)
+    if not any(ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning) and any(
+        1 - ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning
+    ) and leaning[0].score > 0.5 and (len(leaning) == 1 or leaning[1].score < 0):
+        leaning[0].add(1.0, "the only seller voice on a call with a clear customer")
+    # Checked after the front-runner's lean, which can make the seller clear.
     if any(ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning):
         for ev in leaning:
             if ev.score < 0.5:
                 ev.add(-1.0, "no seller voice on a call with a clear seller")
-    elif any(1 - ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning) and leaning[0].score > 0.5 and (
-        len(leaning) == 1 or leaning[1].score < 0
-    ):
-        leaning[0].add(1.0, "the only seller voice on a call with a clear customer")
     return evidence
 
 
