@@ -10,15 +10,13 @@ naming the file and the field path.
 from __future__ import annotations
 
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.datafiles import read_yaml, validate
-from coach.errors import RubricError
-from coach.resources import data_file
+from coach.datafiles import load_data_file
 
 BUNDLED_CUES = "call_types.yaml"
 # A cue counts at most this many times per speaker (or per call): repetition is not more evidence.
@@ -101,19 +99,6 @@ class CallTypeData(_Model):
     sides: list[Cue] = Field(min_length=1)
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: Path, mtime_ns: int) -> CallTypeData:
-    data = read_yaml(path, "call-type cues")
-    if not isinstance(data, dict):
-        raise RubricError("call-type cues must be a YAML mapping", source=str(path))
-    return validate(CallTypeData, data, source=str(path))
-
-
 def load_cues(path: str | Path | None = None) -> CallTypeData:
     """Load and validate the cue file; None means the bundled `rubrics/call_types.yaml`."""
-    resolved = Path(path) if path is not None else data_file("rubrics", BUNDLED_CUES)
-    try:
-        mtime = resolved.stat().st_mtime_ns
-    except OSError as exc:
-        raise RubricError(f"cannot read call-type cues: {exc.strerror}", source=str(resolved)) from None
-    return _load_cached(resolved.resolve(), mtime)
+    return load_data_file(CallTypeData, path, BUNDLED_CUES, "call-type cue file")

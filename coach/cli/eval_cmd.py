@@ -43,11 +43,10 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Score labelled calls and report per-item precision, recall and accuracy against the labels."""
-    if real_label_files(folder):
-        _eval_real(folder, rubric, as_json)
-        return
+    # A folder labelled by one labels.json (who sells, what kind of call) is measured on roles and call types.
+    real = bool(real_label_files(folder))
     try:
-        report = evaluate_dir(folder, rubric)
+        report = evaluate_real_dir(folder, rubric) if real else evaluate_dir(folder, rubric)
     except CoachError as exc:
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -55,29 +54,14 @@ def eval_command(
         print(f"coach: error: {error}", file=sys.stderr)
     if as_json:
         print(report.model_dump_json(indent=2))
+    elif real:
+        print_real_report(report)
     else:
         # Off a terminal, wide enough that the confusion table keeps one line per item.
         print_report(report, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
     if report.errors or not report.calls:
         if not report.calls:
             print(f"coach: error: {folder}: no labelled calls could be evaluated", file=sys.stderr)
-        raise typer.Exit(2)
-
-
-def _eval_real(folder: Path, rubric: Path | None, as_json: bool) -> None:
-    """A folder labelled by one labels.json (who sells, what kind of call): roles and call types."""
-    try:
-        report = evaluate_real_dir(folder, rubric)
-    except CoachError as exc:
-        print(f"coach: error: {exc.one_line()}", file=sys.stderr)
-        raise typer.Exit(2) from None
-    for error in report.errors:
-        print(f"coach: error: {error}", file=sys.stderr)
-    if as_json:
-        print(report.model_dump_json(indent=2))
-    else:
-        print_real_report(report)
-    if report.errors or not report.calls:
         raise typer.Exit(2)
 
 
