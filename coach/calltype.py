@@ -13,11 +13,13 @@ somebody is selling, so such a call is never `not_sales` unless the user says so
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from coach.callcues import CallTypeData, Cue, load_cues
 from coach.scorecard import CallType, CallTypeInfo, Evidence
-from coach.transcript import Role, RoleSource, Transcript
+from coach.transcript import Role, RoleSource, Transcript, Turn
 
 # Evidence quotes for the call type: a few, each cut to the matched phrase and its surroundings.
 _MAX_EVIDENCE = 3
@@ -51,21 +53,65 @@ def _quote(text: str, start: int, end: int) -> str:
     return text[a:b].strip()
 
 
-def _count(transcript: Transcript, cues: list[Cue]) -> _Family:
-    """Weight of the cues over the whole call, each cue capped over the call."""
-    family = _Family()
-    for cue in cues:
-        left = cue.cap
-        for turn in transcript.turns:
-            if left <= 0:
+@dataclass
+class _Scanned:
+    """The part of the call the cues read: its turns joined in lower case, with where each turn starts."""
+
+    low: str
+    starts: list[int]  # offset of each scanned turn in `low`
+    turns: list[Turn]
+    words: int
+
+
+_SCAN_BLOCKS = 4
+
+
+def _sample(turns: list[Turn], limit: int) -> list[Turn]:
+    """All turns of a short call; of a long one, runs of turns from the start of each quarter.
+
+    An hour's call has ~55,000 characters and reading them all costs more than the scoring
+    budget allows; four runs spread over the call show its mix of talk as well as the whole.
+    """
+    if sum(len(t.text) + 1 for t in turns) <= limit:
+        return turns
+    picked: list[Turn] = []
+    for block in range(_SCAN_BLOCKS):
+        size = 0
+        for turn in turns[block * len(turns) // _SCAN_BLOCKS:]:
+            if size >= limit // _SCAN_BLOCKS:
                 break
-            low = turn.text.lower()
-            if len(low) != len(turn.text):  # offsets must line up with the original text for quotes
-                low = "".join(c.lower() if len(c.lower()) == 1 else c for c in turn.text)
-            for match in cue.hits(low)[:left]:
-                family.weight += cue.weight
-                family.hits.append((cue.weight, turn.index, _quote(turn.text, match.start(), match.end()), cue.reason))
-                left -= 1
+            picked.append(turn)
+            size += len(turn.text) + 1
+    return list({t.index: t for t in picked}.values())
+
+
+def _scan(transcript: Transcript, limit: int) -> _Scanned:
+    parts: list[str] = []
+    starts: list[int] = []
+    turns: list[Turn] = []
+    size = 0
+    for turn in _sample(transcript.turns, limit):
+        low = turn.text.lower()
+        if len(low) != len(turn.text):  # offsets must line up with the original text for quotes
+            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in turn.text)
+        starts.append(size)
+        turns.append(turn)
+        parts.append(low)
+        size += len(low) + 1
+    low = "\n".join(parts)
+    return _Scanned(low=low, starts=starts, turns=turns, words=len(low.split()))
+
+
+def _count(scanned: _Scanned, hits: list[tuple[Cue, list[re.Match[str]]]]) -> _Family:
+    """Weight of one family's cue matches over the scanned call (each cue already capped)."""
+    family = _Family()
+    for cue, matches in hits:
+        for match in matches:
+            k = bisect_right(scanned.starts, match.start()) - 1
+            turn, offset = scanned.turns[k], scanned.starts[k]
+            family.weight += cue.weight
+            quote = _quote(turn.text, match.start() - offset, min(match.end() - offset, len(turn.text)))
+            family.hits.append((cue.weight, turn.index, quote, cue.reason))
     return family
 
 
@@ -112,14 +158,17 @@ def classify_call(
     data = data or load_cues()
     limits = data.thresholds
     cues = data.call_types
-    words = max(_words(transcript), 1)
-    commercial = _count(transcript, cues.commercial)
-    existing = _count(transcript, cues.existing_customer)
-    prospect = _count(transcript, cues.prospect)
+    scanned = _scan(transcript, limits.scan_chars)
+    total_words = _words(transcript)
+    words = max(scanned.words, 1)
+    found = cues.by_family(cues.cue_set.hits(scanned.low))
+    commercial = _count(scanned, found["commercial"])
+    existing = _count(scanned, found["existing_customer"])
+    prospect = _count(scanned, found["prospect"])
     for ev in account_evidence:
         existing.weight += _TRIGGER_WEIGHT
         existing.hits.append((_TRIGGER_WEIGHT, ev.turn, ev.quote, "a usage or renewal trigger on the customer's account"))
-    meeting = _count(transcript, cues.not_sales)
+    meeting = _count(scanned, found["not_sales"])
     sales = commercial.weight + existing.weight + prospect.weight
     density = sales * 1000 / words
     named = _user_named_seller(transcript)
@@ -129,11 +178,13 @@ def classify_call(
     if meeting.weight >= limits.min_meeting and meeting.weight >= limits.meeting_over_commercial * max(sales, 1.0):
         reason = (f"nobody is selling: meeting or committee procedure (weight {meeting.weight:.1f}) outweighs "
                   f"price, product and account talk (weight {sales:.1f})")
-    elif words >= limits.long_call_words and density < limits.long_call_min_per_kword:
-        reason = (f"nobody is selling: {words} words with only {sales:.1f} weight of price, product or account talk "
+    elif total_words >= limits.long_call_words and density < limits.long_call_min_per_kword:
+        reason = (f"nobody is selling: {total_words} words with only {sales:.1f} weight of price, product or account talk "
                   f"({density:.1f} per 1,000 words; a sales call this long has at least {limits.long_call_min_per_kword:g})")
     elif not two_sides and density < limits.min_commercial_per_kword:
-        reason = (f"nobody is selling: no seller and buyer found, and only {sales:.1f} weight of price, product or "
+        talking = {t.speaker for t in transcript.turns}
+        who = "only one speaker, so nobody sells to anyone" if len(talking) == 1 else "no seller and buyer found"
+        reason = (f"nobody is selling: {who}, and only {sales:.1f} weight of price, product or "
                   f"account talk ({density:.1f} per 1,000 words)")
     if reason and not named:
         strength = max(meeting.weight / (2 * limits.min_meeting), 1 - density / limits.min_commercial_per_kword)

@@ -168,3 +168,15 @@ def test_bad_cue_pattern_names_the_field(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(RubricError, match=r"sides\[1\]\.pattern: not a valid regular expression"):
         load_cues(path)
+
+
+def test_anchored_cue_search_finds_exactly_what_a_full_regex_search_finds():
+    texts = [INBOUND, REP_SECOND_EXPANSION, MEETING, "$5,000 a month... 5k/month? it's €4.5k per seat; usd 300"]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "fixtures" / "labelled").glob("*.txt"))[:12]]
+    data = load_cues()
+    cues = list(data.sides) + [c for name in type(data.call_types).model_fields for c in getattr(data.call_types, name)]
+    assert sum(1 for c in cues if c.anchors) > len(cues) // 2  # most cues are searched from their literal starts
+    for text in texts:
+        low = text.lower()
+        for cue in cues:
+            assert [m.span() for m in cue._matches(low)] == [m.span() for m in cue.regex.finditer(low)], cue.pattern
