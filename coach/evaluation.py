@@ -262,7 +262,7 @@ def _asked_text(asked: Iterable[Any]) -> str:
 # -- the whole folder ------------------------------------------------------------------------
 
 
-def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
+def evaluate_dir(folder: Path, rubric_path: Path | None = None, call_type: CallType | None = None) -> EvalReport:
     """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions."""
     rubric = load_rubric(rubric_path)
     item_ids = [item.id for item in rubric.items]
@@ -272,7 +272,7 @@ def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
         try:
             labels = load_labels(labels_path, item_ids)
             transcript = read_path(call_path, sellers=labels.sellers)
-            card = score_transcript(transcript, rubric)
+            card = score_transcript(transcript, rubric, call_type=call_type)
         except CoachError as exc:
             errors.append(exc.one_line())
             continue

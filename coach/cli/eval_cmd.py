@@ -41,12 +41,19 @@ def eval_command(
     folder: Annotated[Path, typer.Argument(help="Folder of calls, each with a sibling <stem>.labels.yaml, or with one labels.json (also in its sub-folders).")],
     rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to evaluate instead of the bundled one.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    call_type: Annotated[
+        CallType | None,
+        typer.Option("--call-type", help="Score every call as this kind (expansion, new_logo, ...) instead of classifying it; not for a labels.json folder, whose call types are what it measures."),
+    ] = None,
 ) -> None:
     """Score labelled calls and report per-item precision, recall and accuracy against the labels."""
     # A folder labelled by one labels.json (who sells, what kind of call) is measured on roles and call types.
     real = bool(real_label_files(folder))
+    if real and call_type is not None:
+        print(f"coach: error: --call-type: {folder} is labelled by labels.json, whose call types are what it measures", file=sys.stderr)
+        raise typer.Exit(2)
     try:
-        report = evaluate_real_dir(folder, rubric) if real else evaluate_dir(folder, rubric)
+        report = evaluate_real_dir(folder, rubric) if real else evaluate_dir(folder, rubric, call_type)
     except CoachError as exc:
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
