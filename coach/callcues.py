@@ -10,7 +10,7 @@ naming the file and the field path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -146,33 +146,8 @@ class Cue(_Model):
         return found
 
 
-class CueSet:
-    """Several cues read over one text, each with its own anchored search (see `Cue.hits`)."""
-
-    def __init__(self, cues: Sequence[Cue]):
-        self.cues = list(cues)
-
-    def hits(self, low: str) -> list[list[re.Match[str]]]:
-        """Per cue, its matches in `low` with the cue's mood, at most its cap (the order of `cues`)."""
-        return [cue.hits(low) for cue in self.cues]
-
-
 class CallTypeCues(_Model):
     """Whole-call cues, counted over every turn whoever says them."""
-
-    @cached_property
-    def cue_set(self) -> CueSet:
-        """Every family's cues in one set (one walk over the text), in field order."""
-        return CueSet([cue for name in type(self).model_fields for cue in getattr(self, name)])
-
-    def by_family(self, hits: list[list[re.Match[str]]]) -> dict[str, list[tuple[Cue, list[re.Match[str]]]]]:
-        out: dict[str, list[tuple[Cue, list[re.Match[str]]]]] = {}
-        k = 0
-        for name in type(self).model_fields:
-            cues = getattr(self, name)
-            out[name] = list(zip(cues, hits[k:k + len(cues)]))
-            k += len(cues)
-        return out
 
     existing_customer: list[Cue] = Field(min_length=1)  # an account that already buys: expansion
     prospect: list[Cue] = Field(min_length=1)  # somebody not yet a customer: new logo
@@ -206,10 +181,6 @@ class CallTypeData(_Model):
     thresholds: Thresholds
     # Speaker-side cues for the role heuristic: positive weight = vendor side, negative = buyer side.
     sides: list[Cue] = Field(min_length=1)
-
-    @cached_property
-    def side_set(self) -> CueSet:
-        return CueSet(self.sides)
 
 
 def load_cues(path: str | Path | None = None) -> CallTypeData:

@@ -13,7 +13,6 @@ somebody is selling, so such a call is never `not_sales` unless the user says so
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -102,11 +101,11 @@ def _scan(transcript: Transcript, limit: int) -> _Scanned:
     return _Scanned(low=low, starts=starts, turns=turns, words=len(low.split()))
 
 
-def _count(scanned: _Scanned, hits: list[tuple[Cue, list[re.Match[str]]]]) -> _Family:
-    """Weight of one family's cue matches over the scanned call (each cue already capped)."""
+def _count(scanned: _Scanned, cues: list[Cue]) -> _Family:
+    """Weight of the cues over the scanned call, each cue capped over the call."""
     family = _Family()
-    for cue, matches in hits:
-        for match in matches:
+    for cue in cues:
+        for match in cue.hits(scanned.low):
             k = bisect_right(scanned.starts, match.start()) - 1
             turn, offset = scanned.turns[k], scanned.starts[k]
             family.weight += cue.weight
@@ -161,14 +160,13 @@ def classify_call(
     scanned = _scan(transcript, limits.scan_chars)
     total_words = _words(transcript)
     words = max(scanned.words, 1)
-    found = cues.by_family(cues.cue_set.hits(scanned.low))
-    commercial = _count(scanned, found["commercial"])
-    existing = _count(scanned, found["existing_customer"])
-    prospect = _count(scanned, found["prospect"])
+    commercial = _count(scanned, cues.commercial)
+    existing = _count(scanned, cues.existing_customer)
+    prospect = _count(scanned, cues.prospect)
     for ev in account_evidence:
         existing.weight += _TRIGGER_WEIGHT
         existing.hits.append((_TRIGGER_WEIGHT, ev.turn, ev.quote, "a usage or renewal trigger on the customer's account"))
-    meeting = _count(scanned, found["not_sales"])
+    meeting = _count(scanned, cues.not_sales)
     sales = commercial.weight + existing.weight + prospect.weight
     density = sales * 1000 / words
     named = _user_named_seller(transcript)

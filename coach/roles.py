@@ -443,14 +443,15 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     texts = {sid: "\n".join(parts) for sid, parts in said.items()}
     lows = {sid: _lower(text) for sid, text in texts.items()}
     cue_data = load_cues()
-    sides, side_chars = cue_data.side_set, cue_data.thresholds.side_scan_chars
+    sides, side_chars = cue_data.sides, cue_data.thresholds.side_scan_chars
     for sid, text in texts.items():
         for rule, hits in zip(_VOICE, _VOICE_LEXICON.count(text, _CAP)):
             if hits:
                 evidence[sid].add(rule.weight * hits, rule.reason)
-        for cue, hits in zip(sides.cues, sides.hits(lows[sid][:side_chars])):
+        for cue in sides:
+            hits = len(cue.hits(lows[sid][:side_chars]))
             if hits:
-                evidence[sid].add(cue.weight * len(hits), cue.reason)
+                evidence[sid].add(cue.weight * hits, cue.reason)
 
     # Who introduces whom: evidence flows from the introducer to the named speaker.
     first = _first_names(transcript.speakers)
