@@ -22,9 +22,10 @@ from coach.detectors.lines import get_analyser
 from coach.llm.jobs import LLMJob, grade_with_job
 from coach.nlp import get_nlp
 from coach.readers import read_path
+from coach.roles import require_named_sellers
 from coach.render import OutputFormat, render
 from coach.rubric import Rubric, load_rubric
-from coach.scorecard import Verdict
+from coach.scorecard import CallType, Verdict
 from coach.scoring import score_transcript
 
 
@@ -39,6 +40,7 @@ class ScoreJob(BaseModel):
     color: bool = False
     width: int = 100
     llm: LLMJob | None = None  # set when the LLM grades too; None leaves scorecards heuristic-only
+    call_type: CallType | None = None  # the user's --call-type; None lets the classifier decide
 
 
 class ScoreOutcome(BaseModel):
@@ -79,8 +81,9 @@ def score_file(job: ScoreJob) -> ScoreOutcome:
     try:
         rubric = load_rubric(job.rubric)
         transcript = read_path(job.path, sellers=job.sellers, roles_file=job.roles_file)
-        card = score_transcript(transcript, rubric)
-        if job.llm is not None:
+        require_named_sellers(transcript, job.sellers)
+        card = score_transcript(transcript, rubric, call_type=job.call_type)
+        if job.llm is not None and card.call_type is not CallType.not_sales:  # nothing to grade on a meeting
             card = grade_with_job(job.llm, transcript, card, rubric)
         output = render(
             job.format, card, transcript, titles=rubric_titles(rubric), color=job.color, width=job.width

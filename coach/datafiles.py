@@ -6,6 +6,7 @@ YAML line where parsing broke, or the field path pydantic rejected.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -13,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coach.errors import RubricError
+from coach.resources import data_file
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,3 +53,21 @@ def validate(model: type[M], data: object, *, source: str) -> M:
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         message = first["msg"].removeprefix("Value error, ")
         raise RubricError(f"{field_path(first['loc'])}: {message}{more}", source=source) from None
+
+
+@lru_cache(maxsize=16)
+def _load_cached(model: type[M], path: Path, mtime_ns: int, what: str) -> M:
+    data = read_yaml(path, what)
+    if not isinstance(data, dict):
+        raise RubricError(f"a {what} must be a YAML mapping", source=str(path))
+    return validate(model, data, source=str(path))
+
+
+def load_data_file(model: type[M], path: str | Path | None, bundled: str, what: str) -> M:
+    """A validated data file, cached until it changes on disk; None means `rubrics/<bundled>`."""
+    resolved = Path(path) if path is not None else data_file("rubrics", bundled)
+    try:
+        mtime = resolved.stat().st_mtime_ns
+    except OSError as exc:
+        raise RubricError(f"cannot read {what}: {exc.strerror}", source=str(resolved)) from None
+    return _load_cached(model, resolved.resolve(), mtime, what)

@@ -18,6 +18,8 @@ How agreement is measured, per item:
 
 from __future__ import annotations
 
+import glob
+import json
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -29,8 +31,9 @@ from coach.callfiles import CALL_SUFFIXES
 from coach.errors import CoachError
 from coach.readers import read_path
 from coach.rubric import Rubric, load_rubric
-from coach.scorecard import Motion, Scorecard, Trigger, Verdict
+from coach.scorecard import CallType, Motion, Scorecard, Trigger, Verdict
 from coach.scoring import score_transcript
+from coach.transcript import Role
 
 LABELS_SUFFIX = ".labels.yaml"
 # The mission's four core items (RUBRIC.md); a rubric's own `core` flags take precedence in reports.
@@ -259,7 +262,7 @@ def _asked_text(asked: Iterable[Any]) -> str:
 # -- the whole folder ------------------------------------------------------------------------
 
 
-def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
+def evaluate_dir(folder: Path, rubric_path: Path | None = None, call_type: CallType | None = None) -> EvalReport:
     """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions."""
     rubric = load_rubric(rubric_path)
     item_ids = [item.id for item in rubric.items]
@@ -269,7 +272,7 @@ def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
         try:
             labels = load_labels(labels_path, item_ids)
             transcript = read_path(call_path, sellers=labels.sellers)
-            card = score_transcript(transcript, rubric)
+            card = score_transcript(transcript, rubric, call_type=call_type)
         except CoachError as exc:
             errors.append(exc.one_line())
             continue
@@ -282,3 +285,117 @@ def evaluate_dir(folder: Path, rubric_path: Path | None = None) -> EvalReport:
 
 def _core_ids(rubric: Rubric) -> tuple[str, ...]:
     return tuple(item.id for item in rubric.items if item.core) or CORE_ITEMS
+
+
+# -- folders labelled with one labels.json (real transcripts: ../shared/data/real-dev) -------------
+
+REAL_LABELS = "labels.json"
+
+
+class RealLabel(BaseModel):
+    """One call in a `labels.json`: `call_type` (`sales_new_logo`, `sales_expansion`, `not_sales`) and, for
+    sales calls, who sells and who buys. Other keys (domain, words...) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    call_type: str
+    seller: str | None = None
+    customer: str | None = None
+
+    @property
+    def expected_type(self) -> CallType:
+        return CallType(self.call_type.removeprefix("sales_"))
+
+
+class RealCall(BaseModel):
+    name: str
+    expected_type: CallType
+    call_type: CallType
+    seller: str | None = None  # the labelled seller
+    sellers_found: list[str] = Field(default_factory=list)
+    seller_right: bool = False
+    score: float | None = None
+    judged: int = 0  # items with pass or fail
+
+
+class RealEvalReport(BaseModel):
+    folder: str
+    calls: int
+    sales_calls: int
+    seller_right: int  # the labelled seller is the seller and the labelled customer is not
+    seller_wrong: int  # someone else was made the seller
+    seller_none: int  # no seller found (honestly unknown)
+    call_type_right: int
+    call_type_confusion: dict[str, dict[str, int]]  # expected -> found -> calls
+    not_sales_calls: int
+    not_sales_unscored: int  # no score, no pass/fail verdict and no seller
+    results: list[RealCall]
+    errors: list[str] = Field(default_factory=list)
+
+
+def real_label_files(folder: Path) -> list[Path]:
+    """`folder/labels.json`, else one level down (`real-dev/sales_calls/labels.json`, `real-dev/meetings/...`)."""
+    own = folder / REAL_LABELS
+    return [own] if own.is_file() else sorted(folder.glob(f"*/{REAL_LABELS}"))
+
+
+def _real_labels(path: Path) -> dict[str, RealLabel]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LabelsError(f"cannot read labels: {exc}", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise LabelsError("labels.json must map call names to labels", source=str(path))
+    try:
+        return {name: RealLabel.model_validate(value) for name, value in data.items()}
+    except (ValidationError, ValueError) as exc:
+        raise LabelsError(f"bad label: {' '.join(str(exc).split())[:200]}", source=str(path)) from None
+
+
+def _real_call(name: str, label: RealLabel, card: Scorecard) -> RealCall:
+    sellers = [s.name for s in card.call.speakers if s.role is Role.seller]
+    right = bool(label.seller) and label.seller in sellers and label.customer not in sellers
+    return RealCall(
+        name=name, expected_type=label.expected_type, call_type=card.call_type, seller=label.seller,
+        sellers_found=sellers, seller_right=right, score=card.score,
+        judged=sum(1 for i in card.items if i.verdict is not Verdict.not_applicable),
+    )
+
+
+def evaluate_real_dir(folder: Path, rubric_path: Path | None = None) -> RealEvalReport:
+    """Score every call named in the folder's `labels.json` (or its sub-folders') and compare."""
+    rubric = load_rubric(rubric_path)
+    results: list[RealCall] = []
+    errors: list[str] = []
+    for labels_path in real_label_files(folder):
+        for name, label in _real_labels(labels_path).items():
+            matches = sorted(p for p in labels_path.parent.glob(f"{glob.escape(name)}.*") if p.name != REAL_LABELS)
+            if not matches:
+                errors.append(f"{labels_path}: {name}: no transcript file named {name}.*")
+                continue
+            try:
+                card = score_transcript(read_path(matches[0]), rubric)
+            except CoachError as exc:
+                errors.append(exc.one_line())
+                continue
+            results.append(_real_call(name, label, card))
+    sales = [r for r in results if r.expected_type is not CallType.not_sales]
+    meetings = [r for r in results if r.expected_type is CallType.not_sales]
+    confusion: dict[str, dict[str, int]] = {}
+    for r in results:
+        row = confusion.setdefault(r.expected_type.value, {})
+        row[r.call_type.value] = row.get(r.call_type.value, 0) + 1
+    return RealEvalReport(
+        folder=str(folder),
+        calls=len(results),
+        sales_calls=len(sales),
+        seller_right=sum(r.seller_right for r in sales),
+        seller_wrong=sum(1 for r in sales if r.sellers_found and not r.seller_right),
+        seller_none=sum(1 for r in sales if not r.sellers_found),
+        call_type_right=sum(1 for r in results if r.call_type is r.expected_type),
+        call_type_confusion=confusion,
+        not_sales_calls=len(meetings),
+        not_sales_unscored=sum(1 for r in meetings if r.score is None and not r.judged and not r.sellers_found),
+        results=results,
+        errors=errors,
+    )

@@ -26,7 +26,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coach.errors import ConfigError
+from coach.callcues import load_cues
+from coach.errors import ConfigError, TranscriptError
 from coach.transcript import Role, RoleSource, Speaker, Transcript
 
 # Readers attribute cues that carry no speaker label to this placeholder; it is
@@ -38,6 +39,8 @@ DEFAULT_THRESHOLD = 0.7
 # A heuristic this sure of the opposite role makes us flag the user's/metadata label.
 INVERSION_CONFIDENCE = 0.85
 _SCALE = 2.5  # raw score -> probability: +2.5 points of evidence ~ 0.73
+# Two speakers compared: a difference of 2.5 points ~ 0.73 (both sides' evidence counts, so the scale is wider).
+_PAIR_SCALE = 2.5
 
 _FREEMAIL = frozenset({"gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me"})
 
@@ -439,10 +442,16 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     evidence = {sid: Evidence() for sid in said}
     texts = {sid: "\n".join(parts) for sid, parts in said.items()}
     lows = {sid: _lower(text) for sid, text in texts.items()}
+    cue_data = load_cues()
+    sides, side_chars = cue_data.sides, cue_data.thresholds.side_scan_chars
     for sid, text in texts.items():
         for rule, hits in zip(_VOICE, _VOICE_LEXICON.count(text, _CAP)):
             if hits:
                 evidence[sid].add(rule.weight * hits, rule.reason)
+        for cue in sides:
+            hits = len(cue.hits(lows[sid][:side_chars]))
+            if hits:
+                evidence[sid].add(cue.weight * hits, cue.reason)
 
     # Who introduces whom: evidence flows from the introducer to the named speaker.
     first = _first_names(transcript.speakers)
@@ -476,16 +485,14 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
             if points > 0:
                 colleagues.add((introducer, target))
 
-    # "Parker from Tallyhub": introducing yourself by your company is the vendor calling.
+    # "Parker from Tallyhub": a name with a company says little about the side, since a
+    # buyer names their own company the same way ("this is Jessica from AutoTest Pro");
+    # only a tie-breaker. Who speaks first says nothing: buyers open inbound calls.
     for s in transcript.speakers:
         own = s.name.split()[0] if s.name.split() else ""
         if own and f"{own} from " in texts.get(s.id, ""):
             if re.search(rf"\b{re.escape(own)} from (?-i:[A-Z])", texts[s.id]):
-                evidence[s.id].add(2.0, "introduces themself by company ('Parker from Tallyhub')")
-
-    # Whoever opens a sales call is usually its host, the seller (a lean, not a verdict).
-    if transcript.turns:
-        evidence[transcript.turns[0].speaker].add(1.0, "opens the call")
+                evidence[s.id].add(0.5, "introduces themself by company ('Parker from Tallyhub')")
 
     # Turn-taking: whoever answers a seller-sounding speaker's questions, or is
     # addressed by name by one, is on the customer side; a speaker greeted or
@@ -532,18 +539,45 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     # with a clear customer but no clear seller has its seller among the rest:
     # the one clear front-runner, if there is one, leans further that way.
     leaning = sorted(evidence.values(), key=lambda ev: -ev.score)
+    if not any(ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning) and any(
+        1 - ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning
+    ) and leaning[0].score > 0.5 and (len(leaning) == 1 or leaning[1].score < 0):
+        leaning[0].add(1.0, "the only seller voice on a call with a clear customer")
+    # Checked after the front-runner's lean, which can make the seller clear.
     if any(ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning):
         for ev in leaning:
             if ev.score < 0.5:
                 ev.add(-1.0, "no seller voice on a call with a clear seller")
-    elif any(1 - ev.p_seller >= DEFAULT_THRESHOLD for ev in leaning) and leaning[0].score > 0.5 and (
-        len(leaning) == 1 or leaning[1].score < 0
-    ):
-        leaning[0].add(1.0, "the only seller voice on a call with a clear customer")
     return evidence
 
 
 # -- assignment ----------------------------------------------------------------------------
+
+_SINGLE = "\0single"  # marker key in `_heuristic_p`'s answer: the call has one speaker
+# With one speaker nobody can be confidently the seller, whatever they say.
+SINGLE_SPEAKER_CAP = 0.6
+
+
+def _heuristic_p(transcript: Transcript, evidence: Mapping[str, Evidence], decided: set[str]) -> dict[str, float]:
+    """P(seller) per speaker from the text.
+
+    Two speakers and nothing decided: the two are compared with each other
+    (each call has a seller side and a buyer side, so what matters is who sounds
+    more like the vendor, not how loud each sounds alone). One speaker: capped
+    near a coin toss. Otherwise each speaker's own evidence.
+    """
+    talking = [s.id for s in transcript.speakers if s.id != UNKNOWN_SPEAKER_ID]
+    p = {sid: ev.p_seller for sid, ev in evidence.items()}
+    if len(talking) == 1:
+        only = talking[0]
+        p[only] = min(max(p[only], 1 - SINGLE_SPEAKER_CAP), SINGLE_SPEAKER_CAP)
+        p[_SINGLE] = 1.0
+    elif len(talking) == 2 and not decided & set(talking):
+        a, b = talking
+        diff = evidence[a].score - evidence[b].score
+        p[a] = 1.0 / (1.0 + math.exp(-diff / _PAIR_SCALE))
+        p[b] = 1.0 - p[a]
+    return p
 
 
 def _norm(name: str) -> str:
@@ -558,6 +592,18 @@ def _match_speaker(name: str, speakers: Sequence[Speaker]) -> Speaker | None:
     # "Priya" for "Priya Shah" when that first name is unique on the call.
     partial = [s for s in speakers if _norm(s.name).split()[:len(wanted.split())] == wanted.split()]
     return partial[0] if len(partial) == 1 else None
+
+
+def require_named_sellers(transcript: Transcript, sellers: Sequence[str]) -> None:
+    """Every `--seller` name must be someone on the call: a typo would score nobody's turns as the rep's."""
+    missing = [name for name in sellers if _match_speaker(name, transcript.speakers) is None]
+    if missing:
+        present = ", ".join(repr(s.name) for s in transcript.speakers if s.id != UNKNOWN_SPEAKER_ID) or "none"
+        names = ", ".join(repr(n) for n in missing)
+        raise TranscriptError(
+            f"--seller {names} matches no speaker in this call (speakers: {present})",
+            source=transcript.source or transcript.id or "transcript",
+        )
 
 
 def _set(speaker: Speaker, role: Role, confidence: float, source: RoleSource) -> None:
@@ -631,21 +677,25 @@ def assign_roles(
         decided.add(s.id)
 
     # 3. heuristic
+    p_seller = _heuristic_p(transcript, evidence, decided)
     for s in speakers:
         if s.id in decided or s.id == UNKNOWN_SPEAKER_ID:
             continue
         ev = evidence[s.id]
-        p = ev.p_seller
+        p = p_seller[s.id]
         if p >= threshold:
             _set(s, Role.seller, p, RoleSource.heuristic)
         elif 1 - p >= threshold:
             _set(s, Role.customer, 1 - p, RoleSource.heuristic)
         else:
-            _set(s, Role.unknown, 0.0, RoleSource.none)
-            lean = "seller" if p >= 0.5 else "customer"
+            lean = Role.seller if p >= 0.5 else Role.customer
+            # The lean and its strength stay in the output: a reader can still see which way it went.
+            _set(s, Role.unknown, max(p, 1 - p), RoleSource.none)
+            s.role_guess = lean
+            why = "only one speaker: a call needs two sides" if p_seller.get(_SINGLE) else ev.top_reasons()
             warnings.append(
-                f"role of '{s.name}' is unknown: the text leans {lean} ({max(p, 1 - p):.2f}, "
-                f"{ev.top_reasons()}), below the {threshold:.2f} threshold; name the sellers with --seller or --roles"
+                f"role of '{s.name}' is unknown: the text leans {lean.value} ({max(p, 1 - p):.2f}, "
+                f"{why}), below the {threshold:.2f} threshold; name the sellers with --seller or --roles"
             )
 
     # 4. labels the text contradicts

@@ -7,17 +7,15 @@ a bad file fails with one line naming the file and the field path.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coach.datafiles import read_yaml, validate
+from coach.datafiles import load_data_file, validate
 from coach.detectors.params import DetectorConfig
-from coach.errors import RubricError
 from coach.patterns import Pattern
-from coach.resources import data_file
+from coach.scorecard import CallType
 
 BUNDLED_RUBRIC = "expansion_call.yaml"
 
@@ -80,6 +78,20 @@ class RubricItem(_Model):
     detector: DetectorConfig
     advice: dict[str, str]
     examples: Examples
+    # The call types the item judges; on others it is not_applicable with the reason. `unknown`
+    # is listed by items that should still run when the call's type cannot be told.
+    applies_to: list[CallType] = Field(
+        default=[CallType.expansion, CallType.new_logo, CallType.unknown], min_length=1
+    )
+
+    @field_validator("applies_to")
+    @classmethod
+    def _sales_types_only(cls, value: list[CallType]) -> list[CallType]:
+        if CallType.not_sales in value:
+            raise ValueError("not_sales calls are never judged; list expansion, new_logo and/or unknown")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a call type twice")
+        return value
 
     @model_validator(mode="after")
     def _advice_for_every_failure_mode(self) -> "RubricItem":
@@ -121,19 +133,6 @@ def parse_rubric(data: object, *, source: str) -> Rubric:
     return validate(Rubric, data, source=source)
 
 
-@lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> Rubric:
-    data = read_yaml(path, "rubric")
-    if not isinstance(data, dict):
-        raise RubricError("a rubric must be a YAML mapping", source=str(path))
-    return parse_rubric(data, source=str(path))
-
-
 def load_rubric(path: str | Path | None = None) -> Rubric:
     """Load and validate a rubric; None means the bundled expansion-call rubric."""
-    resolved = Path(path) if path is not None else data_file("rubrics", BUNDLED_RUBRIC)
-    try:
-        mtime = resolved.stat().st_mtime_ns
-    except OSError as exc:
-        raise RubricError(f"cannot read rubric: {exc.strerror}", source=str(resolved)) from None
-    return _load_cached(resolved.resolve(), mtime)
+    return load_data_file(Rubric, path, BUNDLED_RUBRIC, "rubric")

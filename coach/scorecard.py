@@ -41,6 +41,15 @@ class Trigger(StrEnum):
     none = "none"
 
 
+class CallType(StrEnum):
+    """What kind of conversation the call is; rubric items declare the types they apply to."""
+
+    expansion = "expansion"  # an existing customer: seats, usage, renewal, adoption, an account team
+    new_logo = "new_logo"  # a prospect: first call, inbound interest, "how much is it"
+    not_sales = "not_sales"  # nobody is selling: meetings, interviews, committees, support-only calls
+    unknown = "unknown"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -83,6 +92,18 @@ class SpeakerInfo(_Model):
     name: str
     role: Role
     role_confidence: float
+    # When `role` is unknown: the side the text leans to and how far (role_confidence is then that lean).
+    role_guess: Role = Role.unknown
+    role_source: str = ""  # user | metadata | heuristic | none
+
+
+class CallTypeInfo(_Model):
+    """Why the call got its `call_type`: the whole-call cues it rests on."""
+
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    source: Literal["heuristic", "user"] = "heuristic"
+    evidence: list[Evidence] = Field(default_factory=list)
+    reason: str = ""
 
 
 class CallInfo(_Model):
@@ -130,6 +151,10 @@ class Scorecard(_Model):
     items: list[ItemResult]
     metrics: dict[str, Any] = Field(default_factory=dict)
     score: float | None = Field(default=None, ge=0, le=100)
+    score_reason: str = ""  # why `score` is null: nothing was judged (no seller, not a sales call, nothing applicable)
+    # After `score` so the contract's leading fields keep their order.
+    call_type: CallType = CallType.unknown
+    call_type_detail: CallTypeInfo | None = None  # confidence, evidence and reason for call_type
     warnings: list[str] = Field(default_factory=list)
     motion_evidence: list[Evidence] = Field(default_factory=list)  # why this motion
     trigger_evidence: list[Evidence] = Field(default_factory=list)  # the signal the trigger rests on

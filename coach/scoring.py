@@ -8,6 +8,7 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 
 from __future__ import annotations
 
+from coach.calltype import CallTypeResult, classify_call
 from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
 from coach.detectors.context import CallContext
 from coach.detectors.facts import detect_motion, detect_trigger
@@ -17,14 +18,19 @@ from coach.gcpause import collector_paused
 from coach.rubric import Rubric, RubricItem, load_rubric
 from coach.scorecard import (
     CallInfo,
+    CallType,
+    Evidence,
     ItemResult,
     RubricRef,
     Scorecard,
     SpeakerInfo,
+    Trigger,
     Verdict,
     VerdictSource,
 )
-from coach.transcript import Transcript
+from coach.transcript import Role, RoleSource, Transcript
+
+_ACCOUNT_TRIGGERS = (Trigger.usage_threshold, Trigger.renewal_window)
 
 NO_SELLER = (
     "no seller-side speaker was identified, so seller rules cannot be judged; "
@@ -80,33 +86,83 @@ def _score(rubric: Rubric, items: list[ItemResult]) -> float | None:
     return round(100 * earned / total, 1)
 
 
+def _score_reason(kind: CallTypeResult, has_seller: bool, items: list[ItemResult]) -> str:
+    """Why nothing was judged, in words a rep and a manager both read."""
+    if kind.value is CallType.not_sales:
+        return kind.info.reason
+    if not has_seller:
+        return "no seller was identified, so no seller rule could be judged (name the vendor side with --seller NAME)"
+    return f"no rubric item applied to this {kind.value.value} call"
+
+
 def score_items(rubric: Rubric, items: list[ItemResult]) -> float | None:
     """The 0-100 score of final verdicts; the LLM grader re-scores with it after merging."""
     return _score(rubric, items)
 
 
-def score_transcript(transcript: Transcript, rubric: Rubric | None = None) -> Scorecard:
+def score_transcript(
+    transcript: Transcript, rubric: Rubric | None = None, *, call_type: CallType | str | None = None
+) -> Scorecard:
+    """`call_type` (the user's `--call-type`) overrides the classifier."""
     with collector_paused():  # see coach.gcpause
-        return _score_transcript(transcript, rubric)
+        return _score_transcript(transcript, rubric, call_type)
 
 
-def _score_transcript(transcript: Transcript, rubric: Rubric | None) -> Scorecard:
+def _account_evidence(ctx: CallContext) -> list[Evidence]:
+    """Usage-threshold and renewal-window sentences, whoever says them: facts of an existing account."""
+    found = []
+    for trigger in _ACCOUNT_TRIGGERS:
+        for view, sent in ctx.key_sentences(f"facts.trigger.{trigger.value}")[:2]:
+            found.append(ctx.sentence_evidence(view, sent, trigger.value.replace("_", " ")))
+    return found
+
+
+def _not_sales_roles(transcript: Transcript, warnings: list[str]) -> None:
+    """Nobody sells or buys on a meeting: heuristic roles step back to unknown, their lean kept as the guess."""
+    demoted = [s for s in transcript.speakers if s.role is not Role.unknown and s.role_source is RoleSource.heuristic]
+    for s in demoted:
+        s.role_guess, s.role = s.role, Role.unknown
+    sounded = [s.name for s in demoted if s.role_guess is Role.seller]
+    if sounded:
+        warnings.append(f"not a sales call, so nobody is the seller ({', '.join(sounded)} only sounded like one)")
+    transcript.warnings = [w for w in transcript.warnings if not w.startswith("no seller identified")]
+    warnings[:] = [w for w in warnings if not w.startswith("no seller identified")]
+
+
+def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: CallType | str | None) -> Scorecard:
     rubric = rubric or load_rubric()
     ctx = CallContext(transcript, rubric)
     _check_language(ctx)
     warnings = list(transcript.warnings)
-    if not ctx.has_seller:
+    kind = classify_call(transcript, call_type, account_evidence=_account_evidence(ctx))
+    not_sales = kind.value is CallType.not_sales
+    if not_sales:
+        transcript = transcript.model_copy(deep=True)
+        _not_sales_roles(transcript, warnings)
+        ctx = CallContext(transcript, rubric)
+    has_seller = ctx.has_seller and not not_sales
+    if not has_seller and not not_sales:
         warnings.append(NO_SELLER)
     results = []
     for item in rubric.items:
-        if not ctx.has_seller and item.detector.type not in WORKS_WITHOUT_SELLER:
+        if not_sales:
+            result = DetectorResult(verdict=Verdict.not_applicable, reason=f"not a sales call: {kind.info.reason}",
+                                    confidence=kind.info.confidence)
+        elif kind.value not in item.applies_to:
+            result = DetectorResult(
+                verdict=Verdict.not_applicable, confidence=kind.info.confidence,
+                reason=f"applies to {', '.join(t.value for t in item.applies_to)} calls; this is a "
+                       f"{kind.value.value} call ({kind.info.reason})")
+        elif not has_seller and item.detector.type not in WORKS_WITHOUT_SELLER:
             result = DetectorResult(verdict=Verdict.not_applicable, reason=NO_SELLER, confidence=0.0)
         else:
             result = REGISTRY[item.detector.type](ctx, item.detector.params)
         results.append(_item_result(item, result))
-    motion, motion_evidence = detect_motion(ctx) if ctx.has_seller else (None, [])
-    trigger, trigger_evidence = detect_trigger(ctx)
+    motion, motion_evidence = detect_motion(ctx) if has_seller else (None, [])
+    trigger, trigger_evidence = detect_trigger(ctx) if not not_sales else (Trigger.none, [])
     metrics = compute_metrics(ctx).model_dump()
+    score = _score(rubric, results)
+    score_reason = "" if score is not None else _score_reason(kind, has_seller, results)
     card = Scorecard(
         call=CallInfo(
             id=transcript.id,
@@ -114,14 +170,18 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None) -> Scorecar
             format=transcript.format,
             duration_s=transcript.duration_s,
             speakers=[
-                SpeakerInfo(id=s.id, name=s.name, role=s.role, role_confidence=s.role_confidence)
+                SpeakerInfo(id=s.id, name=s.name, role=s.role, role_confidence=s.role_confidence,
+                            role_guess=s.role_guess, role_source=s.role_source.value)
                 for s in transcript.speakers
             ],
         ),
         rubric=RubricRef(id=rubric.id, version=rubric.version),
         items=results,
         metrics=metrics,
-        score=_score(rubric, results),
+        score=score,
+        score_reason=score_reason,
+        call_type=kind.value,
+        call_type_detail=kind.info,
         warnings=warnings,
         motion_evidence=motion_evidence,
         trigger_evidence=trigger_evidence,

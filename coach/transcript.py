@@ -38,6 +38,8 @@ class Speaker(_Model):
     role: Role = Role.unknown
     role_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     role_source: RoleSource = RoleSource.none
+    # When `role` is unknown: the side the text leans to (role_confidence is then the lean's strength).
+    role_guess: Role = Role.unknown
     email: str | None = None
     affiliation: str | None = None  # as the source gave it, e.g. Gong "Internal"/"External"
 

@@ -18,8 +18,16 @@ from rich.table import Table
 
 from coach.cli import app
 from coach.errors import CoachError
-from coach.evaluation import MISSING, EvalReport, FactAgreement, evaluate_dir
-from coach.scorecard import Verdict
+from coach.evaluation import (
+    MISSING,
+    EvalReport,
+    FactAgreement,
+    RealEvalReport,
+    evaluate_dir,
+    evaluate_real_dir,
+    real_label_files,
+)
+from coach.scorecard import CallType, Verdict
 
 _SHORT = {"pass": "P", "fail": "F", "not_applicable": "N", MISSING: "?"}
 
@@ -30,13 +38,22 @@ def _pct(value: float | None) -> str:
 
 @app.command("eval")
 def eval_command(
-    folder: Annotated[Path, typer.Argument(help="Folder of calls, each with a sibling <stem>.labels.yaml.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of calls, each with a sibling <stem>.labels.yaml, or with one labels.json (also in its sub-folders).")],
     rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to evaluate instead of the bundled one.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    call_type: Annotated[
+        CallType | None,
+        typer.Option("--call-type", help="Score every call as this kind (expansion, new_logo, ...) instead of classifying it; not for a labels.json folder, whose call types are what it measures."),
+    ] = None,
 ) -> None:
     """Score labelled calls and report per-item precision, recall and accuracy against the labels."""
+    # A folder labelled by one labels.json (who sells, what kind of call) is measured on roles and call types.
+    real = bool(real_label_files(folder))
+    if real and call_type is not None:
+        print(f"coach: error: --call-type: {folder} is labelled by labels.json, whose call types are what it measures", file=sys.stderr)
+        raise typer.Exit(2)
     try:
-        report = evaluate_dir(folder, rubric)
+        report = evaluate_real_dir(folder, rubric) if real else evaluate_dir(folder, rubric, call_type)
     except CoachError as exc:
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -44,6 +61,8 @@ def eval_command(
         print(f"coach: error: {error}", file=sys.stderr)
     if as_json:
         print(report.model_dump_json(indent=2))
+    elif real:
+        print_real_report(report)
     else:
         # Off a terminal, wide enough that the confusion table keeps one line per item.
         print_report(report, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
@@ -51,6 +70,28 @@ def eval_command(
         if not report.calls:
             print(f"coach: error: {folder}: no labelled calls could be evaluated", file=sys.stderr)
         raise typer.Exit(2)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole}" + (f" ({100 * part / whole:.1f}%)" if whole else "")
+
+
+def print_real_report(report: RealEvalReport) -> None:
+    print(f"{report.folder}: {report.calls} labelled calls ({len(report.errors)} skipped)")
+    if report.sales_calls:
+        print(f"sales calls: seller right {_share(report.seller_right, report.sales_calls)}, "
+              f"wrong seller {_share(report.seller_wrong, report.sales_calls)}, "
+              f"no seller found {report.seller_none}")
+    print(f"call type right {_share(report.call_type_right, report.calls)}")
+    for expected, found in sorted(report.call_type_confusion.items()):
+        print(f"  labelled {expected}: " + ", ".join(f"{k} {v}" for k, v in sorted(found.items())))
+    if report.not_sales_calls:
+        print(f"not-sales calls with no score, verdict or seller: {_share(report.not_sales_unscored, report.not_sales_calls)}")
+    misses = [r for r in report.results if r.call_type is not r.expected_type
+              or (r.expected_type is not CallType.not_sales and not r.seller_right)]
+    for r in misses:
+        print(f"  {r.name}: labelled {r.expected_type.value} (seller {r.seller}), found {r.call_type.value} "
+              f"(sellers {', '.join(r.sellers_found) or 'none'})")
 
 
 def print_report(report: EvalReport, console: Console) -> None:

@@ -22,6 +22,7 @@ from coach.llm.jobs import llm_job
 from coach.render import OutputFormat
 from coach.roles import load_roles_file
 from coach.rubric import load_rubric
+from coach.scorecard import CallType
 
 EXIT_FAILED = 2
 
@@ -56,6 +57,10 @@ def score_command(
         Path | None, typer.Option("--roles", help="Roles file: 'sellers: [names]' or 'Name: seller|customer' lines.")
     ] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: up to 2).")] = None,
+    call_type: Annotated[
+        CallType | None,
+        typer.Option("--call-type", help="Say what kind of call it is (expansion, new_logo, not_sales, unknown) instead of letting the coach decide."),
+    ] = None,
     no_llm: Annotated[
         bool, typer.Option("--no-llm", help="Heuristics only: skip the LLM grader (default: configured endpoint, else the embedded model).")
     ] = False,
@@ -95,7 +100,7 @@ def score_command(
     jobs = [
         batch.ScoreJob(
             path=p, sellers=tuple(seller), roles_file=roles, rubric=rubric, format=fmt,
-            color=to_terminal, width=width, llm=llm,
+            color=to_terminal, width=width, llm=llm, call_type=call_type,
         )
         for p in files
     ]

@@ -56,7 +56,7 @@ from coach.llm.prompting import (
 from coach.llm.protocol import ChatMessage, ChatModel, Usage
 from coach.llm.quotes import find_quote
 from coach.llm.redact import INSTRUCTION_TOKEN, RedactedText, redact
-from coach.scorecard import Evidence, ItemResult, LLMRun, Opinion, Scorecard, Verdict, VerdictSource
+from coach.scorecard import CallType, Evidence, ItemResult, LLMRun, Opinion, Scorecard, Verdict, VerdictSource
 from coach.transcript import Role, Transcript, Turn
 
 MAX_EVIDENCE = 2
@@ -461,7 +461,8 @@ class LLMGrader:
         return [item for item in rubric.items if item.grader in ("llm", "both")]
 
     def grade(self, transcript: Transcript, scorecard: Scorecard, rubric: GradedRubric) -> Scorecard:
-        items = self.llm_items(rubric)
+        # An item the rubric keeps off this kind of call stays not_applicable whatever a model says.
+        items = [i for i in self.llm_items(rubric) if scorecard.call_type in getattr(i, "applies_to", [scorecard.call_type])]
         info = self.model.info
         run = LLMRun(
             llm_status="ok", model=info.model, endpoint_kind=info.endpoint_kind.value,
@@ -469,6 +470,8 @@ class LLMGrader:
             prompt_template_hash=template_hash(), redacted=self.redact_personal,
             items_graded=[i.id for i in items],
         )  # fmt: skip
+        if scorecard.call_type is CallType.not_sales:
+            return scorecard.model_copy(update={"llm": run.model_copy(update={"llm_status": "skipped: not a sales call"})})
         if not items:
             return scorecard.model_copy(update={"llm": run.model_copy(update={"llm_status": "skipped: no LLM-graded items"})})
         if not transcript.turns:

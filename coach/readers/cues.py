@@ -78,7 +78,7 @@ def build_transcript(
     speaker_info: dict[str, SpeakerInfo] | None = None,
     warnings: list[str] | None = None,
 ) -> Transcript:
-    """Merge cues into turns; ids are slugs of names so they read well in evidence."""
+    """Merge cues into turns; ids are the source's speaker ids when it has them, else slugs of names."""
     warnings = list(warnings or [])
     cue_list = [c for c in cues if c.text]
     if not cue_list:
@@ -128,7 +128,8 @@ def build_transcript(
             if sid is None:
                 info = (speaker_info or {}).get(key)
                 name = info.name if info else (cue.speaker or key)
-                sid = base = slug(name)
+                # A source's own id (Gong speakerId) stays the id so users can join back to their system.
+                sid = base = cue.speaker_key or slug(name)
                 n = 2
                 while sid in speakers:
                     sid = f"{base}_{n}"

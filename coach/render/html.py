@@ -25,6 +25,7 @@ from coach.render.view import (
     llm_line,
     iso_duration,
     metric_rows,
+    call_type_text,
     score_text,
 )
 from coach.scorecard import Scorecard
@@ -71,6 +72,7 @@ def render_html(
         card=scorecard,
         title=call_title(scorecard),
         score=score_text(scorecard),
+        call_type=call_type_text(scorecard),
         items=[(item, item_title(item.id, titles)) for item in scorecard.items],
         counts=counts,
         metrics=metric_rows(scorecard.metrics),

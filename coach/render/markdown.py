@@ -16,6 +16,7 @@ from coach.render.view import (
     item_title,
     llm_line,
     metric_rows,
+    call_type_text,
     score_text,
     speakers_line,
     verdict_text,
@@ -43,6 +44,8 @@ def render_markdown(
         f" · **Rubric:** {md_escape(scorecard.rubric.id)} v{md_escape(scorecard.rubric.version)}"
     )
     lines.append("")
+    reason = scorecard.call_type_detail.reason if scorecard.call_type_detail is not None else ""
+    lines += [f"**Call type:** {md_escape(call_type_text(scorecard))}{' — ' + md_escape(reason) if reason else ''}", ""]
     for label, evidence_list in (("Motion", scorecard.motion_evidence), ("Trigger", scorecard.trigger_evidence)):
         for evidence in evidence_list:
             where = md_escape(evidence_label(evidence))

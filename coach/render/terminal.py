@@ -22,6 +22,7 @@ from coach.render.view import (
     item_title,
     llm_line,
     metric_rows,
+    call_type_text,
     score_text,
     speakers_line,
     verdict_text,
@@ -42,6 +43,9 @@ def print_scorecard(
     header = Text()
     header.append(call_title(scorecard), style="bold")
     header.append(f"   score {score_text(scorecard)}", style="bold cyan")
+    header.append(f"\ncall type {call_type_text(scorecard)}")
+    if scorecard.call_type_detail is not None and scorecard.call_type_detail.reason:
+        header.append(f": {scorecard.call_type_detail.reason}", style="dim")
     header.append(
         f"\nmotion {enum_label(scorecard.motion.value)} · trigger {enum_label(scorecard.trigger.value)}"
         f" · rubric {scorecard.rubric.id} v{scorecard.rubric.version}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.scorecard import Evidence, ItemResult, LLMRun, Scorecard, Verdict
+from coach.scorecard import Evidence, ItemResult, LLMRun, Scorecard, SpeakerInfo, Verdict
 from coach.transcript import Role, Transcript, Turn
 
 VERDICT_LABELS = {
@@ -229,16 +229,33 @@ def _segments(turn: Turn, quotes: list[str]) -> list[Segment]:
     return segments
 
 
+def _speaker_role(s: SpeakerInfo) -> str:
+    if s.role is not Role.unknown:
+        return f"{s.role.value}, {s.role_confidence:.2f}"
+    if s.role_guess is not Role.unknown:
+        return f"unknown, leans {s.role_guess.value} {s.role_confidence:.2f}"
+    return "unknown"
+
+
 def speakers_line(scorecard: Scorecard) -> str:
-    return ", ".join(
-        f"{s.name} ({s.role.value}{'' if s.role is Role.unknown else f', {s.role_confidence:.2f}'})"
-        for s in scorecard.call.speakers
-    )
+    return ", ".join(f"{s.name} ({_speaker_role(s)})" for s in scorecard.call.speakers)
 
 
 def score_text(scorecard: Scorecard) -> str:
+    """`73/100`, or `not scored: <why>`: a call where nothing was judged never shows a number."""
+    if scorecard.score is None:
+        return f"not scored: {scorecard.score_reason or 'no rubric item could be judged'}"
     # Half-up, as a person would round a score (format() rounds 38.5 to 38).
-    return "—" if scorecard.score is None else f"{math.floor(scorecard.score + 0.5)}/100"
+    return f"{math.floor(scorecard.score + 0.5)}/100"
+
+
+def call_type_text(scorecard: Scorecard) -> str:
+    """`new_logo (0.82)`: the call's type, how sure, and `given` when the user said so."""
+    detail = scorecard.call_type_detail
+    if detail is None:
+        return enum_label(scorecard.call_type.value)
+    how = "given" if detail.source == "user" else f"{detail.confidence:.2f}"
+    return f"{enum_label(scorecard.call_type.value)} ({how})"
 
 
 def call_title(scorecard: Scorecard) -> str:

@@ -3,7 +3,7 @@ import shutil
 
 from coach.cli import app
 
-from .support import SELLERS, sample_call
+from .support import ROOT, SELLERS, sample_call
 
 LABELS = """sellers: [{sellers}]
 motion: cross_sell
@@ -61,3 +61,10 @@ def test_eval_on_a_folder_without_labels(runner, tmp_path):
     result = runner.invoke(app, ["eval", str(tmp_path / "missing")])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"coach: error: {tmp_path / 'missing'}: not a folder"
+
+
+def test_eval_call_type_option_scores_every_call_as_that_type(runner):
+    result = runner.invoke(app, ["eval", str(ROOT / "fixtures" / "labelled"), "--call-type", "new_logo", "--json"])
+    doc = json.loads(result.stdout)
+    signal = next(i for i in doc["items"] if i["id"] == "signal_first_opening")
+    assert signal["accuracy"] < 0.5  # every expansion-only verdict became not_applicable, against the labels

@@ -185,3 +185,19 @@ def test_demo_script_scores_the_bundled_sample(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Expansion-call scorecard" in proc.stdout
     assert sample_call().name in proc.stdout and "Marcus Lee (customer" in proc.stdout
+
+
+def test_seller_name_matching_nobody_is_a_one_line_error_never_a_score(runner):
+    result = runner.invoke(app, ["score", str(sample_call()), "--seller", "Priyaa Shahh", "--no-llm", "--format", "json"])
+    assert result.exit_code == 2
+    assert "100/100" not in result.output and '"score"' not in result.output
+    line = next(ln for ln in result.output.splitlines() if "--seller" in ln)
+    assert "'Priyaa Shahh' matches no speaker" in line and "Priya Shah" in line
+
+
+def test_call_type_option_overrides_the_classifier(runner):
+    result = runner.invoke(app, ["score", str(sample_call()), "--call-type", "not_sales", "--no-llm", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["call_type"] == "not_sales" and doc["call_type_detail"]["source"] == "user"
+    assert doc["score"] is None and doc["score_reason"]

@@ -450,3 +450,31 @@ def test_an_llm_item_named_like_the_advice_key_fails_the_llm_part_with_a_reason(
     out = LLMGrader(fake).grade(call, heuristic_card(call, {}), make_rubric(advice_for="llm"))
     assert out.llm.llm_status.startswith("failed: ") and "advice_for" in out.llm.llm_status
     assert fake.history == []
+
+
+def test_a_not_sales_call_is_never_sent_to_the_model(call):
+    from coach.scorecard import CallType
+
+    card = heuristic_card(call, {"signal_first_opening": NA}).model_copy(update={"call_type": CallType.not_sales})
+    fake = FakeChatModel()  # nothing queued: any request would fail the test
+    out = LLMGrader(fake).grade(call, card, make_rubric(signal_first_opening="llm"))
+    assert out.llm.llm_status == "skipped: not a sales call"
+    assert out.item("signal_first_opening").verdict is NA and out.score is None
+
+
+def test_an_item_kept_off_this_call_type_is_not_graded(call):
+    from dataclasses import dataclass
+
+    from conftest import StubItem, StubRubric
+
+    from coach.scorecard import CallType
+
+    @dataclass(frozen=True)
+    class TypedItem(StubItem):
+        applies_to: tuple[CallType, ...] = (CallType.expansion,)
+
+    rubric = StubRubric(items=(TypedItem(id="signal_first_opening", title="s", description="d", grader="llm"),))
+    card = heuristic_card(call, {"signal_first_opening": NA}).model_copy(update={"call_type": CallType.new_logo})
+    out = LLMGrader(FakeChatModel()).grade(call, card, rubric)
+    assert out.llm.llm_status == "skipped: no LLM-graded items"
+    assert out.item("signal_first_opening").verdict is NA

@@ -171,3 +171,26 @@ def test_unlabelled_placeholder_speaker_never_gets_a_role():
         placeholder = next(s for s in transcript.speakers if s.name == "Unknown speaker")
         assert (placeholder.role, placeholder.role_source) == (Role.unknown, RoleSource.none)
         assert not any("role of 'Unknown speaker'" in w for w in transcript.warnings)
+
+
+def test_expansion_fixtures_roles_at_least_97_percent_and_typed_expansion():
+    from coach.scorecard import CallType
+    from coach.scoring import score_transcript
+
+    right = total = 0
+    not_expansion = []
+    for folder in ("labelled", "heldout"):
+        for labels_path in sorted((ROOT / "fixtures" / folder).glob("*.labels.yaml")):
+            labels = yaml.safe_load(labels_path.read_text())
+            stem = labels_path.name.removesuffix(".labels.yaml")
+            call = next(p for p in labels_path.parent.glob(f"{stem}.*") if p != labels_path)
+            transcript = read_path(call)
+            sellers = {n.casefold() for n in labels["sellers"]}
+            for s in transcript.speakers:
+                want = Role.seller if s.name.casefold() in sellers else Role.customer
+                total += 1
+                right += s.role is want
+            if labels.get("motion") != "none" and score_transcript(transcript).call_type is not CallType.expansion:
+                not_expansion.append(call.name)
+    assert right / total >= 0.97
+    assert not_expansion == []

@@ -1,0 +1,188 @@
+"""Conversation cues as data: what marks a call's type and a speaker's side.
+
+`rubrics/call_types.yaml` holds them (regular expressions over lower-cased
+text, each with a weight and a reason). The call-type classifier
+(`coach.calltype`) and the role heuristic (`coach.roles`) read them; nothing
+about which words mean what lives in Python. A bad file fails with one line
+naming the file and the field path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+# The standard library's own regex parser, to read which literal text a pattern starts with.
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from coach.datafiles import load_data_file
+
+BUNDLED_CUES = "call_types.yaml"
+# A cue counts at most this many times per speaker (or per call): repetition is not more evidence.
+DEFAULT_CAP = 3
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+_MAX_CLASS_EXPANSION = 10  # a leading class of up to this many characters ([$€£], \\d) still gives anchors
+
+
+def _literal_starts(seq: Any) -> set[str] | None:
+    """The literal prefixes a parsed pattern's matches begin with; None when a branch has none."""
+    out = {""}
+    for op, arg in seq:
+        if op is _c.AT:
+            continue  # \b and friends consume nothing
+        if op is _c.LITERAL:
+            out = {p + chr(arg) for p in out}
+            continue
+        if op is _c.IN:
+            chars = _class_chars(arg)
+            if chars is None or len(out) * len(chars) > 64:
+                break
+            out = {p + c for p in out for c in chars}
+            continue
+        if op is _c.BRANCH or (op is _c.SUBPATTERN and arg[3]):
+            branches = arg[1] if op is _c.BRANCH else [arg[3]]
+            subs: set[str] = set()
+            for branch in branches:
+                got = _literal_starts(branch)
+                if got is None:
+                    return None if out == {""} else out
+                subs |= got
+            out = {p + q for p in out for q in subs}
+        break  # after a group or anything else the prefix may end at different places
+    return None if "" in out else out
+
+
+def _class_chars(items: Any) -> list[str] | None:
+    chars: list[str] = []
+    for op, arg in items:
+        if op is _c.LITERAL:
+            chars.append(chr(arg))
+        elif op is _c.CATEGORY and arg is _c.CATEGORY_DIGIT:
+            chars.extend("0123456789")
+        else:
+            return None
+    return chars if len(chars) <= _MAX_CLASS_EXPANSION else None
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cue(_Model):
+    """One regular expression (matched on lower-cased text) and what a hit means."""
+
+    pattern: str = Field(min_length=1)
+    weight: float = 1.0
+    reason: str = Field(min_length=1)
+    # Only sentences of this kind count: "it's $5000 a month" states a price, "is it $5000?" asks about one.
+    mood: Literal["any", "statement", "question"] = "any"
+    cap: int = Field(default=DEFAULT_CAP, ge=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    @cached_property
+    def anchors(self) -> tuple[str, ...] | None:
+        """Literal text every match starts with (None: some branch starts with a class, scan it all)."""
+        found = _literal_starts(_sre_parser.parse(self.pattern))
+        return tuple(sorted(found)) if found else None
+
+    def _matches(self, low: str) -> Iterator[re.Match[str]]:
+        # A regex search tries every position of an hour's text (~55,000 characters) with every
+        # branch; finding the literal starts with str.find and matching only there is ~50x cheaper.
+        anchors = self.anchors
+        if anchors is None:
+            yield from self.regex.finditer(low)
+            return
+        starts: set[int] = set()
+        for anchor in anchors:
+            i = low.find(anchor)
+            while i != -1:
+                starts.add(i)
+                i = low.find(anchor, i + 1)
+        end = -1
+        match_at = self.regex.match
+        for i in sorted(starts):
+            if i < end:  # inside the previous match: finditer would not report it either
+                continue
+            match = match_at(low, i)
+            if match:
+                end = match.end()
+                yield match
+
+    def in_mood(self, low: str, match: re.Match[str]) -> bool:
+        if self.mood == "any":
+            return True
+        end = _SENTENCE_END.search(low, match.end())
+        return (end is not None and end[0] == "?") == (self.mood == "question")
+
+    def hits(self, low: str) -> list[re.Match[str]]:
+        """Matches in `low` (lower-cased text) whose sentence has the cue's mood, at most `cap`."""
+        found = []
+        for match in self._matches(low):
+            if not self.in_mood(low, match):
+                continue
+            found.append(match)
+            if len(found) >= self.cap:
+                break
+        return found
+
+
+class CallTypeCues(_Model):
+    """Whole-call cues, counted over every turn whoever says them."""
+
+    existing_customer: list[Cue] = Field(min_length=1)  # an account that already buys: expansion
+    prospect: list[Cue] = Field(min_length=1)  # somebody not yet a customer: new logo
+    commercial: list[Cue] = Field(min_length=1)  # anything being sold at all: price, plans, demos, contracts
+    not_sales: list[Cue] = Field(min_length=1)  # a meeting, committee, interview or support desk
+
+
+class Thresholds(_Model):
+    """How much evidence each decision needs; tuned on the halves described in README."""
+
+    # Sales talk (commercial + existing-customer + prospect weight) per 1,000 words below which a
+    # call without a seller/buyer pair has no sales dynamic.
+    min_commercial_per_kword: float = Field(gt=0)
+    long_call_words: int = Field(gt=0)  # a call this long...
+    long_call_min_per_kword: float = Field(gt=0)  # ...needs this much sales talk per 1,000 words whoever talks
+    # Meeting cue weight that outweighs the sales talk by this factor (and is at least `min_meeting`) marks not_sales.
+    meeting_over_commercial: float = Field(gt=0)
+    min_meeting: float = Field(gt=0)
+    # Existing-customer vs prospect weight needed to call the type (below: unknown).
+    min_type_weight: float = Field(gt=0)
+    type_margin: float = Field(ge=0)
+    # The call-type cues read this many characters of the call (runs from each quarter of a long
+    # one), the side cues each speaker's first `side_scan_chars`: reading an hour's text costs time.
+    scan_chars: int = Field(gt=0)
+    side_scan_chars: int = Field(gt=0)
+
+
+class CallTypeData(_Model):
+    version: str = Field(min_length=1)
+    call_types: CallTypeCues
+    thresholds: Thresholds
+    # Speaker-side cues for the role heuristic: positive weight = vendor side, negative = buyer side.
+    sides: list[Cue] = Field(min_length=1)
+
+
+def load_cues(path: str | Path | None = None) -> CallTypeData:
+    """Load and validate the cue file; None means the bundled `rubrics/call_types.yaml`."""
+    return load_data_file(CallTypeData, path, BUNDLED_CUES, "call-type cue file")
