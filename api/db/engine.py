@@ -48,6 +48,10 @@ class Database:
     """The engine plus two session factories: plain reads and write transactions."""
 
     def __init__(self, url: str):
+        from api.db.bounds import bound_columns
+        from api.db.models import Base
+
+        bound_columns(Base.metadata)  # idempotent; here so that every model module is loaded by now
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:

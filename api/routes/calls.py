@@ -17,6 +17,7 @@ from api.render import render_scorecard
 from api.schemas.calls import CallCreate, CallPublic, MetadataValue
 from api.schemas.scorecards import OverrideCreate, ScorecardPublic
 from api.store import calls as store
+from api.store.queue import check_backlog
 from api.store import scorecards as scorecard_store
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
@@ -76,6 +77,7 @@ async def upload_call(
         raise ApiProblem(415, "send the transcript as multipart/form-data (field 'file') or as application/json")
     if len(upload.raw) > settings.max_upload_bytes:
         raise too_large(settings.max_upload_bytes)
+    await run_in_threadpool(check_backlog, db, user.org_id, settings.max_queued_per_org, settings.backlog_retry_after_s)
     # Reading (in a child process) and storing block: keep them off the event loop.
     created = await run_in_threadpool(
         store.create_call, db, user, upload, max_bytes=settings.max_upload_bytes, idempotency_key=idempotency_key,

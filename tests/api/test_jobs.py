@@ -63,7 +63,8 @@ def test_job_left_running_by_a_dead_process_is_requeued_and_rescored_once(db: Da
     assert fresh.requeue_running() == 1
     assert fresh.run_once() is True
     job = job_of(db, call_id)
-    assert (job.status, job.attempts) == (JobStatus.done, 2)
+    # The restart was not the call's failure: it used no attempt, it counts as an interruption.
+    assert (job.status, job.attempts, job.interruptions) == (JobStatus.done, 1, 1)
     # The dead worker's late result (if it ever came) is discarded: the job is no longer its own.
     dead._run(job.id, 1)
     with db.reader() as session:
@@ -83,16 +84,28 @@ def test_expired_lease_is_claimed_by_another_worker(db: Database) -> None:
     assert job_of(db, call_id).worker == other.instance
 
 
-def test_job_that_keeps_dying_is_given_up(db: Database) -> None:
+def test_restarts_do_not_use_up_attempts(db: Database) -> None:
+    """Issue 15: calls running at each of several restarts ended `failed: gave up after 3 attempts`."""
     call_id = stored_call(db)
-    for _ in range(2):
-        r = runner(db, job_max_attempts=2)
+    for _ in range(5):  # more restarts than job_max_attempts
+        r = runner(db, job_max_attempts=3)
         assert r._claim() is not None
         r.requeue_running()
-    assert runner(db, job_max_attempts=2).run_once() is False
+    assert runner(db, job_max_attempts=3).run_once() is True
+    job = job_of(db, call_id)
+    assert (job.status, job.attempts, job.interruptions) == (JobStatus.done, 1, 5)
+
+
+def test_job_that_takes_its_process_down_every_time_is_given_up(db: Database) -> None:
+    call_id = stored_call(db)
+    for _ in range(3):
+        r = runner(db, job_max_interruptions=3)
+        assert r._claim() is not None
+        r.requeue_running()
+    assert runner(db, job_max_interruptions=3).run_once() is False
     job = job_of(db, call_id)
     assert job.status == JobStatus.failed
-    assert job.error == "gave up after 2 attempts that did not finish"
+    assert job.error == "gave up after 3 runs that were cut short (restarts or lost workers)"
     with db.reader() as session:
         assert session.get(Call, call_id).error == job.error
 
