@@ -12,9 +12,12 @@ from fastapi import FastAPI
 
 import coach
 from api import faults, problems
+from api.authfail import AuthFailures
 from api.db import Database
 from api.db.migrate import upgrade
 from api.deps import PrincipalCache
+from api.docs import install as install_docs
+from api.headers import SecurityHeaders
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.llm_grading import api_grader
@@ -68,10 +71,15 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         version=coach.__version__,
         description="Upload sales-call transcripts, read scorecards, roll them up per team.",
         lifespan=lifespan,
+        # Served by api.docs from local files, behind a key in production.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.principal_cache = PrincipalCache(settings.auth_cache_s)
+    app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute, settings.auth_failures_burst)
     problems.install(app)
     faults.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
@@ -79,6 +87,8 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         app.include_router(module.router)
     _document_json_upload(app)
     install_pages(app, settings)
+    install_docs(app, settings)
+    app.add_middleware(SecurityHeaders)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
 

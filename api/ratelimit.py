@@ -23,14 +23,26 @@ class RateLimiter:
         self.rate = per_minute / 60.0
         self.burst = burst
         self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[int | str, _Bucket] = {}
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
         return self.rate > 0
 
-    def acquire(self, key: int) -> float:
+    def wait(self, key: int | str) -> float:
+        """The seconds until `key` has a token, without taking one (0 when it has one now)."""
+        if not self.enabled:
+            return 0.0
+        now = self._clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return 0.0
+            tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+            return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+    def acquire(self, key: int | str) -> float:
         """Take one token; return 0 when allowed, else the seconds until one is free."""
         if not self.enabled:
             return 0.0

@@ -195,7 +195,9 @@ def get_scorecard(
         return Response(public.model_dump_json(), media_type="application/json")
     public = scorecard_store.get_scorecard(session, user, call_id)
     text, media_type = render_scorecard(public, store.stored_transcript(session, call_id), format.value)
-    return Response(text, media_type=media_type)
+    # A download, never a page of this site: HTML gets the sandboxed document policy (api.headers).
+    disposition = f'attachment; filename="scorecard-call-{call_id}.{format.value}"'
+    return Response(text, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.put(
