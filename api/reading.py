@@ -10,9 +10,10 @@ transcript's JSON, which is what gets stored anyway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from api.children import ChildPool
 from coach.readers import ReadLimits, read_bytes
@@ -57,6 +58,13 @@ class UploadReader:
             return self._pool.run(read_upload, *args)
         except BrokenProcessPool:  # a child died (killed, out of memory): once more on the fresh pool
             return self._pool.run(read_upload, *args)
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Other CPU-heavy work of a request (rendering a long call's scorecard) in the same
+        children, or in the calling thread when there are none."""
+        if self._pool is None:
+            return fn(*args)
+        return self._pool.run(fn, *args)
 
     def start(self) -> None:
         if self._pool is not None:

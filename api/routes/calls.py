@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
 from api.limits import too_large
 from api.problems import ApiProblem, Problem, invalid
-from api.render import render_scorecard
+from api.render import render_scorecard_json
 from api.schemas.calls import CallCreate, CallPublic, MetadataValue
 from api.schemas.scorecards import OverrideCreate, ScorecardPublic
 from api.store import calls as store
@@ -184,6 +184,7 @@ class ScorecardFormat(StrEnum):
     responses={**_PROBLEMS, 200: {"content": {"text/markdown": {}, "text/html": {}}}},
 )
 def get_scorecard(
+    request: Request,
     call_id: int,
     user: CurrentUser,
     session: ReadSession,
@@ -194,7 +195,10 @@ def get_scorecard(
         public = scorecard_store.get_scorecard(session, user, call_id)
         return Response(public.model_dump_json(), media_type="application/json")
     public = scorecard_store.get_scorecard(session, user, call_id)
-    text, media_type = render_scorecard(public, store.stored_transcript(session, call_id), format.value)
+    transcript_json = store.stored_transcript_json(session, call_id)
+    text, media_type = request.app.state.reader.run(
+        render_scorecard_json, public.model_dump_json(), transcript_json, format.value
+    )
     # A download, never a page of this site: HTML gets the sandboxed document policy (api.headers).
     disposition = f'attachment; filename="scorecard-call-{call_id}.{format.value}"'
     return Response(text, media_type=media_type, headers={"Content-Disposition": disposition})
