@@ -134,11 +134,11 @@ class ProcessScorer:
     def __init__(self, spec: str, processes: int, niceness: int = 19, *, cpu_s: float = 0, memory_mb: int = 0):
         self.spec = spec
         self.cpu_s = cpu_s
-        self._pools = [
+        self.pools = [
             ChildPool(1, niceness=niceness, init=_child_init, init_args=(spec, memory_mb)) for _ in range(processes)
         ]
         self._free: queue.Queue[ChildPool] = queue.Queue()
-        for pool in self._pools:
+        for pool in self.pools:
             self._free.put(pool)
 
     def __call__(self, transcript: Transcript) -> Scorecard:
@@ -161,7 +161,7 @@ class ProcessScorer:
             self._free.put(pool)
 
     def shutdown(self) -> None:
-        for pool in self._pools:
+        for pool in self.pools:
             pool.shutdown()
 
 
@@ -203,7 +203,7 @@ class JobRunner:
     def start(self) -> None:
         if self.settings.requeue_running_on_start:
             self.requeue_running()
-        workers = [(JobKind.score, n) for n in range(self.settings.job_workers)]
+        workers = [(JobKind.score, n) for n in range(self.score_threads)]
         if self.grader is not None:
             workers.append((JobKind.llm, 0))  # one: a local model serves one request at a time anyway
         for kind, n in workers:
@@ -225,6 +225,18 @@ class JobRunner:
         self._threads.clear()
         if isinstance(self.scorer, ProcessScorer):
             self.scorer.shutdown()
+
+    @property
+    def score_threads(self) -> int:
+        if isinstance(self.scorer, ProcessScorer):
+            # One claiming thread per scorer child: a thread that claimed a job and then waited
+            # for a busy child would hold that job back from the next organisation.
+            return min(self.settings.job_workers, len(self.scorer.pools))
+        return self.settings.job_workers
+
+    @property
+    def wanted_workers(self) -> int:
+        return self.score_threads + (1 if self.grader is not None else 0)
 
     @property
     def alive_workers(self) -> int:

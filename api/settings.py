@@ -54,7 +54,7 @@ class ApiSettings(BaseSettings):
     score_cpu_s: float = Field(default=120.0, ge=0)
     score_memory_mb: int = Field(default=1024, ge=0)
     # Back-pressure: an organisation with this many calls queued or scoring gets 429 + Retry-After.
-    max_queued_per_org: int = Field(default=200, ge=1)
+    max_queued_per_org: int = Field(default=50, ge=1)
     backlog_retry_after_s: int = Field(default=30, ge=1)
 
     # Bounds on one upload (coach.readers.limits): past them the upload is a 422 naming the limit.

@@ -68,6 +68,8 @@ async def upload_call(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CallPublic:
     """Upload a transcript (multipart `file`, or JSON). It is stored before the answer; scoring runs as a job."""
+    # Back-pressure first: an organisation past its backlog bound costs no body parsing or reading.
+    await run_in_threadpool(check_backlog, db, user.org_id, settings.max_queued_per_org, settings.backlog_retry_after_s)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         upload = await _from_multipart(request, settings.max_upload_bytes)
@@ -77,7 +79,6 @@ async def upload_call(
         raise ApiProblem(415, "send the transcript as multipart/form-data (field 'file') or as application/json")
     if len(upload.raw) > settings.max_upload_bytes:
         raise too_large(settings.max_upload_bytes)
-    await run_in_threadpool(check_backlog, db, user.org_id, settings.max_queued_per_org, settings.backlog_retry_after_s)
     # Reading (in a child process) and storing block: keep them off the event loop.
     created = await run_in_threadpool(
         store.create_call, db, user, upload, max_bytes=settings.max_upload_bytes, idempotency_key=idempotency_key,

@@ -43,7 +43,7 @@ def readyz(db: DbDep, request: Request) -> Readiness:
     if free_mb is not None and free_mb < settings.min_free_disk_mb:
         raise unavailable(f"disk nearly full: {free_mb} MB free, under the {settings.min_free_disk_mb} MB minimum")
     runner = request.app.state.jobs
-    wanted = request.app.state.settings.job_workers
+    wanted = runner.wanted_workers
     if runner.alive_workers < wanted:
         raise unavailable(f"{runner.alive_workers} of {wanted} job workers running")
     return Readiness(status="ready", database="ok", workers=runner.alive_workers)
