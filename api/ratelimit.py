@@ -32,18 +32,13 @@ class RateLimiter:
 
     def wait(self, key: int | str) -> float:
         """The seconds until `key` has a token, without taking one (0 when it has one now)."""
-        if not self.enabled:
-            return 0.0
-        now = self._clock()
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                return 0.0
-            tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-            return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+        return self._take(key, take=False)
 
     def acquire(self, key: int | str) -> float:
         """Take one token; return 0 when allowed, else the seconds until one is free."""
+        return self._take(key, take=True)
+
+    def _take(self, key: int | str, *, take: bool) -> float:
         if not self.enabled:
             return 0.0
         now = self._clock()
@@ -54,7 +49,8 @@ class RateLimiter:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
             bucket.stamp = now
             if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+                if take:
+                    bucket.tokens -= 1.0
                 return 0.0
             return (1.0 - bucket.tokens) / self.rate
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_api import free_port, percentile, sixty_minute_call  # noqa: E402
+from bench_api import free_port, percentile, sixty_minute_call, wait_ready  # noqa: E402
 
 from api.children import child_pids  # noqa: E402
 from api.db import Database  # noqa: E402
@@ -103,16 +103,7 @@ def main() -> None:
     answers: collections.Counter[str] = collections.Counter()
     lock = threading.Lock()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"server did not start; see {tmp / 'server.log'}")
-            time.sleep(0.1)
+        wait_ready(base, server, tmp / "server.log")
         idle_mb = tree_rss_mb(server.pid)
 
         def sample() -> None:

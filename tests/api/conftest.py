@@ -101,3 +101,12 @@ def world(client: TestClient) -> World:
 def world_factory() -> Callable[[TestClient], World]:
     """For tests that make their own client: the world in that client's database."""
     return lambda client: build_world(client.app.state.db)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """The migrated database alone, for tests that drive the store and job runner without the app."""
+    database = Database(db_url)
+    upgrade(database)
+    yield database
+    database.dispose()

@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
 from api.db import Database
-from api.db.migrate import upgrade
-from api.db.models import Call, Job, JobStatus, Role
+from api.db.models import Call, Job
 from api.jobs import JobRunner
 from api.principal import Principal
 from api.settings import ApiSettings
@@ -30,14 +29,6 @@ def _until(what: str, check, deadline_s: float = 60.0) -> None:  # type: ignore[
     while not check():
         assert time.monotonic() < end, f"timed out waiting for {what}"
         time.sleep(0.05)
-
-
-@pytest.fixture
-def db(db_url: str):  # type: ignore[no-untyped-def]
-    database = Database(db_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def _as(person) -> Principal:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from api.db import Database
-from api.db.migrate import upgrade
 from api.db.models import Call, Job, JobStatus, Role, ScorecardRow, utcnow
 from api.principal import Principal
 from api.jobs import JobRunner, load_scorer
@@ -17,14 +16,6 @@ from api.store.calls import Upload, create_call
 from coach.errors import ConfigError, TranscriptError
 from coach.scoring import score_transcript
 from tests.api.support import SAMPLE, SAMPLE_SELLERS, build_world
-
-
-@pytest.fixture
-def db(db_url: str):  # type: ignore[no-untyped-def]
-    database = Database(db_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # type: ignore[no-untyped-def]
