@@ -60,7 +60,7 @@ class ApiSettings(BaseSettings):
     # Bounds on one upload (coach.readers.limits): past them the upload is a 422 naming the limit.
     max_lines: int = Field(default=200_000, ge=1)
     max_turns: int = Field(default=20_000, ge=1)
-    max_speakers: int = Field(default=50, ge=1)
+    max_speakers: int = Field(default=200, ge=1)
     max_turn_chars: int = Field(default=20_000, ge=1)
     max_call_chars: int = Field(default=1_000_000, ge=1)
     job_poll_s: float = Field(default=1.0, gt=0)
@@ -106,6 +106,11 @@ class ApiSettings(BaseSettings):
                 raise ConfigError("COACH_DATABASE_URL must be set explicitly in production", source="settings")
             if self.rate_limit_per_minute == 0:
                 raise ConfigError("COACH_RATE_LIMIT_PER_MINUTE=0 disables rate limiting; refused in production", source="settings")
+            if self.auth_failures_per_minute == 0:
+                raise ConfigError(
+                    "COACH_AUTH_FAILURES_PER_MINUTE=0 lets anyone guess keys without limit; refused in production",
+                    source="settings",
+                )
             if self.session_secret is None or len(self.session_secret.get_secret_value()) < 32:
                 raise ConfigError("COACH_SESSION_SECRET must be set to 32+ characters in production", source="settings")
             if not self.cookie_secure:

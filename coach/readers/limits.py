@@ -1,7 +1,7 @@
 """How much one transcript may hold: the bounds that keep reading and scoring one upload
 linear and small, whatever the file says.
 
-A 60-minute call has ~700 turns, 2-6 speakers, turns of at most a few thousand
+A 60-minute call has ~700 turns, 2-6 speakers (a committee meeting 77), turns of at most a few thousand
 characters and ~60,000 characters in all; the defaults leave room for a day-long
 call and refuse what no recorder exports (873,650 two-word turns, one 400 KB "word").
 Lines are counted before parsing, so a file of a million tiny lines is refused
@@ -21,7 +21,7 @@ class ReadLimits(BaseModel):
 
     max_lines: int = Field(default=200_000, ge=1)
     max_turns: int = Field(default=20_000, ge=1)
-    max_speakers: int = Field(default=50, ge=1)
+    max_speakers: int = Field(default=200, ge=1)
     max_turn_chars: int = Field(default=20_000, ge=1)
     max_call_chars: int = Field(default=1_000_000, ge=1)
 

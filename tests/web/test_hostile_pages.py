@@ -66,6 +66,19 @@ def test_every_page_has_csp_nosniff_and_frame_ancestors(any_db_client: TestClien
         assert response.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_downloaded_scorecard_page_is_sandboxed_and_cannot_be_framed(any_db_client: TestClient, world: World) -> None:
+    from tests.api.support import upload, wait_for_status
+
+    call_id = upload(any_db_client, world.a1).json()["id"]
+    wait_for_status(any_db_client, world.a1, call_id, {"scored"})
+    sign_in(any_db_client, world.a1)
+    response = any_db_client.get(f"/calls/{call_id}/scorecard.html")
+    assert response.status_code == 200 and response.headers["content-disposition"].startswith("attachment")
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "sandbox" in policy and "default-src 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
 def test_failed_sign_ins_are_rate_limited_per_address(tmp_path: Path) -> None:
     settings = ApiSettings(
         database_url=f"sqlite:///{tmp_path / 'coach.db'}", data_dir=tmp_path, job_workers=0, job_processes=0,

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.access import visible_users
 from api.db import Database
 from api.db.models import CallStatus, Role, User
+from api.headers import DOCUMENT_CSP
 from api.deps import DbDep, Principal, ReadSession, SettingsDep
 from api.schemas.scorecards import OverrideCreate
 from api.settings import ApiSettings
@@ -257,8 +258,8 @@ def download_scorecard(call_id: int, user: PageUser, session: ReadSession) -> Re
         media_type="text/html; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="scorecard-call-{call_id}.html"',
-            # The file carries its own inline styles; nothing else may load.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            # The file carries its own inline styles; nothing else may load, run or frame it.
+            "Content-Security-Policy": DOCUMENT_CSP,
         },
     )
 
