@@ -28,11 +28,12 @@ INSTRUCTION_TOKEN = ""  # removed outright: the model sees the call as if it had
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 # Words that end "... dot <word>" in speech but never end an address read out.
 _NOT_A_TLD = "by|the|to|of|on|and|or|for|with|one|two|three|four|five|six|seven|eight|nine|ten|point"
-# An address read out: "marcus dot lee at northwind dot com". The domain must end in
+# An address read out: "marcus dot lee at northwind dot com". Every repeat is bounded, so
+# a turn of "a dot a dot ..." costs linear time, not quadratic. The domain must end in
 # "dot <letters>", which ordinary speech ("see you at the office") does not.
 _SPOKEN_EMAIL = re.compile(
-    r"\b\w+(?:\s+(?:dot|underscore|dash|hyphen)\s+\w+)*\s+(?:at|@)\s+"
-    r"[\w-]+(?:\s+(?:dot|dash|hyphen)\s+[\w-]+)*\s+dot\s+(?!(?:" + _NOT_A_TLD + r")\b)[^\W\d_]{2,}\b",
+    r"\b\w{1,64}(?:\s+(?:dot|underscore|dash|hyphen)\s+\w{1,64}){0,4}\s+(?:at|@)\s+"
+    r"[\w-]{1,63}(?:\s+(?:dot|dash|hyphen)\s+[\w-]{1,63}){0,4}\s+dot\s+(?!(?:" + _NOT_A_TLD + r")\b)[^\W\d_]{2,24}\b",
     re.IGNORECASE,
 )
 # A speaker's name sent to a model: long enough for any real name, short enough to carry no prompt.
