@@ -11,17 +11,20 @@ from typing import Any
 from fastapi import FastAPI
 
 import coach
-from api import problems
+from api import faults, problems
+from api.authfail import AuthFailures
 from api.db import Database
 from api.db.migrate import upgrade
 from api.deps import PrincipalCache
+from api.docs import install as install_docs
+from api.headers import SecurityHeaders
 from api.jobs import JobRunner, Scorer
 from api.limits import BodySizeLimit
 from api.llm_grading import api_grader
 from api.ratelimit import RateLimiter
 from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
-from api.routes import calls, health, reps, roleplay, rubrics, scorecards, teams
+from api.routes import calls, health, reps, requeue, roleplay, rubrics, scorecards, teams
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.store.rubrics import bundled_rubrics
@@ -41,7 +44,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         stack = ExitStack()
         grader = stack.enter_context(api_grader(settings))
         runner = JobRunner(db, settings, scorer, grader)
-        reader = UploadReader(settings.read_processes)
+        reader = UploadReader(settings.read_processes, settings.read_limits())
         app.state.db = db
         app.state.jobs = runner
         app.state.reader = reader
@@ -68,16 +71,24 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         version=coach.__version__,
         description="Upload sales-call transcripts, read scorecards, roll them up per team.",
         lifespan=lifespan,
+        # Served by api.docs from local files, behind a key in production.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.principal_cache = PrincipalCache(settings.auth_cache_s)
+    app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute, settings.auth_failures_burst)
     problems.install(app)
+    faults.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
-    for module in (health, calls, scorecards, teams, reps, rubrics, roleplay):
+    for module in (health, calls, requeue, scorecards, teams, reps, rubrics, roleplay):
         app.include_router(module.router)
     _document_json_upload(app)
     install_pages(app, settings)
+    install_docs(app, settings)
+    app.add_middleware(SecurityHeaders)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
 

@@ -77,18 +77,27 @@ class ChildPool:
             initargs=self._initargs,
         )
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """`fn(*args)` in a child; its exception is raised here. A dead child raises BrokenProcessPool
-        once (the caller's retry gets a fresh pool)."""
+        once (the caller's retry gets a fresh pool); no answer within `timeout` raises TimeoutError
+        (the caller decides whether to `kill`)."""
         pool = self._pool
         future: Future[Any] = pool.submit(fn, *args)
         try:
-            return future.result()
+            return future.result(timeout)
         except BrokenProcessPool:
             with self._lock:
                 if self._pool is pool:
                     self._pool = self._new_pool()
             raise
+
+    def kill(self) -> None:
+        """SIGKILL every child (one stuck in C code, deaf to signals) and start a fresh pool."""
+        with self._lock:
+            pool, self._pool = self._pool, self._new_pool()
+        for process in list(getattr(pool, "_processes", {}).values()):  # the executor keeps no public handle
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def warm(self) -> None:
         """Start every child now rather than on the first request that needs one."""

@@ -103,6 +103,7 @@ def _lookup(db: Database, key_hash: str) -> Principal | None:
 
 
 async def get_current_user(
+    request: Request,
     db: DbDep,
     limiter: Annotated[RateLimiter, Depends(get_rate_limiter)],
     cache: Annotated[PrincipalCache, Depends(get_principal_cache)],
@@ -113,8 +114,11 @@ async def get_current_user(
     key_hash = hash_key(credentials.credentials)
     principal = cache.get(key_hash)
     if principal is None:
+        failures = request.app.state.auth_failures
+        failures.check(request)
         principal = await run_in_threadpool(_lookup, db, key_hash)
         if principal is None:
+            failures.record(request)
             raise unauthorized("the API key is not valid")
         cache.put(key_hash, principal)
     wait = limiter.acquire(principal.key_id)

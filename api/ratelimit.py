@@ -23,15 +23,22 @@ class RateLimiter:
         self.rate = per_minute / 60.0
         self.burst = burst
         self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[int | str, _Bucket] = {}
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
         return self.rate > 0
 
-    def acquire(self, key: int) -> float:
+    def wait(self, key: int | str) -> float:
+        """The seconds until `key` has a token, without taking one (0 when it has one now)."""
+        return self._take(key, take=False)
+
+    def acquire(self, key: int | str) -> float:
         """Take one token; return 0 when allowed, else the seconds until one is free."""
+        return self._take(key, take=True)
+
+    def _take(self, key: int | str, *, take: bool) -> float:
         if not self.enabled:
             return 0.0
         now = self._clock()
@@ -42,7 +49,8 @@ class RateLimiter:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
             bucket.stamp = now
             if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+                if take:
+                    bucket.tokens -= 1.0
                 return 0.0
             return (1.0 - bucket.tokens) / self.rate
 

@@ -10,12 +10,13 @@ transcript's JSON, which is what gets stored anyway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from api.children import ChildPool
-from coach.readers import read_bytes
+from coach.readers import ReadLimits, read_bytes
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,12 @@ class ReadUpload:
     transcript_json: str
 
 
-def read_upload(raw: bytes, name: str, format: str | None, sellers: Sequence[str], max_bytes: int) -> ReadUpload:
-    """Raises the reader's `TranscriptError` (one line naming the file) for a malformed upload."""
-    transcript = read_bytes(raw, name=name, format=format, sellers=sellers, max_bytes=max_bytes)
+def read_upload(
+    raw: bytes, name: str, format: str | None, sellers: Sequence[str], max_bytes: int, limits: ReadLimits | None = None
+) -> ReadUpload:
+    """Raises the reader's `TranscriptError` (one line naming the file) for a malformed upload
+    or one past `limits` (the default bounds when None)."""
+    transcript = read_bytes(raw, name=name, format=format, sellers=sellers, max_bytes=max_bytes, limits=limits)
     return ReadUpload(
         format=transcript.format,
         turns=len(transcript.turns),
@@ -42,17 +46,25 @@ def read_upload(raw: bytes, name: str, format: str | None, sellers: Sequence[str
 class UploadReader:
     """`read_upload` in N child processes, or in the calling thread when N is 0 (tests)."""
 
-    def __init__(self, processes: int):
+    def __init__(self, processes: int, limits: ReadLimits | None = None):
+        self.limits = limits or ReadLimits()
         self._pool = ChildPool(processes, init=_warm_reader) if processes > 0 else None
 
     def __call__(self, raw: bytes, name: str, format: str | None, sellers: Sequence[str], max_bytes: int) -> ReadUpload:
         if self._pool is None:
-            return read_upload(raw, name, format, sellers, max_bytes)
-        args = (raw, name, format, list(sellers), max_bytes)
+            return read_upload(raw, name, format, sellers, max_bytes, self.limits)
+        args = (raw, name, format, list(sellers), max_bytes, self.limits)
         try:
             return self._pool.run(read_upload, *args)
         except BrokenProcessPool:  # a child died (killed, out of memory): once more on the fresh pool
             return self._pool.run(read_upload, *args)
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Other CPU-heavy work of a request (rendering a long call's scorecard) in the same
+        children, or in the calling thread when there are none."""
+        if self._pool is None:
+            return fn(*args)
+        return self._pool.run(fn, *args)
 
     def start(self) -> None:
         if self._pool is not None:

@@ -11,6 +11,13 @@ from coach.render import OutputFormat, render
 from coach.transcript import Transcript
 
 
+def render_scorecard_json(public_json: str, transcript_json: str | None, fmt: str) -> tuple[str, str]:
+    """`render_scorecard` from the stored JSON: what a child process is given, so parsing and
+    rendering a long call's page (megabytes of HTML) use the child's CPU, not the server's."""
+    transcript = Transcript.from_json(transcript_json) if transcript_json and transcript_json != "{}" else None
+    return render_scorecard(ScorecardPublic.model_validate_json(public_json), transcript, fmt)
+
+
 def render_scorecard(public: ScorecardPublic, transcript: Transcript | None, fmt: str) -> tuple[str, str]:
     output = OutputFormat(fmt)
     titles = item_titles()

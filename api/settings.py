@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coach.errors import ConfigError
+from coach.readers.limits import ReadLimits
 
 
 class Environment(StrEnum):
@@ -40,9 +41,28 @@ class ApiSettings(BaseSettings):
     # N > 0: score in N niced child processes, so a scoring backlog (about a CPU-second
     # per 60-minute call) does not slow request handling; 0: score in the worker threads.
     job_processes: int = Field(default=1, ge=0)
-    # A running job whose lease has expired is presumed dead and is claimed again.
-    job_lease_s: float = Field(default=300.0, gt=0)
+    # A running job whose lease has expired is presumed dead and is claimed again. The lease is
+    # renewed every third of it while the job runs, so a dead worker's job waits at most this long.
+    job_lease_s: float = Field(default=45.0, gt=0)
+    # Failures of the call itself (its scorer raised, its process died); not restarts.
     job_max_attempts: int = Field(default=3, ge=1)
+    # Runs cut short by restarts or lost workers; only a call that takes the server down every
+    # time gets this many.
+    job_max_interruptions: int = Field(default=10, ge=1)
+    # One call's scoring in its child process (job_processes > 0): past these it is stopped and
+    # the call fails with the reason; the next call goes on. 0 turns a budget off.
+    score_cpu_s: float = Field(default=120.0, ge=0)
+    score_memory_mb: int = Field(default=1024, ge=0)
+    # Back-pressure: an organisation with this many calls queued or scoring gets 429 + Retry-After.
+    max_queued_per_org: int = Field(default=50, ge=1)
+    backlog_retry_after_s: int = Field(default=30, ge=1)
+
+    # Bounds on one upload (coach.readers.limits): past them the upload is a 422 naming the limit.
+    max_lines: int = Field(default=200_000, ge=1)
+    max_turns: int = Field(default=20_000, ge=1)
+    max_speakers: int = Field(default=200, ge=1)
+    max_turn_chars: int = Field(default=20_000, ge=1)
+    max_call_chars: int = Field(default=1_000_000, ge=1)
     job_poll_s: float = Field(default=1.0, gt=0)
     # One server per database (the default deployment): jobs left `running` by a previous
     # process are requeued at start instead of waiting for their lease to expire.
@@ -55,8 +75,6 @@ class ApiSettings(BaseSettings):
     # call on the server's own cores and only gives second opinions on the bundled rubric;
     # turn it on with a capable endpoint configured.
     llm_grading: bool = False
-    # An LLM job's lease: longer than the slowest grading (COACH_LLM_EMBEDDED_TIMEOUT_S is 900 s).
-    llm_job_lease_s: float = Field(default=1800.0, gt=0)
 
     # How long a verified API key is trusted without a look-up (0 = look up every request).
     auth_cache_s: float = Field(default=5.0, ge=0)
@@ -72,6 +90,14 @@ class ApiSettings(BaseSettings):
     # Browsers treat http://127.0.0.1 and http://localhost as secure, so Secure cookies work
     # there; turn this off only to serve the pages over plain http to another host.
     cookie_secure: bool = True
+    # Failed sign-ins and unknown API keys, per client address: a burst, then this many a minute.
+    auth_failures_per_minute: int = Field(default=10, ge=0)
+    auth_failures_burst: int = Field(default=10, ge=1)
+    # /readyz and writes answer 503 when the data directory's disk has less free space than this.
+    min_free_disk_mb: int = Field(default=100, ge=0)
+    # /docs, /redoc and /openapi.json: open in development; in production only with an API key
+    # (Authorization: Bearer) or a signed-in page session, unless this is on.
+    public_docs: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_outside_development(self) -> "ApiSettings":
@@ -80,11 +106,22 @@ class ApiSettings(BaseSettings):
                 raise ConfigError("COACH_DATABASE_URL must be set explicitly in production", source="settings")
             if self.rate_limit_per_minute == 0:
                 raise ConfigError("COACH_RATE_LIMIT_PER_MINUTE=0 disables rate limiting; refused in production", source="settings")
+            if self.auth_failures_per_minute == 0:
+                raise ConfigError(
+                    "COACH_AUTH_FAILURES_PER_MINUTE=0 lets anyone guess keys without limit; refused in production",
+                    source="settings",
+                )
             if self.session_secret is None or len(self.session_secret.get_secret_value()) < 32:
                 raise ConfigError("COACH_SESSION_SECRET must be set to 32+ characters in production", source="settings")
             if not self.cookie_secure:
                 raise ConfigError("COACH_COOKIE_SECURE=false sends the session cookie over plain http; refused in production", source="settings")
         return self
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(
+            max_lines=self.max_lines, max_turns=self.max_turns, max_speakers=self.max_speakers,
+            max_turn_chars=self.max_turn_chars, max_call_chars=self.max_call_chars,
+        )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from coach.errors import ConfigError
@@ -80,6 +81,42 @@ def lemma_of(word: str) -> str:
     return nlp.vocab.strings[lemma_id] if lemma_id is not None else lower
 
 
+# spaCy's tokenizer peels prefixes, suffixes and infixes off a space-free run one at a time,
+# re-scanning the rest each time (`_attach_tokens`): quadratic in the run's length ("a:" * 20000
+# took 4.5 s, twice that 13.5 s). No word is this long, so longer runs are tokenized in pieces.
+_LONGEST_RUN = 200
+_LONG_RUN = re.compile(r"[^ ]{%d,}" % (_LONGEST_RUN + 1))
+
+
+class BoundedTokenizer:
+    """spaCy's tokenizer, linear in the text: a space-free run longer than `_LONGEST_RUN`
+    characters is tokenized in pieces of that length. The doc's text (and so every token's
+    offset) is the text given; only such runs get token boundaries at the piece edges."""
+
+    def __init__(self, inner: Tokenizer):
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def __call__(self, text: str) -> Doc:
+        if len(text) <= _LONGEST_RUN or not _LONG_RUN.search(text):
+            return self.inner(text)
+        docs = []
+        done = 0
+        for run in _LONG_RUN.finditer(text):
+            if run.start() > done:
+                docs.append(self.inner(text[done : run.start()]))  # ends with the space before the run
+            cuts = list(range(run.start(), run.end(), _LONGEST_RUN))
+            for at in cuts[:-1]:
+                docs.append(self.inner(text[at : at + _LONGEST_RUN]))
+            done = run.end() + (text[run.end() : run.end() + 1] == " ")  # the last piece takes the space after
+            docs.append(self.inner(text[cuts[-1] : done]))
+        if done < len(text):
+            docs.append(self.inner(text[done:]))
+        return Doc.from_docs(docs, ensure_whitespace=False)
+
+
 def _build(model: str | None) -> Language:
     if model:
         try:
@@ -93,6 +130,7 @@ def _build(model: str | None) -> Language:
     else:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
+    nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     if nlp.has_pipe("lemmatizer"):
         nlp.remove_pipe("lemmatizer")
     _load_lemma_ids(nlp)

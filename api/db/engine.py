@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import os
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -11,10 +12,19 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def _private_file(path: Path) -> None:
+    """The database holds every transcript: readable by its owner only (SQLite gives its -wal
+    and -shm files the database file's permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+
+
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(parsed.database))
     engine = create_engine(
         url,
         # Writers wait for the lock rather than fail; WAL keeps readers unblocked meanwhile.
@@ -48,6 +58,10 @@ class Database:
     """The engine plus two session factories: plain reads and write transactions."""
 
     def __init__(self, url: str):
+        from api.db.bounds import bound_columns
+        from api.db.models import Base
+
+        bound_columns(Base.metadata)  # idempotent; here so that every model module is loaded by now
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:

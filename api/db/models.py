@@ -15,13 +15,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from api.db.compressed import CompressedBytes, CompressedText
 
 
 def utcnow() -> dt.datetime:
@@ -143,8 +144,8 @@ class CallBlob(Base):
 
     __tablename__ = "call_blobs"
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
-    transcript_json: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(CompressedBytes)
+    transcript_json: Mapped[str] = mapped_column(CompressedText)
 
 
 class Job(Base):
@@ -155,6 +156,8 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(16), default="score")
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.queued)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Runs cut short by a server restart or a lost lease: they do not use up `attempts`.
+    interruptions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -229,3 +232,11 @@ class RoleplaySessionRow(Base):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RevokedSession(Base):
+    """A signed-out browser session: its cookie opens nothing until it would have expired anyway."""
+
+    __tablename__ = "revoked_sessions"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -13,10 +13,11 @@ from starlette.datastructures import UploadFile
 from api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
 from api.limits import too_large
 from api.problems import ApiProblem, Problem, invalid
-from api.render import render_scorecard
+from api.render import render_scorecard_json
 from api.schemas.calls import CallCreate, CallPublic, MetadataValue
 from api.schemas.scorecards import OverrideCreate, ScorecardPublic
 from api.store import calls as store
+from api.store.queue import check_backlog
 from api.store import scorecards as scorecard_store
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
@@ -67,6 +68,8 @@ async def upload_call(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CallPublic:
     """Upload a transcript (multipart `file`, or JSON). It is stored before the answer; scoring runs as a job."""
+    # Back-pressure first: an organisation past its backlog bound costs no body parsing or reading.
+    await run_in_threadpool(check_backlog, db, user.org_id, settings.max_queued_per_org, settings.backlog_retry_after_s)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         upload = await _from_multipart(request, settings.max_upload_bytes)
@@ -182,6 +185,7 @@ class ScorecardFormat(StrEnum):
     responses={**_PROBLEMS, 200: {"content": {"text/markdown": {}, "text/html": {}}}},
 )
 def get_scorecard(
+    request: Request,
     call_id: int,
     user: CurrentUser,
     session: ReadSession,
@@ -192,8 +196,13 @@ def get_scorecard(
         public = scorecard_store.get_scorecard(session, user, call_id)
         return Response(public.model_dump_json(), media_type="application/json")
     public = scorecard_store.get_scorecard(session, user, call_id)
-    text, media_type = render_scorecard(public, store.stored_transcript(session, call_id), format.value)
-    return Response(text, media_type=media_type)
+    transcript_json = store.stored_transcript_json(session, call_id)
+    text, media_type = request.app.state.reader.run(
+        render_scorecard_json, public.model_dump_json(), transcript_json, format.value
+    )
+    # A download, never a page of this site: HTML gets the sandboxed document policy (api.headers).
+    disposition = f'attachment; filename="scorecard-call-{call_id}.{format.value}"'
+    return Response(text, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.put(

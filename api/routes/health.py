@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import shutil
+from pathlib import Path
 
+from fastapi import APIRouter, Request
+from sqlalchemy import make_url
+
+from api.db import Database
 from api.deps import DbDep
-from api.problems import ApiProblem, Problem
+from api.faults import unavailable
+from api.problems import Problem
 from api.schemas.misc import Health, Readiness
+from api.settings import ApiSettings
 
 router = APIRouter(tags=["health"])
 
@@ -15,15 +22,28 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
+def free_disk_mb(db: Database, settings: ApiSettings) -> int | None:
+    """Free space where this server writes: the SQLite file's disk, else the data directory's."""
+    where = Path(make_url(db.url).database or ".").parent if db.is_sqlite else settings.data_dir
+    try:
+        return shutil.disk_usage(where).free // (1024 * 1024)
+    except OSError:
+        return None
+
+
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Problem}})
 def readyz(db: DbDep, request: Request) -> Readiness:
-    """The database answers and the job workers are running."""
+    """The database answers, its disk has room, and the job workers are running."""
     try:
         db.ping()
     except Exception as exc:
-        raise ApiProblem(503, f"database unavailable: {type(exc).__name__}") from None
+        raise unavailable(f"database unavailable: {type(exc).__name__}") from None
+    settings = request.app.state.settings
+    free_mb = free_disk_mb(db, settings)
+    if free_mb is not None and free_mb < settings.min_free_disk_mb:
+        raise unavailable(f"disk nearly full: {free_mb} MB free, under the {settings.min_free_disk_mb} MB minimum")
     runner = request.app.state.jobs
-    wanted = request.app.state.settings.job_workers
+    wanted = runner.wanted_workers
     if runner.alive_workers < wanted:
-        raise ApiProblem(503, f"{runner.alive_workers} of {wanted} job workers running")
+        raise unavailable(f"{runner.alive_workers} of {wanted} job workers running")
     return Readiness(status="ready", database="ok", workers=runner.alive_workers)

@@ -19,7 +19,6 @@ from api.principal import Principal
 from api.problems import ApiProblem, forbidden, not_found
 from api.reading import ReadUpload, read_upload
 from api.schemas.calls import CallPublic, JobPublic, MetadataValue
-from coach.transcript import Transcript
 
 
 # read_upload's signature: the API reads uploads in child processes (api.reading.UploadReader).
@@ -149,12 +148,9 @@ def get_visible_call(session: Session, user: Principal, call_id: int) -> Call:
     return call
 
 
-def stored_transcript(session: Session, call_id: int) -> Transcript | None:
-    """The transcript as read at upload (callers check visibility first)."""
-    text = session.scalar(select(CallBlob.transcript_json).where(CallBlob.call_id == call_id))
-    if not text or text == "{}":
-        return None
-    return Transcript.from_json(text)
+def stored_transcript_json(session: Session, call_id: int) -> str | None:
+    """The transcript's JSON as stored at upload (callers check visibility first)."""
+    return session.scalar(select(CallBlob.transcript_json).where(CallBlob.call_id == call_id))
 
 
 def delete_call(db: Database, user: Principal, call_id: int) -> None:

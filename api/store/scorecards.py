@@ -15,6 +15,7 @@ from sqlalchemy import Select, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from api.access import visible
+from api.db.bounds import INT_MAX
 from api.db.models import Call, Role, ScorecardItemRow, ScorecardRow, utcnow
 from api.principal import Principal
 from api.problems import forbidden, invalid, not_found
@@ -197,8 +198,8 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
-        if not isinstance(value, int):
-            raise TypeError
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= INT_MAX:
+            raise TypeError  # a forged or foreign cursor; ours only ever hold a row id
         return value
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None

@@ -6,13 +6,14 @@ is an API request made with a cookie instead of an `Authorization` header.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 
 from api.db import Database
-from api.db.models import ApiKey, Role, User
+from api.db.models import ApiKey, RevokedSession, Role, User, utcnow
 from api.deps import DbDep, Principal, get_rate_limiter
 from api.keys import hash_key
 from api.problems import ApiProblem
@@ -49,6 +50,20 @@ def principal_for_api_key(db: Database, token: str) -> Principal | None:
     return _principal(db, ApiKey.key_hash == hash_key(token.strip()))
 
 
+def is_revoked(db: Database, sid: str) -> bool:
+    with db.reader() as session:
+        return session.get(RevokedSession, sid) is not None
+
+
+def revoke(db: Database, sid: str, max_age_s: int) -> None:
+    """Sign a session out for good; entries whose cookies have expired anyway are dropped."""
+    now = utcnow()
+    with db.write() as session:
+        session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
+        if session.get(RevokedSession, sid) is None:
+            session.add(RevokedSession(sid=sid, expires_at=now + dt.timedelta(seconds=max_age_s)))
+
+
 def web_session(request: Request) -> WebSession:
     return request.state.web_session
 
@@ -63,6 +78,9 @@ def page_user(
 ) -> Principal:
     session = web_session(request)
     if session.key_id is None:
+        raise SignInRequired()
+    if session.sid is None or is_revoked(db, session.sid):
+        set_web_session(request, WebSession.anonymous())
         raise SignInRequired()
     user = _principal(db, ApiKey.id == session.key_id)
     if user is None or user.user_id != session.user_id:

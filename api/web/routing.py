@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.faults import problem_for
 from api.problems import ApiProblem
 from api.web.auth import CsrfRejected, SignInRequired
 from api.web.session import SessionCodec, WebSession, cookie_name
@@ -129,7 +130,11 @@ class PageRoute(APIRoute):
                 response = error_page(request, exc.status_code, str(exc.detail))
             except CoachError as exc:
                 response = error_page(request, 422, exc.one_line())
-            except Exception:
+            except Exception as exc:
+                problem = problem_for(exc)
+                if problem is not None:
+                    response = error_page(request, problem.problem.status, problem.problem.detail, headers=problem.headers)
+                    return finish(request, response)
                 reference = uuid.uuid4().hex[:12]
                 log.exception("unhandled page error %s on %s %s", reference, request.method, request.url.path)
                 response = error_page(request, 500, f"Something went wrong on our side; quote reference {reference}.")

@@ -1,5 +1,8 @@
 """The browser session: a signed cookie holding which API key signed in and a CSRF token.
 
+Signing out revokes the session server-side (its id goes on a revocation list kept
+until the cookie would have expired), so an old copy of the cookie opens nothing.
+
 The cookie carries the key's row id, never the key itself: a stolen cookie is worth one
 session (until it expires or the key is revoked), not a long-lived credential. Every
 visitor gets a session, signed in or not, so the sign-in form is CSRF-protected too.
@@ -27,6 +30,8 @@ class WebSession(BaseModel):
     csrf: str
     key_id: int | None = None
     user_id: int | None = None
+    # A signed-in session's id: signing out puts it on the revocation list (RevokedSession).
+    sid: str | None = None
 
     @classmethod
     def anonymous(cls) -> WebSession:
@@ -35,7 +40,7 @@ class WebSession(BaseModel):
     @classmethod
     def signed_in(cls, key_id: int, user_id: int) -> WebSession:
         # A fresh CSRF token at sign-in: a token seen before signing in is worth nothing after.
-        return cls(csrf=secrets.token_urlsafe(32), key_id=key_id, user_id=user_id)
+        return cls(csrf=secrets.token_urlsafe(32), key_id=key_id, user_id=user_id, sid=secrets.token_urlsafe(24))
 
     def csrf_matches(self, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(self.csrf.encode(), (token or "").encode())

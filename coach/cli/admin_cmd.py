@@ -91,3 +91,19 @@ def create_key(
     from api.store.admin import create_key as make
 
     print(f"api_key={make(_database(data_dir, database_url), user)}")
+
+
+@admin.command("requeue")
+def requeue(
+    calls: Annotated[list[int] | None, typer.Argument(help="Failed call ids to score again (none: every failed call).")] = None,
+    org: Annotated[int | None, typer.Option("--org", help="Only this organisation's failed calls.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Queue failed calls for scoring again; a running server picks them up within its poll interval."""
+    from api.store.queue import requeue_failed
+
+    db = _database(data_dir, database_url)
+    with db.write() as session:
+        done = requeue_failed(session, calls or None, org)
+    print(f"requeued={len(done)}" + (f" calls={','.join(map(str, done))}" if done else ""))

@@ -55,7 +55,7 @@ from coach.llm.prompting import (
 )
 from coach.llm.protocol import ChatMessage, ChatModel, Usage
 from coach.llm.quotes import find_quote
-from coach.llm.redact import INSTRUCTION_TOKEN, RedactedText, redact
+from coach.llm.redact import INSTRUCTION_TOKEN, RedactedText, redact, speaker_name
 from coach.scorecard import CallType, Evidence, ItemResult, LLMRun, Opinion, Scorecard, Verdict, VerdictSource
 from coach.transcript import Role, Transcript, Turn
 
@@ -197,7 +197,7 @@ def speaker_legend(transcript: Transcript) -> dict[str, PromptSpeaker]:
         letter = letters[sid]
         seen[letter] += 1
         tag = letter if totals[letter] == 1 else f"{letter}{seen[letter]}"
-        legend[sid] = PromptSpeaker(tag=tag, name=people[sid][0], role=people[sid][1].value)
+        legend[sid] = PromptSpeaker(tag=tag, name=speaker_name(people[sid][0]), role=people[sid][1].value)
     return legend
 
 

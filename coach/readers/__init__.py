@@ -21,6 +21,7 @@ from coach.errors import TranscriptError
 from coach.gcpause import collector_paused
 from coach.readers.cues import build_transcript
 from coach.readers.decode import decode
+from coach.readers.limits import ReadLimits
 from coach.readers.jsondoc import (
     load_json,
     looks_like_canonical,
@@ -120,9 +121,10 @@ def read_bytes(
     roles_file: str | Path | None = None,
     seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ReadLimits | None = None,
 ) -> Transcript:
     with collector_paused():  # cues, turns and sentences by the thousand, no cycles: see coach.gcpause
-        return _read_bytes(data, name, format, sellers, roles, roles_file, seller_domains, max_bytes)
+        return _read_bytes(data, name, format, sellers, roles, roles_file, seller_domains, max_bytes, limits or ReadLimits())
 
 
 def _read_bytes(
@@ -134,6 +136,7 @@ def _read_bytes(
     roles_file: str | Path | None,
     seller_domains: Sequence[str],
     max_bytes: int,
+    limits: ReadLimits,
 ) -> Transcript:
     fmt = _normalise_format(format, name)
     if len(data) > max_bytes:
@@ -143,8 +146,10 @@ def _read_bytes(
     text = decode(data, source=name)
     if not text.strip():
         raise TranscriptError("file is empty", source=name)
+    limits.check_text(text, name)
     fmt = fmt or detect_format(text)
     transcript, ours = _parse(text, fmt, name)
+    limits.check(transcript, name)
     # Our own JSON keeps its source and decided roles; only the user's word changes them.
     if not ours:
         transcript.source = Path(name).name
@@ -172,6 +177,7 @@ def read_path(
     roles_file: str | Path | None = None,
     seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ReadLimits | None = None,
 ) -> Transcript:
     path = Path(path)
     try:
@@ -192,7 +198,8 @@ def read_path(
         roles_file=roles_file,
         seller_domains=seller_domains,
         max_bytes=max_bytes,
+        limits=limits,
     )
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "FORMATS", "TRANSCRIPT_SUFFIXES", "detect_format", "read_bytes", "read_path"]
+__all__ = ["DEFAULT_MAX_BYTES", "FORMATS", "ReadLimits", "TRANSCRIPT_SUFFIXES", "detect_format", "read_bytes", "read_path"]

@@ -65,7 +65,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> ApiSettings:
     return ApiSettings(
-        database_url=db_url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=2, job_processes=0, read_processes=0,
+        database_url=db_url, data_dir=tmp_path, rate_limit_per_minute=0, auth_failures_per_minute=0, job_workers=2, job_processes=0, read_processes=0,
         job_poll_s=0.05,
     )
 
@@ -101,3 +101,12 @@ def world(client: TestClient) -> World:
 def world_factory() -> Callable[[TestClient], World]:
     """For tests that make their own client: the world in that client's database."""
     return lambda client: build_world(client.app.state.db)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """The migrated database alone, for tests that drive the store and job runner without the app."""
+    database = Database(db_url)
+    upgrade(database)
+    yield database
+    database.dispose()

@@ -65,4 +65,7 @@ def test_production_refuses_unsafe_defaults() -> None:
         ApiSettings(environment=Environment.production)
     with pytest.raises(ConfigError, match="disables rate limiting"):
         ApiSettings(environment=Environment.production, database_url="sqlite:///x.db", rate_limit_per_minute=0)
+    with pytest.raises(ConfigError, match="COACH_AUTH_FAILURES_PER_MINUTE=0 lets anyone guess keys"):
+        ApiSettings(environment=Environment.production, database_url="sqlite:///x.db", session_secret="s" * 32,
+                    auth_failures_per_minute=0)
     assert ApiSettings(environment=Environment.production, database_url="sqlite:///x.db", session_secret="s" * 32).database_url == "sqlite:///x.db"

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from api.db import Database
-from api.db.migrate import upgrade
 from api.db.models import Call, Job, JobStatus, Role, ScorecardRow, utcnow
 from api.principal import Principal
 from api.jobs import JobRunner, load_scorer
@@ -17,14 +16,6 @@ from api.store.calls import Upload, create_call
 from coach.errors import ConfigError, TranscriptError
 from coach.scoring import score_transcript
 from tests.api.support import SAMPLE, SAMPLE_SELLERS, build_world
-
-
-@pytest.fixture
-def db(db_url: str):  # type: ignore[no-untyped-def]
-    database = Database(db_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # type: ignore[no-untyped-def]
@@ -63,7 +54,8 @@ def test_job_left_running_by_a_dead_process_is_requeued_and_rescored_once(db: Da
     assert fresh.requeue_running() == 1
     assert fresh.run_once() is True
     job = job_of(db, call_id)
-    assert (job.status, job.attempts) == (JobStatus.done, 2)
+    # The restart was not the call's failure: it used no attempt, it counts as an interruption.
+    assert (job.status, job.attempts, job.interruptions) == (JobStatus.done, 1, 1)
     # The dead worker's late result (if it ever came) is discarded: the job is no longer its own.
     dead._run(job.id, 1)
     with db.reader() as session:
@@ -83,16 +75,28 @@ def test_expired_lease_is_claimed_by_another_worker(db: Database) -> None:
     assert job_of(db, call_id).worker == other.instance
 
 
-def test_job_that_keeps_dying_is_given_up(db: Database) -> None:
+def test_restarts_do_not_use_up_attempts(db: Database) -> None:
+    """Issue 15: calls running at each of several restarts ended `failed: gave up after 3 attempts`."""
     call_id = stored_call(db)
-    for _ in range(2):
-        r = runner(db, job_max_attempts=2)
+    for _ in range(5):  # more restarts than job_max_attempts
+        r = runner(db, job_max_attempts=3)
         assert r._claim() is not None
         r.requeue_running()
-    assert runner(db, job_max_attempts=2).run_once() is False
+    assert runner(db, job_max_attempts=3).run_once() is True
+    job = job_of(db, call_id)
+    assert (job.status, job.attempts, job.interruptions) == (JobStatus.done, 1, 5)
+
+
+def test_job_that_takes_its_process_down_every_time_is_given_up(db: Database) -> None:
+    call_id = stored_call(db)
+    for _ in range(3):
+        r = runner(db, job_max_interruptions=3)
+        assert r._claim() is not None
+        r.requeue_running()
+    assert runner(db, job_max_interruptions=3).run_once() is False
     job = job_of(db, call_id)
     assert job.status == JobStatus.failed
-    assert job.error == "gave up after 2 attempts that did not finish"
+    assert job.error == "gave up after 3 runs that were cut short (restarts or lost workers)"
     with db.reader() as session:
         assert session.get(Call, call_id).error == job.error
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,16 +68,6 @@ def stored(db: Database, call_id: int) -> tuple[Scorecard, dict[str, ScorecardIt
 def jobs_of(db: Database, call_id: int) -> list[tuple[str, str]]:
     with db.reader() as session:
         return [(j.kind, j.status) for j in session.scalars(select(Job).where(Job.call_id == call_id).order_by(Job.id))]
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    from api.db.migrate import upgrade
-
-    database = Database(db_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # one recording; the storage path is tested on both below

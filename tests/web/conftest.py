@@ -43,7 +43,7 @@ EXPECT_TIMEOUT_MS = 30_000
 @pytest.fixture
 def web_settings(tmp_path: Path) -> ApiSettings:
     return ApiSettings(
-        database_url=f"sqlite:///{tmp_path / 'coach.db'}", data_dir=tmp_path, rate_limit_per_minute=0,
+        database_url=f"sqlite:///{tmp_path / 'coach.db'}", data_dir=tmp_path, rate_limit_per_minute=0, auth_failures_per_minute=0,
         job_workers=1, job_processes=0, read_processes=0, job_poll_s=0.05, session_secret=SECRET,
     )
 
@@ -204,7 +204,7 @@ def any_db_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Te
 
         url = request.getfixturevalue("postgres_url")
         _truncate(url)
-    settings = ApiSettings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=0, job_workers=1,
+    settings = ApiSettings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=0, auth_failures_per_minute=0, job_workers=1,
                            job_processes=0, read_processes=0, job_poll_s=0.05, session_secret=SECRET)
     with TestClient(create_app(settings), base_url="https://testserver", raise_server_exceptions=False) as client:
         yield client

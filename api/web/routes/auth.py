@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import DbDep
-from api.web.auth import Csrf, principal_for_api_key, set_web_session, web_session
+from api.authfail import AuthFailures
+from api.web.auth import Csrf, principal_for_api_key, revoke, set_web_session, web_session
 from api.web.routing import PageRoute, safe_next
 from api.web.session import WebSession
 from api.web.templating import render
@@ -43,10 +44,13 @@ def sign_in(
     if not api_key.strip():
         error = "Enter your API key."
     else:
+        failures: AuthFailures = request.app.state.auth_failures
+        failures.check(request)  # 429 once this address has failed too often
         user = principal_for_api_key(db, api_key)
         if user is not None:
             set_web_session(request, WebSession.signed_in(user.key_id, user.user_id))
             return RedirectResponse(target, status_code=303)
+        failures.record(request)
         error = "That API key was not recognised. Check that you pasted all of it, or ask an admin for a new one."
     return render(
         request, "sign_in.html.j2", {"next": target, "error": error, "notice": None, "title": "Sign in"}, status=401
@@ -54,7 +58,10 @@ def sign_in(
 
 
 @router.post("/sign-out", dependencies=[Csrf])
-def sign_out(request: Request) -> Response:
+def sign_out(request: Request, db: DbDep) -> Response:
+    sid = web_session(request).sid
+    if sid is not None:
+        revoke(db, sid, request.app.state.settings.session_max_age_s)
     set_web_session(request, WebSession.anonymous())
     return RedirectResponse("/sign-in?signed_out=1", status_code=303)
 

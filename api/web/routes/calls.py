@@ -18,11 +18,13 @@ from starlette.datastructures import FormData, UploadFile
 from api.access import visible_users
 from api.db import Database
 from api.db.models import CallStatus, Role, User
+from api.headers import DOCUMENT_CSP
 from api.deps import DbDep, Principal, ReadSession, SettingsDep
 from api.schemas.scorecards import OverrideCreate
 from api.settings import ApiSettings
 from api.store import calls as call_store
 from api.store import scorecards as scorecard_store
+from api.store.queue import check_backlog
 from api.store.rollups import rep_progress
 from api.web import views
 from api.web.auth import Csrf, PageUser
@@ -87,6 +89,7 @@ def _create(
     request: Request, db: Database, user: Principal, settings: ApiSettings, raw: bytes, filename: str, *,
     sellers: list[str], title: str | None, occurred_at: dt.datetime | None, rep_id: int | None, key: str | None,
 ) -> Response:
+    check_backlog(db, user.org_id, settings.max_queued_per_org, settings.backlog_retry_after_s)
     created = call_store.create_call(
         db,
         user,
@@ -131,7 +134,8 @@ async def upload(request: Request, user: PageUser, db: DbDep, settings: Settings
     filename = Path(file.filename).name[:300] or "upload.txt"
     try:
         transcript = await run_in_threadpool(
-            read_bytes, raw, name=filename, sellers=sellers, max_bytes=settings.max_upload_bytes
+            read_bytes, raw, name=filename, sellers=sellers, max_bytes=settings.max_upload_bytes,
+            limits=settings.read_limits(),
         )
     except TranscriptError as exc:
         return again(f"We could not read that file: {exc.one_line()}")
@@ -164,7 +168,9 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
                                 error="That upload waited too long for confirmation; please upload the file again.")
     draft, raw = found
     chosen = [v.strip() for v in form.getlist("sellers") if isinstance(v, str) and v.strip()]
-    transcript = await run_in_threadpool(read_bytes, raw, name=draft.filename, max_bytes=settings.max_upload_bytes)
+    transcript = await run_in_threadpool(
+        read_bytes, raw, name=draft.filename, max_bytes=settings.max_upload_bytes, limits=settings.read_limits()
+    )
     names = [s.name for s in transcript.speakers]
     error = None
     if not chosen:
@@ -252,8 +258,8 @@ def download_scorecard(call_id: int, user: PageUser, session: ReadSession) -> Re
         media_type="text/html; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="scorecard-call-{call_id}.html"',
-            # The file carries its own inline styles; nothing else may load.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            # The file carries its own inline styles; nothing else may load, run or frame it.
+            "Content-Security-Policy": DOCUMENT_CSP,
         },
     )
 
