@@ -34,7 +34,13 @@ class ScorecardPublic(BaseModel):
     team_id: int | None
     occurred_at: dt.datetime
     scored_at: dt.datetime
-    score: float | None
+    kind: str = Field(description="upload (a real call) or roleplay (practice)")
+    score: float | None = Field(
+        description="The score everyone sees: the machine's verdicts with the managers' overrides, weighted by the "
+        "rubric; null when nothing could be judged (not scored, never 0)."
+    )
+    machine_score: float | None = Field(description="The machine's own score, before any override.")
+    score_reason: str | None = Field(default=None, description="Why the call was not scored, when `score` is null.")
     rubric: RubricRef
     items: list[ReviewedItem]
     scorecard: Scorecard = Field(description="The machine scorecard as scored, with evidence and advice.")
@@ -45,7 +51,9 @@ class ScorecardSummary(BaseModel):
     rep_id: int
     team_id: int | None
     occurred_at: dt.datetime
-    score: float | None
+    kind: str
+    score: float | None = Field(description="Effective score (with overrides); null when not scored.")
+    machine_score: float | None
     verdicts: dict[str, Verdict]
 
 
