@@ -22,6 +22,7 @@ from api.llm_grading import api_grader
 from api.ratelimit import RateLimiter
 from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
+from api.openapi_docs import add_examples
 from api.request_id import RequestId
 from api.routes import calls, disputes, health, reps, roleplay, rubrics, scorecards, teams, users
 from api.schemas.calls import CallCreate
@@ -105,6 +106,7 @@ def _document_json_upload(app: FastAPI) -> None:
         for name, nested in body.pop("$defs", {}).items():
             components.setdefault(name, nested)
         components["CallCreate"] = body
+        add_examples(schema)
         app.openapi_schema = schema
         return schema
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.calls import KindFilter
 
@@ -34,7 +34,21 @@ class RollupGroup(BaseModel):
     items: list[ItemRate]
 
 
+_RATE = {"id": "signal_first_opening", "passed": 6, "failed": 2, "not_applicable": 1, "pass_rate": 0.75}
+
+
 class TeamRollup(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"team_id": 1, "since": "2026-09-01T00:00:00Z", "until": None, "group_by": "rep", "kind": "upload",
+                 "calls": 9, "not_scored": 1, "average_score": 71.4, "items": [_RATE],
+                 "groups": [{"rep_id": 3, "rep_name": "Priya Shah", "week": None, "calls": 9, "not_scored": 1,
+                             "average_score": 71.4, "items": [_RATE]}]}
+            ]
+        }
+    )
+
     team_id: int
     since: dt.datetime | None
     until: dt.datetime | None
@@ -48,6 +62,17 @@ class TeamRollup(BaseModel):
 
 
 class RepProgress(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"rep_id": 3, "rep_name": "Priya Shah", "since": None, "until": None, "kind": "upload", "calls": 9,
+                 "not_scored": 1, "average_score": 71.4, "items": [_RATE],
+                 "weeks": [{"rep_id": None, "rep_name": None, "week": "2026-11-30", "calls": 3, "not_scored": 0,
+                            "average_score": 80.0, "items": [_RATE]}]}
+            ]
+        }
+    )
+
     rep_id: int
     rep_name: str
     since: dt.datetime | None

@@ -134,7 +134,7 @@ def export_labelled(
         for call_id in sorted(by_call):
             written = _export_call(session, archive, call_id, by_call[call_id], names)
             notes.append(written)
-        archive.writestr("README.txt", _readme(notes))
+        archive.writestr("README.md", _readme(notes))  # not .txt: that would read as a call
     return buffer.getvalue()
 
 
