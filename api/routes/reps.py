@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentUser, ReadSession
 from api.problems import Problem
 from api.schemas.calls import KIND_HELP, KindFilter
-from api.schemas.rollups import RepProgress
+from api.schemas.rollups import RepPractice, RepProgress
+from api.store.practice import rep_practice
 from api.store.rollups import rep_progress
 
 router = APIRouter(prefix="/v1/reps", tags=["reps"])
@@ -22,3 +23,9 @@ def progress(
 ) -> RepProgress:
     """A rep's per-item pass rates overall and week by week (real calls unless `kind` says otherwise)."""
     return rep_progress(session, user, rep_id, since, until, kind)
+
+
+@router.get("/{rep_id}/practice", response_model=RepPractice, responses={401: {"model": Problem}, 404: {"model": Problem}})
+def practice(rep_id: int, user: CurrentUser, session: ReadSession) -> RepPractice:
+    """A rep's role-play practice per scenario: sessions, first and best score, and every session's score in order."""
+    return rep_practice(session, user, rep_id)

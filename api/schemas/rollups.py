@@ -83,3 +83,41 @@ class RepProgress(BaseModel):
     average_score: float | None = Field(description=_AVERAGE)
     items: list[ItemRate]
     weeks: list[RollupGroup]
+
+
+class PracticeSession(BaseModel):
+    call_id: int
+    occurred_at: dt.datetime
+    score: float | None = Field(description="Null when nothing could be judged (not scored).")
+
+
+class ScenarioPractice(BaseModel):
+    scenario: str
+    title: str
+    sessions: int
+    first_score: float | None = Field(description="The first scored session's score.")
+    best_score: float | None
+    last_score: float | None
+    history: list[PracticeSession] = Field(description="Every finished session, oldest first (the trend).")
+
+
+_PRACTICE_SESSION = {"call_id": 51, "occurred_at": "2026-12-01T09:10:00Z", "score": 58.3}
+
+
+class RepPractice(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"rep_id": 3, "rep_name": "Priya Shah", "sessions": 2, "scenarios": [
+                    {"scenario": "usage_threshold_upsell", "title": "Usage at 85% of seats", "sessions": 2,
+                     "first_score": 58.3, "best_score": 83.3, "last_score": 83.3,
+                     "history": [_PRACTICE_SESSION, {"call_id": 57, "occurred_at": "2026-12-02T09:10:00Z", "score": 83.3}]}
+                ]}
+            ]
+        }
+    )
+
+    rep_id: int
+    rep_name: str
+    sessions: int
+    scenarios: list[ScenarioPractice]

@@ -49,6 +49,10 @@ def principal_for_api_key(db: Database, token: str) -> Principal | None:
     return _principal(db, ApiKey.key_hash == hash_key(token.strip()))
 
 
+def principal_for_key_id(db: Database, key_id: int) -> Principal | None:
+    return _principal(db, ApiKey.id == key_id)
+
+
 def web_session(request: Request) -> WebSession:
     return request.state.web_session
 

@@ -19,9 +19,11 @@ from api.access import visible_users
 from api.db import Database
 from api.db.models import CallStatus, Role, User
 from api.deps import DbDep, Principal, ReadSession, SettingsDep
+from api.schemas.disputes import DisputeCreate
 from api.schemas.scorecards import OverrideCreate
 from api.settings import ApiSettings
 from api.store import calls as call_store
+from api.store import disputes as dispute_store
 from api.store import scorecards as scorecard_store
 from api.store.rollups import rep_progress
 from api.web import views
@@ -204,25 +206,34 @@ def my_calls(request: Request, user: PageUser, session: ReadSession) -> Response
 
 @router.get("/calls/{call_id}")
 def call_page(
-    request: Request, call_id: int, user: PageUser, session: ReadSession, saved: str | None = None
+    request: Request, call_id: int, user: PageUser, session: ReadSession, saved: str | None = None,
+    disputed: str | None = None,
 ) -> Response:
     call = views.load_call(session, user, call_id)
     if call.status is not CallStatus.scored:
         return render(request, "call_pending.html.j2", {"title": views.call_label(call), "call": call})
-    return _scorecard_page(request, session, user, call_id, saved=saved)
+    return _scorecard_page(request, session, user, call_id, saved=saved, disputed=disputed)
 
 
 def _scorecard_page(
     request: Request, session: Session, user: Principal, call_id: int, *,
-    saved: str | None = None, form_errors: dict[str, str] | None = None, status: int = 200,
+    saved: str | None = None, disputed: str | None = None, form_errors: dict[str, str] | None = None,
+    dispute_errors: dict[str, str] | None = None, status: int = 200,
 ) -> Response:
     view = views.scorecard_view(session, user, call_id)
+
+    def title_of(item_id: str | None) -> str | None:
+        return next((i.title for i in view.items if i.result.id == item_id), None) if item_id else None
+
     return render(
         request,
         "scorecard.html.j2",
         {"title": f"Scorecard: {views.call_label(view.call)}", "view": view,
-         "saved": next((i.title for i in view.items if i.result.id == saved), None) if saved else None,
-         "form_errors": form_errors or {}, "verdicts": list(Verdict), "can_review": user.role is not Role.rep,
+         "saved": title_of(saved), "disputed": title_of(disputed),
+         "form_errors": form_errors or {}, "dispute_errors": dispute_errors or {}, "verdicts": list(Verdict),
+         "can_review": user.role is not Role.rep,
+         "can_dispute": view.call.rep_id == user.user_id,
+         "disputes": dispute_store.open_disputes_for_call(session, user, call_id),
          "call_label": views.call_label(view.call)},
         status=status,
     )
@@ -240,8 +251,8 @@ def call_status(call_id: int, user: PageUser, session: ReadSession) -> JSONRespo
 
 @router.get("/calls/{call_id}/scorecard.html")
 def download_scorecard(call_id: int, user: PageUser, session: ReadSession) -> Response:
-    """The renderer's self-contained page (machine verdicts), to keep or mail."""
-    card = scorecard_store.machine_scorecard(session, user, call_id)
+    """The renderer's self-contained page (the verdicts everyone sees), to keep or mail."""
+    card = scorecard_store.shown_scorecard(scorecard_store.get_scorecard(session, user, call_id))
     try:
         transcript: Transcript | None = views.load_transcript(session, user, call_id)
     except ValidationError:
@@ -279,3 +290,22 @@ async def override_item(request: Request, call_id: int, item_id: str, user: Page
 
     await run_in_threadpool(apply)
     return RedirectResponse(f"/calls/{call_id}?saved={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
+
+
+@router.post("/calls/{call_id}/items/{item_id}/dispute", dependencies=[Csrf])
+async def dispute_item(request: Request, call_id: int, item_id: str, user: PageUser, db: DbDep) -> Response:
+    form = await request.form()
+    try:
+        body = DisputeCreate.model_validate({"comment": _text(form, "comment"), "verdict": _text(form, "verdict") or None})
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
+        message = "Say why the verdict is wrong." if field == "comment" else "Choose pass, fail or not applicable."
+        with db.reader() as session:
+            return _scorecard_page(request, session, user, call_id, dispute_errors={item_id: message}, status=422)
+
+    def apply() -> None:
+        with db.write() as session:
+            dispute_store.open_dispute(session, user, call_id, item_id, body)
+
+    await run_in_threadpool(apply)
+    return RedirectResponse(f"/calls/{call_id}?disputed={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
