@@ -189,9 +189,10 @@ class ScorecardRow(Base):
     __tablename__ = "scorecards"
     # Roll-ups count calls per group from these indexes alone (covering, pre-sorted).
     __table_args__ = (
-        Index("ix_scorecards_team_rep", "team_id", "rep_id", "occurred_at"),
-        Index("ix_scorecards_team_week", "team_id", "week", "occurred_at"),
-        Index("ix_scorecards_rep_week", "rep_id", "week", "occurred_at"),
+        # Real calls and practice are counted apart: the kind comes right after the equality key.
+        Index("ix_scorecards_team_rep", "team_id", "kind", "rep_id", "occurred_at", "score"),
+        Index("ix_scorecards_team_week", "team_id", "kind", "week", "occurred_at", "score"),
+        Index("ix_scorecards_rep_week", "rep_id", "kind", "week", "occurred_at", "score"),
         Index("ix_scorecards_org_id", "org_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,9 +220,9 @@ class ScorecardItemRow(Base):
     __table_args__ = (
         UniqueConstraint("scorecard_id", "item_id", name="uq_scorecard_items"),
         # Covering indexes for the roll-up GROUP BYs (group key, item, verdict, then the window).
-        Index("ix_items_team_rep", "team_id", "rep_id", "item_id", "verdict", "occurred_at"),
-        Index("ix_items_team_week", "team_id", "week", "item_id", "verdict", "occurred_at"),
-        Index("ix_items_rep_week", "rep_id", "week", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_team_rep", "team_id", "kind", "rep_id", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_team_week", "team_id", "kind", "week", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_rep_week", "rep_id", "kind", "week", "item_id", "verdict", "occurred_at"),
         Index("ix_items_item_verdict", "item_id", "verdict", "scorecard_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

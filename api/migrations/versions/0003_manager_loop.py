@@ -27,6 +27,8 @@ def upgrade() -> None:
     for table in ("scorecards", "scorecard_items"):
         op.execute(f"UPDATE {table} SET kind = (SELECT calls.kind FROM calls WHERE calls.id = {table}.call_id)")
     op.execute("UPDATE scorecards SET machine_score = score")
+    # The roll-up indexes gain the kind (and the calls' score, for the average) so they stay covering.
+    _reindex(_NEW_INDEXES)
 
     op.create_table(
         "disputes",
@@ -103,10 +105,45 @@ def upgrade() -> None:
     )
 
 
+_OLD_INDEXES = {
+    "scorecards": {
+        "ix_scorecards_team_rep": ["team_id", "rep_id", "occurred_at"],
+        "ix_scorecards_team_week": ["team_id", "week", "occurred_at"],
+        "ix_scorecards_rep_week": ["rep_id", "week", "occurred_at"],
+    },
+    "scorecard_items": {
+        "ix_items_team_rep": ["team_id", "rep_id", "item_id", "verdict", "occurred_at"],
+        "ix_items_team_week": ["team_id", "week", "item_id", "verdict", "occurred_at"],
+        "ix_items_rep_week": ["rep_id", "week", "item_id", "verdict", "occurred_at"],
+    },
+}
+_NEW_INDEXES = {
+    "scorecards": {
+        "ix_scorecards_team_rep": ["team_id", "kind", "rep_id", "occurred_at", "score"],
+        "ix_scorecards_team_week": ["team_id", "kind", "week", "occurred_at", "score"],
+        "ix_scorecards_rep_week": ["rep_id", "kind", "week", "occurred_at", "score"],
+    },
+    "scorecard_items": {
+        "ix_items_team_rep": ["team_id", "kind", "rep_id", "item_id", "verdict", "occurred_at"],
+        "ix_items_team_week": ["team_id", "kind", "week", "item_id", "verdict", "occurred_at"],
+        "ix_items_rep_week": ["rep_id", "kind", "week", "item_id", "verdict", "occurred_at"],
+    },
+}
+
+
+def _reindex(indexes: dict[str, dict[str, list[str]]]) -> None:
+    for table, wanted in indexes.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for name, columns in wanted.items():
+                batch_op.drop_index(name)
+                batch_op.create_index(name, columns, unique=False)
+
+
 def downgrade() -> None:
     op.drop_table("verdict_reviews")
     op.drop_table("dispute_events")
     op.drop_table("disputes")
+    _reindex(_OLD_INDEXES)
     with op.batch_alter_table("scorecards", schema=None) as batch_op:
         batch_op.drop_column("machine_score")
         batch_op.drop_column("kind")
