@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.db.models import DisputeStatus, ReviewSource
+from api.db.models import DisputeStatus
 from api.schemas.calls import KindFilter
 from coach.scorecard import Verdict
 
@@ -145,15 +145,3 @@ class Calibration(BaseModel):
     agreement: float | None
     items: list[ItemCalibration]
 
-
-class ReviewPublic(BaseModel):
-    """One human judgement beside the machine's."""
-
-    call_id: int
-    item_id: str
-    source: ReviewSource
-    machine_verdict: Verdict
-    verdict: Verdict | None
-    comment: str
-    by: int
-    at: dt.datetime

@@ -218,12 +218,7 @@ def page_calls(
     """Calls the user may see, most recent call time first, whatever their scoring status."""
     when = _call_time()
     query = select(Call).where(visible(user, Call.org_id, Call.team_id, Call.rep_id))
-    if flt.rep_id is not None:
-        query = query.where(Call.rep_id == flt.rep_id)
-    if flt.team_id is not None:
-        query = query.where(Call.team_id == flt.team_id)
-    if flt.kind is not KindFilter.all:
-        query = query.where(Call.kind == flt.kind.value)
+    query = paging.placed(query, Call, rep_id=flt.rep_id, team_id=flt.team_id, kind=flt.kind)
     if flt.status is not None:
         query = query.where(Call.status == flt.status.value)
     if flt.since is not None:

@@ -1,4 +1,5 @@
-"""Opaque cursors for keyset paging: the last row's sort key, base64url JSON."""
+"""Listing helpers: opaque cursors for keyset paging (the last row's sort key, base64url
+JSON), and the filters every listing of placed rows (calls, scorecards) shares."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 
 from api.problems import invalid
+from api.schemas.calls import KindFilter
+
+
+def placed(query: Select, table, *, rep_id: int | None, team_id: int | None, kind: KindFilter) -> Select:  # type: ignore[type-arg,no-untyped-def]
+    """Narrow a listing to one rep, one team and a kind of call (never widening the caller's reach)."""
+    if rep_id is not None:
+        query = query.where(table.rep_id == rep_id)
+    if team_id is not None:
+        query = query.where(table.team_id == team_id)
+    if kind is not KindFilter.all:
+        query = query.where(table.kind == kind.value)
+    return query
 
 
 def encode(**key: Any) -> str:

@@ -19,6 +19,7 @@ from api.db.models import Call, ReviewSource, Role, ScorecardItemRow, ScorecardR
 from api.principal import Principal
 from api.problems import forbidden, invalid, not_found
 from api.schemas.calls import KindFilter
+from api.store import paging
 from api.schemas.scorecards import (
     OverrideCreate,
     OverridePublic,
@@ -126,10 +127,6 @@ def get_scorecard(session: Session, user: Principal, call_id: int) -> ScorecardP
         select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).order_by(ScorecardItemRow.id)
     ).all()
     return _public(row, items)
-
-
-def machine_scorecard(session: Session, user: Principal, call_id: int) -> Scorecard:
-    return Scorecard.model_validate_json(_visible_scorecard(session, user, call_id).body)
 
 
 def shown_scorecard(public: ScorecardPublic) -> Scorecard:
@@ -261,12 +258,7 @@ def _query(user: Principal, flt: ScorecardFilter) -> Select[tuple[ScorecardRow]]
     if flt.verdict is not None and flt.item is None:
         raise invalid("verdict filters one item: give item as well", loc=["query", "verdict"])
     query = select(ScorecardRow).where(visible(user, ScorecardRow.org_id, ScorecardRow.team_id, ScorecardRow.rep_id))
-    if flt.rep_id is not None:
-        query = query.where(ScorecardRow.rep_id == flt.rep_id)
-    if flt.team_id is not None:
-        query = query.where(ScorecardRow.team_id == flt.team_id)
-    if flt.kind is not KindFilter.all:
-        query = query.where(ScorecardRow.kind == flt.kind.value)
+    query = paging.placed(query, ScorecardRow, rep_id=flt.rep_id, team_id=flt.team_id, kind=flt.kind)
     if flt.since is not None:
         query = query.where(ScorecardRow.occurred_at >= flt.since)
     if flt.until is not None:

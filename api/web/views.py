@@ -12,7 +12,7 @@ from api.access import visible_teams, visible_users
 from api.db.models import CallBlob, Team, User
 from api.deps import Principal
 from api.problems import ApiProblem
-from api.schemas.calls import CallPublic
+from api.schemas.calls import CallPublic, KindFilter
 from api.schemas.rollups import ItemRate, RollupGroup
 from api.schemas.scorecards import ReviewedItem, ScorecardPublic, ScorecardSummary
 from api.store import calls as call_store
@@ -146,7 +146,7 @@ class CallRow(_View):
 def my_calls(session: Session, user: Principal, *, limit: int = 100) -> list[CallRow]:
     calls = call_store.list_calls(session, user, rep_id=user.user_id, limit=limit)
     summaries, _ = scorecard_store.list_scorecards(
-        session, user, scorecard_store.ScorecardFilter(rep_id=user.user_id), limit=limit, cursor=None
+        session, user, scorecard_store.ScorecardFilter(rep_id=user.user_id, kind=KindFilter.all), limit=limit, cursor=None
     )
     by_call = {s.call_id: s for s in summaries}
     return [CallRow(call=c, summary=by_call.get(c.id)) for c in calls]

@@ -146,4 +146,7 @@ def test_practice_is_kept_apart_and_has_its_own_page(web_client: TestClient, web
     assert web_client.get(f"/practice?rep={web_world.a1.id}").status_code == 404
     _as(web_client, web_world.a1)
     assert "Practice</h1>" in web_client.get("/practice").text
+    # the rep's own history lists practice too, marked, with its score; a null score reads "not scored"
+    mine = web_client.get("/calls").text
+    assert mine.count("(roleplay)") == 4 and "<td>85</td>" in mine and "<td>not scored</td>" in mine
     assert web_client.get(f"/practice?rep={web_world.a1b.id}").status_code == 404

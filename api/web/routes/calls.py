@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -278,18 +279,27 @@ async def override_item(request: Request, call_id: int, item_id: str, user: Page
         try:
             body = OverrideCreate.model_validate({"verdict": _text(form, "verdict"), "comment": _text(form, "comment")})
         except ValidationError as exc:
-            field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
-            message = ("Write a comment saying why the verdict should change." if field == "comment"
+            message = ("Write a comment saying why the verdict should change." if _bad_field(exc) == "comment"
                        else "Choose pass, fail or not applicable.")
             with db.reader() as session:
                 return _scorecard_page(request, session, user, call_id, form_errors={item_id: message}, status=422)
+    return await _write_item(db, call_id, item_id, "saved",
+                             lambda session: scorecard_store.set_override(session, user, call_id, item_id, body))
+
+
+def _bad_field(exc: ValidationError) -> str:
+    return str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
+
+
+async def _write_item(db: Database, call_id: int, item_id: str, marker: str, write: Callable[[Session], object]) -> Response:
+    """Write one item's change, then back to the item on the scorecard with a note of what was done."""
 
     def apply() -> None:
         with db.write() as session:
-            scorecard_store.set_override(session, user, call_id, item_id, body)
+            write(session)
 
     await run_in_threadpool(apply)
-    return RedirectResponse(f"/calls/{call_id}?saved={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
+    return RedirectResponse(f"/calls/{call_id}?{marker}={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
 
 
 @router.post("/calls/{call_id}/items/{item_id}/dispute", dependencies=[Csrf])
@@ -298,14 +308,8 @@ async def dispute_item(request: Request, call_id: int, item_id: str, user: PageU
     try:
         body = DisputeCreate.model_validate({"comment": _text(form, "comment"), "verdict": _text(form, "verdict") or None})
     except ValidationError as exc:
-        field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
-        message = "Say why the verdict is wrong." if field == "comment" else "Choose pass, fail or not applicable."
+        message = "Say why the verdict is wrong." if _bad_field(exc) == "comment" else "Choose pass, fail or not applicable."
         with db.reader() as session:
             return _scorecard_page(request, session, user, call_id, dispute_errors={item_id: message}, status=422)
-
-    def apply() -> None:
-        with db.write() as session:
-            dispute_store.open_dispute(session, user, call_id, item_id, body)
-
-    await run_in_threadpool(apply)
-    return RedirectResponse(f"/calls/{call_id}?disputed={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
+    return await _write_item(db, call_id, item_id, "disputed",
+                             lambda session: dispute_store.open_dispute(session, user, call_id, item_id, body))
