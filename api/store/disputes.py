@@ -169,14 +169,9 @@ def list_disputes(
     )
     if status is not None:
         query = query.where(Dispute.status == status.value)
-    if team_id is not None:
-        query = query.where(Dispute.team_id == team_id)
-    if rep_id is not None:
-        query = query.where(Dispute.rep_id == rep_id)
+    query = paging.placed(query, Dispute, rep_id=rep_id, team_id=team_id, kind=kind)
     if item_id is not None:
         query = query.where(Dispute.item_id == item_id)
-    if kind is not KindFilter.all:
-        query = query.where(Dispute.kind == kind.value)
     # The order mixes a computed rank with time, so the cursor is a position in it.
     offset = int(paging.decode(cursor, "offset")["offset"]) if cursor else 0
     rows = list(session.scalars(
