@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.db.models import DisputeStatus, Role
 from api.deps import DbDep, ReadSession
+from api.problems import not_found
 from api.schemas.calls import KindFilter
 from api.schemas.disputes import DisputeAccept, DisputePublic, DisputeReject
 from api.store import calibration as calibration_store
@@ -112,7 +113,7 @@ def _team_or_none(session, user, team: int | None) -> tuple[int | None, list[tup
     if not teams:
         raise views.not_a_manager()
     if team is not None and team not in dict(teams):
-        raise views.call_store.not_found("team", team)
+        raise not_found("team", team)
     return team, teams
 
 
