@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 import coach
 from api import faults, problems
@@ -24,7 +25,9 @@ from api.llm_grading import api_grader
 from api.ratelimit import RateLimiter
 from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
-from api.routes import calls, health, reps, requeue, roleplay, rubrics, scorecards, teams
+from api.openapi_docs import add_examples
+from api.request_id import RequestId
+from api.routes import calls, disputes, health, reps, requeue, roleplay, rubrics, scorecards, teams, users
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.store.rubrics import bundled_rubrics
@@ -83,7 +86,8 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     problems.install(app)
     faults.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
-    for module in (health, calls, requeue, scorecards, teams, reps, rubrics, roleplay):
+    _outermost(app, RequestId)
+    for module in (health, calls, requeue, scorecards, teams, reps, users, disputes, rubrics, roleplay):
         app.include_router(module.router)
     _document_json_upload(app)
     install_pages(app, settings)
@@ -91,6 +95,12 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.add_middleware(SecurityHeaders)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
+
+
+def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Wrap even Starlette's error middleware, so every answer (500s included) passes through."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: middleware(build())  # type: ignore[method-assign]
 
 
 def _document_json_upload(app: FastAPI) -> None:
@@ -107,6 +117,7 @@ def _document_json_upload(app: FastAPI) -> None:
         for name, nested in body.pop("$defs", {}).items():
             components.setdefault(name, nested)
         components["CallCreate"] = body
+        add_examples(schema)
         app.openapi_schema = schema
         return schema
 

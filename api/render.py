@@ -1,12 +1,15 @@
 """Rendered scorecard views (`?format=md|html`): the shared renderers in `coach.render`
-draw the machine scorecard; the manager's overrides are added beside it here."""
+draw the scorecard everyone sees (the managers' verdicts in place, the score recomputed);
+what the machine said is added beside it here."""
 
 from __future__ import annotations
 
 import html
+import math
 
 from api.schemas.scorecards import ReviewedItem, ScorecardPublic
 from api.store.rubrics import item_titles
+from api.store.scorecards import shown_scorecard
 from coach.render import OutputFormat, render
 from coach.transcript import Transcript
 
@@ -21,17 +24,25 @@ def render_scorecard_json(public_json: str, transcript_json: str | None, fmt: st
 def render_scorecard(public: ScorecardPublic, transcript: Transcript | None, fmt: str) -> tuple[str, str]:
     output = OutputFormat(fmt)
     titles = item_titles()
-    text = render(output, public.scorecard, transcript, titles=titles)
+    text = render(output, shown_scorecard(public), transcript, titles=titles)
     reviewed = [item for item in public.items if item.override is not None]
     if output is OutputFormat.md:
-        return text + _markdown_reviews(reviewed, titles), "text/markdown; charset=utf-8"
-    return _html_with_reviews(text, reviewed, titles), "text/html; charset=utf-8"
+        return text + _markdown_reviews(public, reviewed, titles), "text/markdown; charset=utf-8"
+    return _html_with_reviews(public, text, reviewed, titles), "text/html; charset=utf-8"
 
 
-def _markdown_reviews(reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
+def machine_score_line(public: ScorecardPublic) -> str:
+    def shown(score: float | None) -> str:
+        return "not scored" if score is None else f"{math.floor(score + 0.5)}/100"
+
+    return f"Score with the managers' verdicts: {shown(public.score)}; the machine's score: {shown(public.machine_score)}."
+
+
+def _markdown_reviews(public: ScorecardPublic, reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
     if not reviewed:
         return ""
-    lines = ["", "## Manager review", "", "| item | machine verdict | manager verdict | comment |", "| --- | --- | --- | --- |"]
+    lines = ["", "## Manager review", "", machine_score_line(public), "",
+             "| item | machine verdict | manager verdict | comment |", "| --- | --- | --- | --- |"]
     for item in reviewed:
         assert item.override is not None
         comment = " ".join(item.override.comment.split()).replace("|", "\\|")
@@ -41,7 +52,7 @@ def _markdown_reviews(reviewed: list[ReviewedItem], titles: dict[str, str]) -> s
     return "\n".join(lines) + "\n"
 
 
-def _html_with_reviews(page: str, reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
+def _html_with_reviews(public: ScorecardPublic, page: str, reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
     if not reviewed:
         return page
     e = html.escape
@@ -52,7 +63,8 @@ def _html_with_reviews(page: str, reviewed: list[ReviewedItem], titles: dict[str
         if i.override is not None
     )
     section = (
-        '<section class="manager-review"><h2>Manager review</h2><table><thead><tr><th>item</th>'
+        f'<section class="manager-review"><h2>Manager review</h2><p>{e(machine_score_line(public))}</p>'
+        "<table><thead><tr><th>item</th>"
         "<th>machine verdict</th><th>manager verdict</th><th>comment</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></section>"
     )

@@ -62,6 +62,28 @@ class CallStatus(StrEnum):
     failed = "failed"
 
 
+class CallKind(StrEnum):
+    """Real calls and practice are kept apart everywhere a manager looks."""
+
+    upload = "upload"
+    roleplay = "roleplay"
+
+
+class DisputeStatus(StrEnum):
+    open = "open"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+class ReviewSource(StrEnum):
+    """Where a human judgement of one item came from (the calibration record)."""
+
+    override = "override"
+    override_cleared = "override_cleared"
+    dispute_accepted = "dispute_accepted"
+    dispute_rejected = "dispute_rejected"
+
+
 class JobStatus(StrEnum):
     queued = "queued"
     running = "running"
@@ -170,9 +192,10 @@ class ScorecardRow(Base):
     __tablename__ = "scorecards"
     # Roll-ups count calls per group from these indexes alone (covering, pre-sorted).
     __table_args__ = (
-        Index("ix_scorecards_team_rep", "team_id", "rep_id", "occurred_at"),
-        Index("ix_scorecards_team_week", "team_id", "week", "occurred_at"),
-        Index("ix_scorecards_rep_week", "rep_id", "week", "occurred_at"),
+        # Real calls and practice are counted apart: the kind comes right after the equality key.
+        Index("ix_scorecards_team_rep", "team_id", "kind", "rep_id", "occurred_at", "score"),
+        Index("ix_scorecards_team_week", "team_id", "kind", "week", "occurred_at", "score"),
+        Index("ix_scorecards_rep_week", "rep_id", "kind", "week", "occurred_at", "score"),
         Index("ix_scorecards_org_id", "org_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,7 +205,11 @@ class ScorecardRow(Base):
     rep_id: Mapped[int] = mapped_column(Integer)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     week: Mapped[dt.date] = mapped_column(Date)  # Monday of the ISO week of occurred_at
+    kind: Mapped[str] = mapped_column(String(16), default=CallKind.upload, server_default=CallKind.upload.value)
+    # `score` is what everyone sees: the machine's, recomputed with the managers' overrides;
+    # null when nothing could be judged. The machine's own score stays beside it.
     score: Mapped[float | None] = mapped_column(Float)
+    machine_score: Mapped[float | None] = mapped_column(Float)
     rubric_id: Mapped[str] = mapped_column(String(100))
     rubric_version: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)  # the machine Scorecard JSON, as scored
@@ -196,9 +223,9 @@ class ScorecardItemRow(Base):
     __table_args__ = (
         UniqueConstraint("scorecard_id", "item_id", name="uq_scorecard_items"),
         # Covering indexes for the roll-up GROUP BYs (group key, item, verdict, then the window).
-        Index("ix_items_team_rep", "team_id", "rep_id", "item_id", "verdict", "occurred_at"),
-        Index("ix_items_team_week", "team_id", "week", "item_id", "verdict", "occurred_at"),
-        Index("ix_items_rep_week", "rep_id", "week", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_team_rep", "team_id", "kind", "rep_id", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_team_week", "team_id", "kind", "week", "item_id", "verdict", "occurred_at"),
+        Index("ix_items_rep_week", "rep_id", "kind", "week", "item_id", "verdict", "occurred_at"),
         Index("ix_items_item_verdict", "item_id", "verdict", "scorecard_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,6 +236,7 @@ class ScorecardItemRow(Base):
     rep_id: Mapped[int] = mapped_column(Integer)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     week: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default=CallKind.upload, server_default=CallKind.upload.value)
     item_id: Mapped[str] = mapped_column(String(100))
     machine_verdict: Mapped[str] = mapped_column(String(20))
     verdict: Mapped[str] = mapped_column(String(20))  # the override if any, else the machine's
@@ -240,3 +268,69 @@ class RevokedSession(Base):
     __tablename__ = "revoked_sessions"
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Dispute(Base):
+    """A rep contests one item's verdict; the team's manager accepts (an override) or rejects it."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        Index("ix_disputes_org_team_status", "org_id", "team_id", "status"),
+        Index("ix_disputes_call_item", "call_id", "item_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    rep_id: Mapped[int] = mapped_column(Integer, index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default=CallKind.upload)
+    machine_verdict: Mapped[str] = mapped_column(String(20))
+    disputed_verdict: Mapped[str] = mapped_column(String(20))  # the verdict the rep saw (an override, if any)
+    proposed_verdict: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.open)
+    raised_by: Mapped[int] = mapped_column(Integer)
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution_verdict: Mapped[str | None] = mapped_column(String(20))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DisputeEvent(Base):
+    """Every step of a dispute, with who and when (never updated, only added)."""
+
+    __tablename__ = "dispute_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # opened | accepted | rejected
+    by: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class VerdictReview(Base):
+    """One human judgement of one item beside the machine's: overrides and resolved disputes.
+    The calibration page and the labelled-call export read these."""
+
+    __tablename__ = "verdict_reviews"
+    __table_args__ = (
+        Index("ix_reviews_org_item_at", "org_id", "item_id", "at"),
+        Index("ix_reviews_call_item", "call_id", "item_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    rep_id: Mapped[int] = mapped_column(Integer)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default=CallKind.upload)
+    source: Mapped[str] = mapped_column(String(20))
+    machine_verdict: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str | None] = mapped_column(String(20))  # null when an override was cleared
+    comment: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id", ondelete="SET NULL"))

@@ -13,8 +13,9 @@ from starlette.datastructures import UploadFile
 from api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
 from api.limits import too_large
 from api.problems import ApiProblem, Problem, invalid
+from api.db.models import CallStatus
 from api.render import render_scorecard_json
-from api.schemas.calls import CallCreate, CallPublic, MetadataValue
+from api.schemas.calls import KIND_HELP, CallCreate, CallPage, CallPublic, KindFilter, MetadataValue
 from api.schemas.scorecards import OverrideCreate, ScorecardPublic
 from api.store import calls as store
 from api.store.queue import check_backlog
@@ -157,6 +158,30 @@ def _from_json(body: bytes) -> store.Upload:
         occurred_at=payload.occurred_at,
         metadata=payload.metadata,
     )
+
+
+@router.get("", response_model=CallPage, responses=_PROBLEMS)
+def list_calls(
+    user: CurrentUser,
+    session: ReadSession,
+    settings: SettingsDep,
+    rep: Annotated[int | None, Query(description="Only this rep's calls.")] = None,
+    team: Annotated[int | None, Query(description="Only this team's calls.")] = None,
+    kind: Annotated[KindFilter, Query(description=KIND_HELP)] = KindFilter.upload,
+    status: Annotated[CallStatus | None, Query(description="Only calls in this scoring status.")] = None,
+    since: Annotated[dt.datetime | None, Query(description="Calls that happened on or after this time.")] = None,
+    until: Annotated[dt.datetime | None, Query(description="Calls that happened before this time.")] = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` from the previous page.")] = None,
+) -> CallPage:
+    """Calls you may see, most recent call time first (`occurred_at`, the upload time when none was given)."""
+    flt = store.CallFilter(rep_id=rep, team_id=team, kind=kind, status=status, since=_utc(since), until=_utc(until))
+    items, next_cursor = store.page_calls(session, user, flt, limit=min(limit, settings.page_size_max), cursor=cursor)
+    return CallPage(items=items, next_cursor=next_cursor)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @router.get("/{call_id}", response_model=CallPublic, responses=_PROBLEMS)

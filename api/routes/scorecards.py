@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentUser, ReadSession, SettingsDep
 from api.problems import Problem
+from api.schemas.calls import KIND_HELP, KindFilter
 from api.schemas.scorecards import ScorecardPage
 from api.store import scorecards as store
 from coach.scorecard import Verdict
@@ -36,12 +37,13 @@ def list_scorecards(
     until: Annotated[dt.datetime | None, Query(description="Calls before this time.")] = None,
     item: Annotated[str | None, Query(description="Only scorecards with this rubric item...")] = None,
     verdict: Annotated[Verdict | None, Query(description="...having this (effective) verdict.")] = None,
+    kind: Annotated[KindFilter, Query(description=KIND_HELP)] = KindFilter.upload,
     limit: Annotated[int, Query(ge=1)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
     format: Annotated[ListFormat, Query(description="csv exports every match (no paging)")] = ListFormat.json,
 ) -> ScorecardPage | StreamingResponse:
     """Scorecards you may see, most recently stored first, filtered; `?format=csv` for a spreadsheet export."""
-    flt = store.ScorecardFilter(rep_id=rep, team_id=team, since=since, until=until, item=item, verdict=verdict)
+    flt = store.ScorecardFilter(rep_id=rep, team_id=team, since=since, until=until, item=item, verdict=verdict, kind=kind)
     if format is ListFormat.csv:
         rows = list(store.export_csv(session, user, flt))
         return StreamingResponse(

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,9 +16,10 @@ from api.access import visible, visible_users
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
 from api.principal import Principal
-from api.problems import ApiProblem, forbidden, not_found
+from api.problems import ApiProblem, forbidden, invalid, not_found
 from api.reading import ReadUpload, read_upload
-from api.schemas.calls import CallPublic, JobPublic, MetadataValue
+from api.schemas.calls import CallPublic, JobPublic, KindFilter, MetadataValue
+from api.store import paging
 
 
 # read_upload's signature: the API reads uploads in child processes (api.reading.UploadReader).
@@ -161,6 +162,14 @@ def delete_call(db: Database, user: Principal, call_id: int) -> None:
         session.delete(call)
 
 
+def call_title(call: Call) -> str:
+    """Every call has a title: the one given at upload, else the file's name without its suffix."""
+    if call.title:
+        return call.title
+    stem = call.filename.rsplit("/", 1)[-1]
+    return stem.rsplit(".", 1)[0] if "." in stem.strip(".") else stem
+
+
 def call_public(call: Call, job: Job | None) -> CallPublic:
     return CallPublic(
         id=call.id,
@@ -170,7 +179,7 @@ def call_public(call: Call, job: Job | None) -> CallPublic:
         kind=call.kind,
         filename=call.filename,
         format=call.format,
-        title=call.title,
+        title=call_title(call),
         sellers=call.sellers,
         metadata=call.meta,
         size_bytes=call.size_bytes,
@@ -184,14 +193,53 @@ def call_public(call: Call, job: Job | None) -> CallPublic:
     )
 
 
-def list_calls(session: Session, user: Principal, *, rep_id: int | None = None, limit: int = 100) -> list[CallPublic]:
-    """Calls the user may see, newest first, whatever their scoring status (the web pages' history)."""
+@dataclass
+class CallFilter:
+    rep_id: int | None = None
+    team_id: int | None = None
+    kind: KindFilter = KindFilter.upload
+    status: CallStatus | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def _call_time():  # type: ignore[no-untyped-def]
+    # When the call happened; the upload time when nobody said.
+    return func.coalesce(Call.occurred_at, Call.created_at)
+
+
+def page_calls(
+    session: Session, user: Principal, flt: CallFilter, *, limit: int, cursor: str | None = None
+) -> tuple[list[CallPublic], str | None]:
+    """Calls the user may see, most recent call time first, whatever their scoring status."""
+    when = _call_time()
     query = select(Call).where(visible(user, Call.org_id, Call.team_id, Call.rep_id))
-    if rep_id is not None:
-        query = query.where(Call.rep_id == rep_id)
-    found = list(session.scalars(query.order_by(Call.occurred_at.desc(), Call.id.desc()).limit(limit)))
+    query = paging.placed(query, Call, rep_id=flt.rep_id, team_id=flt.team_id, kind=flt.kind)
+    if flt.status is not None:
+        query = query.where(Call.status == flt.status.value)
+    if flt.since is not None:
+        query = query.where(when >= flt.since)
+    if flt.until is not None:
+        query = query.where(when < flt.until)
+    if flt.since is not None and flt.until is not None and flt.since >= flt.until:
+        raise invalid("since must be before until", loc=["query", "since"])
+    if cursor:
+        query = query.where(paging.before_time_and_id(cursor, when, Call.id))
+    found = list(session.scalars(query.order_by(when.desc(), Call.id.desc()).limit(limit + 1)))
+    more = len(found) > limit
+    found = found[:limit]
     jobs: dict[int, Job] = {}
     if found:
         for job in session.scalars(select(Job).where(Job.call_id.in_([c.id for c in found])).order_by(Job.id)):
             jobs[job.call_id] = job  # the latest job of each call wins
-    return [call_public(call, jobs.get(call.id)) for call in found]
+    last = found[-1] if found else None
+    next_cursor = paging.encode(at=last.occurred_at or last.created_at, id=last.id) if more and last else None
+    return [call_public(call, jobs.get(call.id)) for call in found], next_cursor
+
+
+def list_calls(
+    session: Session, user: Principal, *, rep_id: int | None = None, limit: int = 100,
+    kind: KindFilter = KindFilter.all,
+) -> list[CallPublic]:
+    """The web pages' history: the first page of `page_calls`."""
+    return page_calls(session, user, CallFilter(rep_id=rep_id, kind=kind), limit=limit)[0]

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from api.access import visible
 from api.db.bounds import INT_MAX
-from api.db.models import Call, Role, ScorecardItemRow, ScorecardRow, utcnow
+from api.db.models import Call, ReviewSource, Role, ScorecardItemRow, ScorecardRow, VerdictReview, utcnow
 from api.principal import Principal
 from api.problems import forbidden, invalid, not_found
+from api.schemas.calls import KindFilter
+from api.store import paging
 from api.schemas.scorecards import (
     OverrideCreate,
     OverridePublic,
@@ -26,6 +28,7 @@ from api.schemas.scorecards import (
     ScorecardPublic,
     ScorecardSummary,
 )
+from api.store.effective import HumanVerdict, effective_score, effective_scorecard
 from coach.scorecard import Scorecard, Verdict
 
 
@@ -45,10 +48,12 @@ def save_scorecard(session: Session, call: Call, scorecard: Scorecard) -> Scorec
         rep_id=call.rep_id,
         occurred_at=call.occurred_at,
         week=week_of(call.occurred_at),
+        kind=call.kind,
     )
     row = ScorecardRow(
         **placement,
         score=scorecard.score,
+        machine_score=scorecard.score,
         rubric_id=scorecard.rubric.id,
         rubric_version=scorecard.rubric.version,
         body=scorecard.model_dump_json(),
@@ -75,7 +80,7 @@ def update_machine_scorecard(session: Session, call_id: int, scorecard: Scorecar
     if row is None:
         return False
     row.body = scorecard.model_dump_json()
-    row.score = scorecard.score
+    row.machine_score = scorecard.score
     stored = {
         item.item_id: item
         for item in session.scalars(
@@ -87,13 +92,22 @@ def update_machine_scorecard(session: Session, call_id: int, scorecard: Scorecar
         if item is None:  # an item only the LLM judged
             session.add(ScorecardItemRow(
                 scorecard_id=row.id, call_id=row.call_id, org_id=row.org_id, team_id=row.team_id,
-                rep_id=row.rep_id, occurred_at=row.occurred_at, week=row.week, item_id=result.id,
+                rep_id=row.rep_id, occurred_at=row.occurred_at, week=row.week, kind=row.kind, item_id=result.id,
                 machine_verdict=result.verdict.value, verdict=result.verdict.value,
             ))  # fmt: skip
             continue
         item.machine_verdict = result.verdict.value
         item.verdict = item.override_verdict or result.verdict.value
+    row.score = effective_score(scorecard, _humans(stored.values()))
     return True
+
+
+def _humans(items) -> dict[str, HumanVerdict]:  # type: ignore[no-untyped-def]
+    return {
+        i.item_id: HumanVerdict(Verdict(i.override_verdict), i.override_comment or "")
+        for i in items
+        if i.override_verdict is not None
+    }
 
 
 def _visible_scorecard(session: Session, user: Principal, call_id: int) -> ScorecardRow:
@@ -116,8 +130,10 @@ def get_scorecard(session: Session, user: Principal, call_id: int) -> ScorecardP
     return _public(row, items)
 
 
-def machine_scorecard(session: Session, user: Principal, call_id: int) -> Scorecard:
-    return Scorecard.model_validate_json(_visible_scorecard(session, user, call_id).body)
+def shown_scorecard(public: ScorecardPublic) -> Scorecard:
+    """The scorecard with the managers' verdicts in place (what the downloads draw)."""
+    humans = {i.id: HumanVerdict(i.override.verdict, i.override.comment) for i in public.items if i.override}
+    return effective_scorecard(public.scorecard, humans)
 
 
 def _public(row: ScorecardRow, items: list[ScorecardItemRow] | tuple[ScorecardItemRow, ...]) -> ScorecardPublic:
@@ -128,11 +144,24 @@ def _public(row: ScorecardRow, items: list[ScorecardItemRow] | tuple[ScorecardIt
         team_id=row.team_id,
         occurred_at=row.occurred_at,
         scored_at=row.created_at,
+        kind=row.kind,
         score=row.score,
+        machine_score=row.machine_score,
+        score_reason=_score_reason(scorecard),
         rubric=scorecard.rubric,
         items=[_reviewed(item) for item in items],
         scorecard=scorecard,
     )
+
+
+def _score_reason(scorecard: Scorecard) -> str | None:
+    if scorecard.score is not None:
+        return None
+    # The scorer says why when it has a field for it; otherwise the warnings do.
+    reason = getattr(scorecard, "score_reason", None)
+    if isinstance(reason, str) and reason:
+        return reason
+    return "; ".join(scorecard.warnings) or "no item could be judged"
 
 
 def _reviewed(item: ScorecardItemRow) -> ReviewedItem:
@@ -161,20 +190,40 @@ def set_override(
     ).one_or_none()
     if item is None:
         raise not_found(f"item {item_id!r} on the scorecard of call", call_id)
+    apply_override(session, user, row, item, body, source=ReviewSource.override)
+    items = session.scalars(
+        select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).order_by(ScorecardItemRow.id)
+    ).all()
+    return _public(row, items)
+
+
+def apply_override(
+    session: Session, user: Principal, row: ScorecardRow, item: ScorecardItemRow, body: OverrideCreate | None, *,
+    source: ReviewSource, dispute_id: int | None = None,
+) -> None:
+    """Set or clear one item's override, re-score the card, and keep the judgement for calibration."""
+    now = utcnow()
     if body is None:
+        if item.override_verdict is None:
+            return  # nothing to clear, nothing to record
         item.override_verdict = item.override_comment = item.override_by = item.override_at = None
         item.verdict = item.machine_verdict
     else:
         item.override_verdict = body.verdict.value
         item.override_comment = body.comment
         item.override_by = user.user_id
-        item.override_at = utcnow()
+        item.override_at = now
         item.verdict = body.verdict.value
+    session.add(VerdictReview(
+        org_id=row.org_id, team_id=row.team_id, rep_id=row.rep_id, call_id=row.call_id, item_id=item.item_id,
+        kind=row.kind, source=(ReviewSource.override_cleared if body is None else source).value,
+        machine_verdict=item.machine_verdict, verdict=None if body is None else body.verdict.value,
+        comment="" if body is None else body.comment, by=user.user_id, at=now, dispute_id=dispute_id,
+    ))  # fmt: skip
     session.flush()
-    items = session.scalars(
-        select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).order_by(ScorecardItemRow.id)
-    ).all()
-    return _public(row, items)
+    stored = session.scalars(select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id)).all()
+    row.score = effective_score(Scorecard.model_validate_json(row.body), _humans(stored))
+    session.flush()
 
 
 # -- listing ------------------------------------------------------------------------------
@@ -188,6 +237,7 @@ class ScorecardFilter:
     until: dt.datetime | None = None
     item: str | None = None
     verdict: Verdict | None = None
+    kind: KindFilter = KindFilter.upload
 
 
 def encode_cursor(last_id: int) -> str:
@@ -209,10 +259,7 @@ def _query(user: Principal, flt: ScorecardFilter) -> Select[tuple[ScorecardRow]]
     if flt.verdict is not None and flt.item is None:
         raise invalid("verdict filters one item: give item as well", loc=["query", "verdict"])
     query = select(ScorecardRow).where(visible(user, ScorecardRow.org_id, ScorecardRow.team_id, ScorecardRow.rep_id))
-    if flt.rep_id is not None:
-        query = query.where(ScorecardRow.rep_id == flt.rep_id)
-    if flt.team_id is not None:
-        query = query.where(ScorecardRow.team_id == flt.team_id)
+    query = paging.placed(query, ScorecardRow, rep_id=flt.rep_id, team_id=flt.team_id, kind=flt.kind)
     if flt.since is not None:
         query = query.where(ScorecardRow.occurred_at >= flt.since)
     if flt.until is not None:
@@ -242,8 +289,8 @@ def _summaries(session: Session, rows: list[ScorecardRow]) -> list[ScorecardSumm
     verdicts = _verdicts(session, [r.id for r in rows])
     return [
         ScorecardSummary(
-            call_id=r.call_id, rep_id=r.rep_id, team_id=r.team_id, occurred_at=r.occurred_at,
-            score=r.score, verdicts=verdicts[r.id],
+            call_id=r.call_id, rep_id=r.rep_id, team_id=r.team_id, occurred_at=r.occurred_at, kind=r.kind,
+            score=r.score, machine_score=r.machine_score, verdicts=verdicts[r.id],
         )
         for r in rows
     ]
@@ -280,12 +327,13 @@ def export_csv(session: Session, user: Principal, flt: ScorecardFilter, *, batch
                 item_ids.append(item_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["call_id", "rep_id", "team_id", "occurred_at", "score", *item_ids])
+    # An empty score cell is "not scored" (nothing could be judged), never 0.
+    writer.writerow(["call_id", "rep_id", "team_id", "occurred_at", "kind", "score", "machine_score", *item_ids])
     yield _drain(out)
     for s in summaries:
         writer.writerow([
-            s.call_id, s.rep_id, s.team_id if s.team_id is not None else "", s.occurred_at.isoformat(),
-            "" if s.score is None else s.score, *(s.verdicts[i].value if i in s.verdicts else "" for i in item_ids),
+            s.call_id, s.rep_id, s.team_id if s.team_id is not None else "", s.occurred_at.isoformat(), s.kind,
+            "" if s.score is None else s.score, "" if s.machine_score is None else s.machine_score, *(s.verdicts[i].value if i in s.verdicts else "" for i in item_ids),
         ])
         yield _drain(out)
 

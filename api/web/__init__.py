@@ -23,12 +23,12 @@ _API_PREFIXES = ("/v1/", "/docs", "/redoc", "/openapi.json", "/healthz", "/ready
 
 
 def install(app: FastAPI, settings: ApiSettings) -> None:
-    from api.web.routes import auth, calls, roleplay, team
+    from api.web.routes import auth, calls, review, roleplay, team
     from api.web.routing import _ensure_session, error_page, finish
 
     app.state.web_codec = SessionCodec(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, calls, team, roleplay):
+    for module in (auth, calls, team, review, roleplay):
         app.include_router(module.router)
     app.state.roleplay_pages = True
 

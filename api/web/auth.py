@@ -64,6 +64,10 @@ def revoke(db: Database, sid: str, max_age_s: int) -> None:
             session.add(RevokedSession(sid=sid, expires_at=now + dt.timedelta(seconds=max_age_s)))
 
 
+def principal_for_key_id(db: Database, key_id: int) -> Principal | None:
+    return _principal(db, ApiKey.id == key_id)
+
+
 def web_session(request: Request) -> WebSession:
     return request.state.web_session
 

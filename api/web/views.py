@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from api.access import visible_teams, visible_users
 from api.db.models import CallBlob, Team, User
 from api.deps import Principal
-from api.schemas.calls import CallPublic
+from api.problems import ApiProblem
+from api.schemas.calls import CallPublic, KindFilter
 from api.schemas.rollups import ItemRate, RollupGroup
 from api.schemas.scorecards import ReviewedItem, ScorecardPublic, ScorecardSummary
 from api.store import calls as call_store
@@ -63,6 +64,7 @@ class ScorecardView(_View):
     public: ScorecardPublic
     rep_name: str
     score: str
+    machine_score: str | None  # shown beside the score when a manager's verdict changed it
     items: list[ScorecardItemView]
     counts: dict[Verdict, int]
     timeline: list[TimelineTurn]
@@ -98,7 +100,9 @@ def scorecard_view(session: Session, user: Principal, call_id: int) -> Scorecard
         transcript = None  # a stored call whose transcript no longer reads: show the verdicts anyway
     titles = item_titles(card.rubric.id)
     reviews = {r.id: r for r in public.items}
-    items = [ScorecardItemView(result=i, title=item_title(i.id, titles), review=reviews.get(i.id)) for i in card.items]
+    # Each item as everyone sees it: a manager's verdict in place, with the rubric's advice for it.
+    shown_card = scorecard_store.shown_scorecard(public)
+    items = [ScorecardItemView(result=i, title=item_title(i.id, titles), review=reviews.get(i.id)) for i in shown_card.items]
     cited: dict[int, list[tuple[str, Verdict]]] = {}
     for view in items:
         for evidence in view.result.evidence:
@@ -115,7 +119,9 @@ def scorecard_view(session: Session, user: Principal, call_id: int) -> Scorecard
         call=call,
         public=public,
         rep_name=user_name(session, user, call.rep_id),
-        score=score_text(card),
+        score=score_text(shown_card) if public.score is not None else "not scored",
+        machine_score=(score_text(card) if card.score is not None else "not scored")
+        if public.machine_score != public.score else None,
         items=items,
         counts={v: sum(1 for i in items if i.shown is v) for v in VERDICT_LABELS},
         timeline=timeline,
@@ -140,7 +146,7 @@ class CallRow(_View):
 def my_calls(session: Session, user: Principal, *, limit: int = 100) -> list[CallRow]:
     calls = call_store.list_calls(session, user, rep_id=user.user_id, limit=limit)
     summaries, _ = scorecard_store.list_scorecards(
-        session, user, scorecard_store.ScorecardFilter(rep_id=user.user_id), limit=limit, cursor=None
+        session, user, scorecard_store.ScorecardFilter(rep_id=user.user_id, kind=KindFilter.all), limit=limit, cursor=None
     )
     by_call = {s.call_id: s for s in summaries}
     return [CallRow(call=c, summary=by_call.get(c.id)) for c in calls]
@@ -191,6 +197,11 @@ class DateRange(_View):
         end = end or today
         start = start or end - dt.timedelta(days=default_days - 1)
         return cls(start=start, end=end)
+
+
+def not_a_manager() -> ApiProblem:
+    # A rep reaches a manager's page: a page that says so, with the same 404 a team out of reach gets.
+    return ApiProblem(404, "The Team and Calibration pages are for managers. Your own calls are under My calls.")
 
 
 def visible_team_list(session: Session, user: Principal) -> list[tuple[int, str]]:

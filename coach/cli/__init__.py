@@ -7,10 +7,15 @@ User errors (`CoachError`) print one line to stderr and exit 2; no tracebacks.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
+import coach
 from coach.errors import CoachError
+
+# `-h` as well as `--help`; sub-commands and sub-groups inherit it from this context.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="coach",
@@ -18,7 +23,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings=CONTEXT,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"coach {coach.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Expansion-call coach: read, score and practise upsell and cross-sell conversations."""
 
 # Sub-commands register themselves on import.
 from coach.cli import inspect_cmd  # noqa: E402,F401

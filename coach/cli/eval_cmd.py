@@ -97,7 +97,9 @@ def print_real_report(report: RealEvalReport) -> None:
 def print_report(report: EvalReport, console: Console) -> None:
     console.print(f"[bold]{report.folder}[/bold]: {report.calls} labelled calls ({len(report.errors)} skipped)")
     table = Table(title="Per item (precision and recall treat 'fail' as the positive class)", title_justify="left")
-    for column, justify in (("item", "left"), ("core", "center"), ("n", "right"), ("precision", "right"),
+    widest = max((len(i.id) for i in report.items), default=4)
+    table.add_column("item", no_wrap=True, min_width=widest)  # item ids are what labels files use: never cut
+    for column, justify in (("core", "center"), ("n", "right"), ("precision", "right"),
                             ("recall", "right"), ("accuracy", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for item in report.items:
@@ -110,7 +112,7 @@ def print_report(report: EvalReport, console: Console) -> None:
         title="Confusion, labelled→scored (P pass, F fail, N not applicable, ? item missing from the scorecard)",
         title_justify="left",
     )
-    confusion.add_column("item")
+    confusion.add_column("item", no_wrap=True, min_width=widest)
     for expected, got in cells:
         confusion.add_column(f"{_SHORT[expected]}→{_SHORT[got]}", justify="right")
     for item in report.items:

@@ -3,7 +3,8 @@
 Shows the speakers with their role, confidence and where the role came from,
 the turn count, duration, warnings and the first turns; `--json` prints the
 canonical JSON instead (one document per line when several files are read). A
-folder argument reads every transcript file in it. A bad file prints one error
+folder argument reads the transcript files directly in it and names what it skipped
+(sub-folders, documents). A bad file prints one error
 line and the batch goes on; the exit code is 2 when any file failed.
 """
 
@@ -19,28 +20,13 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.cli import app
+from coach import callfiles
 from coach.errors import CoachError
-from coach.readers import DEFAULT_MAX_BYTES, FORMATS, TRANSCRIPT_SUFFIXES, read_path
+from coach.readers import DEFAULT_MAX_BYTES, FORMATS, read_path
 from coach.roles import RoleSpec, load_roles_file
 from coach.transcript import Role, Transcript
 
 _ROLE_STYLE = {Role.seller: "green", Role.customer: "cyan", Role.unknown: "yellow"}
-
-
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; folders expanded to the transcript files inside them, sorted."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
 
 
 def _clock(seconds: float | None) -> str:
@@ -117,7 +103,10 @@ def inspect_command(
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
 
-    files = expand_paths(paths)
+    found = callfiles.scan(paths)
+    files = found.files
+    for line in found.skipped:
+        print(f"coach: {line}", file=sys.stderr)
     if not files:
         print("coach: error: no transcript files found in the given folder(s)", file=sys.stderr)
         raise typer.Exit(2)

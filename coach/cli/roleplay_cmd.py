@@ -54,9 +54,12 @@ def _fail(message: str) -> None:
 
 def _list(console: Console) -> None:
     table = Table(title="Role-play scenarios")
-    for column in ("id", "customer", "trigger", "motion", "difficulty"):
+    scenarios = load_scenarios().values()
+    # The id is what the user types: never wrapped or cut; the other columns give way.
+    table.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in scenarios), default=2))
+    for column in ("customer", "trigger", "motion", "difficulty"):
         table.add_column(column)
-    for scenario in load_scenarios().values():
+    for scenario in scenarios:
         p = scenario.persona
         table.add_row(
             scenario.id, f"{p.name}, {p.title}, {p.company}", scenario.trigger.value, scenario.motion.value,

@@ -71,7 +71,8 @@ def score_command(
         if roles is not None:
             load_roles_file(roles)
         rubric_model = load_rubric(rubric)
-        files = callfiles.expand(paths)
+        found = callfiles.scan(paths)
+        files = found.files
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
     except CoachError as exc:
@@ -80,6 +81,8 @@ def score_command(
     except OSError as exc:
         _error(f"{exc.filename}: cannot create output folder: {exc.strerror}")
         raise typer.Exit(EXIT_FAILED) from None
+    for line in found.skipped:
+        print(f"coach: {line}", file=sys.stderr)
     if not files:
         _error(f"no call files found in {', '.join(map(str, paths))} (looked for {', '.join(sorted(callfiles.CALL_SUFFIXES))})")
         raise typer.Exit(EXIT_FAILED)

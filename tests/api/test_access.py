@@ -24,6 +24,18 @@ ENDPOINTS = [
     ("GET", "/v1/teams/1/rollup"),
     ("GET", "/v1/reps/1/progress"),
     ("GET", "/v1/rubrics"),
+    ("GET", "/v1/calls"),
+    ("GET", "/v1/users"),
+    ("GET", "/v1/users/me"),
+    ("GET", "/v1/users/1"),
+    ("POST", "/v1/calls/1/scorecard/items/never_say/disputes"),
+    ("GET", "/v1/disputes"),
+    ("GET", "/v1/disputes/1"),
+    ("POST", "/v1/disputes/1/accept"),
+    ("POST", "/v1/disputes/1/reject"),
+    ("GET", "/v1/calibration"),
+    ("GET", "/v1/calibration/export"),
+    ("GET", "/v1/reps/1/practice"),
 ]
 
 
@@ -69,6 +81,8 @@ def test_every_cross_user_and_cross_team_access_is_404(client: TestClient, world
                 client.get(f"/v1/calls/{call_id}/scorecard", headers=viewer.auth),
                 client.get(f"/v1/calls/{call_id}/scorecard?format=md", headers=viewer.auth),
                 client.get(f"/v1/reps/{owner.id}/progress", headers=viewer.auth),
+                client.get(f"/v1/reps/{owner.id}/practice", headers=viewer.auth),
+                client.get(f"/v1/users/{owner.id}", headers=viewer.auth),
             ]
             for response in reads:
                 assert response.status_code == (200 if seen else 404), (viewer_name, owner.id, response.request.url, response.text)
@@ -79,12 +93,16 @@ def test_every_cross_user_and_cross_team_access_is_404(client: TestClient, world
                     client.delete(f"/v1/calls/{call_id}/scorecard/items/never_say/override", headers=viewer.auth),
                     client.delete(f"/v1/calls/{call_id}", headers=viewer.auth),
                     upload(client, viewer, rep_id=owner.id),
+                    client.post(f"/v1/calls/{call_id}/scorecard/items/never_say/disputes", headers=viewer.auth,
+                                json={"comment": "peek"}),
                 ):
                     assert response.status_code == 404, (viewer_name, owner.id, response.request.url, response.text)
                     assert response.json()["detail"].endswith("not found")
             checked += 1
             listed = client.get(f"/v1/scorecards?rep={owner.id}", headers=viewer.auth).json()["items"]
             assert [s["call_id"] for s in listed] == ([call_id] if seen else [])
+            listed_calls = client.get(f"/v1/calls?rep={owner.id}", headers=viewer.auth).json()["items"]
+            assert [c["id"] for c in listed_calls] == ([call_id] if seen else [])
         visible_calls = sorted(calls[o.id] for o in owners if can_see(viewer, o))
         listed = client.get("/v1/scorecards", headers=viewer.auth).json()["items"]
         assert sorted(s["call_id"] for s in listed) == visible_calls, viewer_name

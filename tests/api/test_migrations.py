@@ -39,3 +39,46 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         db.dispose()
+
+
+def test_the_manager_loop_revision_keeps_existing_rows_and_their_overrides(db_url: str) -> None:
+    """Rows stored before 0003_manager_loop: scorecards get their call's kind and a machine score
+    equal to the stored score, and standing overrides become the first calibration records."""
+    from sqlalchemy import text
+
+    db = Database(db_url)
+    try:
+        with db.engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            command.downgrade(config, "0001")  # the shared PostgreSQL database is already at head
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO orgs (id, name, created_at) VALUES (1, 'O', '2026-01-01')"))
+            conn.execute(text("INSERT INTO users (id, org_id, name, role, created_at) VALUES (1, 1, 'R', 'rep', '2026-01-01')"))
+            for call_id, kind in ((1, "upload"), (2, "roleplay")):
+                conn.execute(text(
+                    "INSERT INTO calls (id, org_id, rep_id, uploaded_by, kind, filename, format, sellers, metadata,"
+                    " size_bytes, turns, occurred_at, created_at, status) VALUES (:id, 1, 1, 1, :kind, 'c.txt', 'plain',"
+                    " '[]', '{}', 1, 1, '2026-01-05', '2026-01-05', 'scored')"), {"id": call_id, "kind": kind})
+                conn.execute(text(
+                    "INSERT INTO scorecards (id, call_id, org_id, rep_id, occurred_at, week, score, rubric_id,"
+                    " rubric_version, body, created_at) VALUES (:id, :id, 1, 1, '2026-01-05', '2026-01-05', 80.0,"
+                    " 'expansion_call', '1', '{}', '2026-01-05')"), {"id": call_id})
+                conn.execute(text(
+                    "INSERT INTO scorecard_items (scorecard_id, call_id, org_id, rep_id, occurred_at, week, item_id,"
+                    " machine_verdict, verdict, override_verdict, override_comment, override_by, override_at)"
+                    " VALUES (:id, :id, 1, 1, '2026-01-05', '2026-01-05', 'ask_once', 'fail', :v, :o, :c, :b, :at)"),
+                    {"id": call_id, "v": "pass" if call_id == 1 else "fail", "o": "pass" if call_id == 1 else None,
+                     "c": "heard it" if call_id == 1 else None, "b": 1 if call_id == 1 else None,
+                     "at": "2026-01-06" if call_id == 1 else None})
+        upgrade(db)
+        with db.engine.connect() as conn:
+            cards = conn.execute(text("SELECT call_id, kind, score, machine_score FROM scorecards ORDER BY call_id")).all()
+            items = conn.execute(text("SELECT call_id, kind FROM scorecard_items ORDER BY call_id")).all()
+            reviews = conn.execute(text("SELECT call_id, item_id, source, machine_verdict, verdict, comment FROM verdict_reviews")).all()
+        assert [tuple(r) for r in cards] == [(1, "upload", 80.0, 80.0), (2, "roleplay", 80.0, 80.0)]
+        assert [tuple(r) for r in items] == [(1, "upload"), (2, "roleplay")]
+        assert [tuple(r) for r in reviews] == [(1, "ask_once", "override", "fail", "pass", "heard it")]
+    finally:
+        db.dispose()

@@ -48,8 +48,11 @@ def test_a_bad_rep_plays_across_requests_and_finishes_into_a_stored_scorecard(cl
     # stored like a call's scorecard: readable through the calls API, listed, and the call is a role-play
     again = client.get(f"/v1/calls/{card['call_id']}/scorecard", headers=world.a1.auth)
     assert again.status_code == 200 and again.json()["scorecard"] == card["scorecard"]
-    listed = client.get("/v1/scorecards", headers=world.a1.auth, params={"rep_id": world.a1.id}).json()
+    listed = client.get("/v1/scorecards", headers=world.a1.auth, params={"rep": world.a1.id, "kind": "roleplay"}).json()
     assert card["call_id"] in [s["call_id"] for s in listed["items"]]
+    # practice is kept apart: the default listing is real calls only
+    real = client.get("/v1/scorecards", headers=world.a1.auth, params={"rep": world.a1.id}).json()
+    assert card["call_id"] not in [s["call_id"] for s in real["items"]]
     with client.app.state.db.reader() as db:  # type: ignore[attr-defined]
         call = db.scalars(select(Call).where(Call.id == card["call_id"])).one()
         assert call.kind == "roleplay" and call.status == "scored" and call.rep_id == world.a1.id

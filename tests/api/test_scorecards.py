@@ -46,7 +46,7 @@ def test_summary_carries_every_items_verdict(client: TestClient, world: World) -
     items = client.get(f"/v1/scorecards?rep={world.a2.id}", headers=world.m2.auth).json()["items"]
     assert items == [{
         "call_id": c["a2_mar03"], "rep_id": world.a2.id, "team_id": world.team_a2,
-        "occurred_at": "2026-03-03T10:00:00Z", "score": None,
+        "occurred_at": "2026-03-03T10:00:00Z", "kind": "upload", "score": None, "machine_score": None,
         "verdicts": {"never_say": "fail", "next_step": "not_applicable"},
     }]
 

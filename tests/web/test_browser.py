@@ -176,7 +176,7 @@ def test_manager_sees_the_team_heatmap_drills_down_and_overrides(live_server: Li
     csv = page.request.get(f"{live_server.url}" + page.get_by_role("link", name="Export CSV").get_attribute("href"))
     assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text().strip().splitlines()
-    assert lines[0].startswith("call_id,rep_id,team_id,occurred_at,score")
+    assert lines[0].startswith("call_id,rep_id,team_id,occurred_at,kind,score,machine_score")
     assert len(lines) == 1 + 3
 
     # Drill down: Ann's failures on the next step.
@@ -282,7 +282,7 @@ def test_a_file_dropped_on_the_zone_is_the_one_uploaded(live_server: LiveServer,
     page.locator("[data-dropzone]").dispatch_event("drop", {"dataTransfer": dropped})
     expect(page.locator("[data-file-name]")).to_contain_text("Chosen: dropped-call.txt")
     page.get_by_role("button", name="Upload and score").click()
-    expect(page.get_by_role("heading", name="Scorecard: dropped-call.txt")).to_be_visible()
+    expect(page.get_by_role("heading", name="Scorecard: dropped-call")).to_be_visible()  # no title given: the file name without its suffix
 
 
 def test_a_role_play_session_runs_to_its_scorecard(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]

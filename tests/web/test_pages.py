@@ -269,7 +269,10 @@ def test_the_team_page_is_for_managers_of_that_team(web_client: TestClient, web_
     seed_scorecard(db, web_world.a1, at("2026-01-05"), {"next_step": "fail"})
     seed_scorecard(db, web_world.a1b, at("2026-01-06"), {"next_step": "pass"})
     _as(web_client, web_world.a1)
-    assert web_client.get("/team").status_code == 404
+    rep_view = web_client.get("/team")
+    assert rep_view.status_code == 404 and rep_view.headers["content-type"].startswith("text/html")
+    # a proper page saying what the Team page is, never an internal "team 1 not found"
+    assert "The Team and Calibration pages are for managers" in rep_view.text and "not found" not in rep_view.text
     assert web_client.get("/team/export.csv").status_code == 404
     _as(web_client, web_world.m2)
     assert web_client.get(f"/team?team={web_world.team_a1}").status_code == 404
@@ -277,7 +280,7 @@ def test_the_team_page_is_for_managers_of_that_team(web_client: TestClient, web_
     page = web_client.get("/team?start=2026-01-01&end=2026-01-31")
     assert page.status_code == 200
     assert "Ann One" in page.text and "Abe One" in page.text and "Ali Two" not in page.text
-    assert "2 scored calls from 01 Jan 2026 to 31 Jan 2026." in page.text
+    assert "Real calls: 2 scored calls from 01 Jan 2026 to 31 Jan 2026. 2 of them not scored" in page.text
     assert web_client.get("/team?start=2026-02-01&end=2026-01-01").status_code == 422
     assert web_client.get("/team?start=yesterday").status_code == 422
 
@@ -288,7 +291,7 @@ def test_the_team_page_is_for_managers_of_that_team(web_client: TestClient, web_
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert 'filename="team-' in csv.headers["content-disposition"]
     rows = csv.text.strip().splitlines()
-    assert rows[0] == "call_id,rep_id,team_id,occurred_at,score,next_step" and len(rows) == 3
+    assert rows[0] == "call_id,rep_id,team_id,occurred_at,kind,score,machine_score,next_step" and len(rows) == 3
     # The admin picks among the organisation's teams.
     _as(web_client, web_world.admin_a)
     admin = web_client.get(f"/team?team={web_world.team_a2}")

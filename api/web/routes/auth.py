@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import DbDep
 from api.authfail import AuthFailures
-from api.web.auth import Csrf, principal_for_api_key, revoke, set_web_session, web_session
+from api.db.models import Role
+from api.web.auth import Csrf, principal_for_api_key, principal_for_key_id, revoke, set_web_session, web_session
 from api.web.routing import PageRoute, safe_next
 from api.web.session import WebSession
 from api.web.templating import render
@@ -67,5 +68,11 @@ def sign_out(request: Request, db: DbDep) -> Response:
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    return RedirectResponse("/calls" if web_session(request).key_id is not None else "/sign-in", status_code=303)
+def home(request: Request, db: DbDep) -> Response:
+    """Managers and admins land on Team, reps on My calls."""
+    session = web_session(request)
+    if session.key_id is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    user = principal_for_key_id(db, session.key_id)
+    landing = "/team" if user is not None and user.role in (Role.manager, Role.admin) else "/calls"
+    return RedirectResponse(landing, status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,9 +21,11 @@ from api.db import Database
 from api.db.models import CallStatus, Role, User
 from api.headers import DOCUMENT_CSP
 from api.deps import DbDep, Principal, ReadSession, SettingsDep
+from api.schemas.disputes import DisputeCreate
 from api.schemas.scorecards import OverrideCreate
 from api.settings import ApiSettings
 from api.store import calls as call_store
+from api.store import disputes as dispute_store
 from api.store import scorecards as scorecard_store
 from api.store.queue import check_backlog
 from api.store.rollups import rep_progress
@@ -210,25 +213,34 @@ def my_calls(request: Request, user: PageUser, session: ReadSession) -> Response
 
 @router.get("/calls/{call_id}")
 def call_page(
-    request: Request, call_id: int, user: PageUser, session: ReadSession, saved: str | None = None
+    request: Request, call_id: int, user: PageUser, session: ReadSession, saved: str | None = None,
+    disputed: str | None = None,
 ) -> Response:
     call = views.load_call(session, user, call_id)
     if call.status is not CallStatus.scored:
         return render(request, "call_pending.html.j2", {"title": views.call_label(call), "call": call})
-    return _scorecard_page(request, session, user, call_id, saved=saved)
+    return _scorecard_page(request, session, user, call_id, saved=saved, disputed=disputed)
 
 
 def _scorecard_page(
     request: Request, session: Session, user: Principal, call_id: int, *,
-    saved: str | None = None, form_errors: dict[str, str] | None = None, status: int = 200,
+    saved: str | None = None, disputed: str | None = None, form_errors: dict[str, str] | None = None,
+    dispute_errors: dict[str, str] | None = None, status: int = 200,
 ) -> Response:
     view = views.scorecard_view(session, user, call_id)
+
+    def title_of(item_id: str | None) -> str | None:
+        return next((i.title for i in view.items if i.result.id == item_id), None) if item_id else None
+
     return render(
         request,
         "scorecard.html.j2",
         {"title": f"Scorecard: {views.call_label(view.call)}", "view": view,
-         "saved": next((i.title for i in view.items if i.result.id == saved), None) if saved else None,
-         "form_errors": form_errors or {}, "verdicts": list(Verdict), "can_review": user.role is not Role.rep,
+         "saved": title_of(saved), "disputed": title_of(disputed),
+         "form_errors": form_errors or {}, "dispute_errors": dispute_errors or {}, "verdicts": list(Verdict),
+         "can_review": user.role is not Role.rep,
+         "can_dispute": view.call.rep_id == user.user_id,
+         "disputes": dispute_store.open_disputes_for_call(session, user, call_id),
          "call_label": views.call_label(view.call)},
         status=status,
     )
@@ -246,8 +258,8 @@ def call_status(call_id: int, user: PageUser, session: ReadSession) -> JSONRespo
 
 @router.get("/calls/{call_id}/scorecard.html")
 def download_scorecard(call_id: int, user: PageUser, session: ReadSession) -> Response:
-    """The renderer's self-contained page (machine verdicts), to keep or mail."""
-    card = scorecard_store.machine_scorecard(session, user, call_id)
+    """The renderer's self-contained page (the verdicts everyone sees), to keep or mail."""
+    card = scorecard_store.shown_scorecard(scorecard_store.get_scorecard(session, user, call_id))
     try:
         transcript: Transcript | None = views.load_transcript(session, user, call_id)
     except ValidationError:
@@ -273,15 +285,37 @@ async def override_item(request: Request, call_id: int, item_id: str, user: Page
         try:
             body = OverrideCreate.model_validate({"verdict": _text(form, "verdict"), "comment": _text(form, "comment")})
         except ValidationError as exc:
-            field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
-            message = ("Write a comment saying why the verdict should change." if field == "comment"
+            message = ("Write a comment saying why the verdict should change." if _bad_field(exc) == "comment"
                        else "Choose pass, fail or not applicable.")
             with db.reader() as session:
                 return _scorecard_page(request, session, user, call_id, form_errors={item_id: message}, status=422)
+    return await _write_item(db, call_id, item_id, "saved",
+                             lambda session: scorecard_store.set_override(session, user, call_id, item_id, body))
+
+
+def _bad_field(exc: ValidationError) -> str:
+    return str(exc.errors()[0]["loc"][0]) if exc.errors() else "comment"
+
+
+async def _write_item(db: Database, call_id: int, item_id: str, marker: str, write: Callable[[Session], object]) -> Response:
+    """Write one item's change, then back to the item on the scorecard with a note of what was done."""
 
     def apply() -> None:
         with db.write() as session:
-            scorecard_store.set_override(session, user, call_id, item_id, body)
+            write(session)
 
     await run_in_threadpool(apply)
-    return RedirectResponse(f"/calls/{call_id}?saved={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
+    return RedirectResponse(f"/calls/{call_id}?{marker}={quote(item_id)}#{item_anchor(item_id)}", status_code=303)
+
+
+@router.post("/calls/{call_id}/items/{item_id}/dispute", dependencies=[Csrf])
+async def dispute_item(request: Request, call_id: int, item_id: str, user: PageUser, db: DbDep) -> Response:
+    form = await request.form()
+    try:
+        body = DisputeCreate.model_validate({"comment": _text(form, "comment"), "verdict": _text(form, "verdict") or None})
+    except ValidationError as exc:
+        message = "Say why the verdict is wrong." if _bad_field(exc) == "comment" else "Choose pass, fail or not applicable."
+        with db.reader() as session:
+            return _scorecard_page(request, session, user, call_id, dispute_errors={item_id: message}, status=422)
+    return await _write_item(db, call_id, item_id, "disputed",
+                             lambda session: dispute_store.open_dispute(session, user, call_id, item_id, body))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Principal, ReadSession, SettingsDep
 from api.problems import not_found
+from api.schemas.calls import KindFilter
 from api.schemas.rollups import GroupBy
 from api.store import scorecards as scorecard_store
 from api.store.rollups import team_rollup
@@ -23,7 +24,10 @@ from coach.scorecard import Verdict
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+KIND_LABELS = {"upload": "Real calls", "roleplay": "Practice (role-play)", "all": "Real calls and practice"}
+
 DateQ = Annotated[dt.date | None, Query()]
+KindQ = Annotated[KindFilter, Query()]
 
 
 def _team(session: Session, user: Principal, team: int | None) -> tuple[int, list[tuple[int, str]]]:
@@ -31,8 +35,7 @@ def _team(session: Session, user: Principal, team: int | None) -> tuple[int, lis
     teams = views.visible_team_list(session, user)
     ids = [t for t, _ in teams]
     if not teams:
-        # A rep has no team page; answer as the API answers for a team it may not see.
-        raise not_found("team", team if team is not None else user.team_id)
+        raise views.not_a_manager()
     if team is not None:
         if team not in ids:
             raise not_found("team", team)
@@ -47,17 +50,17 @@ def _query(**params: object) -> str:
 @router.get("/team")
 def team_page(
     request: Request, user: PageUser, session: ReadSession,
-    team: Annotated[int | None, Query()] = None, start: DateQ = None, end: DateQ = None,
+    team: Annotated[int | None, Query()] = None, start: DateQ = None, end: DateQ = None, kind: KindQ = KindFilter.upload,
 ) -> Response:
     team_id, teams = _team(session, user, team)
     window = views.DateRange.of(start, end)
     if window.start > window.end:
         return render(request, "error.html.j2", {"status": 422, "title": "Invalid date range", "summary": "Invalid date range",
                                                  "detail": "The start date must be on or before the end date."}, status=422)
-    by_rep = team_rollup(session, user, team_id, window.since, window.until, GroupBy.rep)
-    by_week = team_rollup(session, user, team_id, window.since, window.until, GroupBy.week)
+    by_rep = team_rollup(session, user, team_id, window.since, window.until, GroupBy.rep, kind)
+    by_week = team_rollup(session, user, team_id, window.since, window.until, GroupBy.week, kind)
     titles = views.item_titles()
-    base = {"team": team_id, "start": window.start.isoformat(), "end": window.end.isoformat()}
+    base = {"team": team_id, "start": window.start.isoformat(), "end": window.end.isoformat(), "kind": kind.value}
     return render(
         request,
         "team.html.j2",
@@ -74,6 +77,8 @@ def team_page(
             "weeks": by_week.groups,
             "query": _query,
             "base": base,
+            "kind": kind.value,
+            "kinds": KIND_LABELS,
             "csv_url": "/team/export.csv?" + _query(**base),
         },
     )
@@ -85,18 +90,19 @@ def team_calls(
     team: Annotated[int | None, Query()] = None, rep: Annotated[int | None, Query()] = None,
     item: Annotated[str | None, Query(max_length=100)] = None, verdict: Annotated[Verdict | None, Query()] = None,
     start: DateQ = None, end: DateQ = None, cursor: Annotated[str | None, Query(max_length=200)] = None,
+    kind: KindQ = KindFilter.upload,
 ) -> Response:
     team_id, teams = _team(session, user, team)
     window = views.DateRange.of(start, end)
     flt = scorecard_store.ScorecardFilter(
         rep_id=rep, team_id=team_id, since=window.since, until=window.until, item=item if item else None,
-        verdict=verdict if item else None,
+        verdict=verdict if item else None, kind=kind,
     )
     summaries, next_cursor = scorecard_store.list_scorecards(session, user, flt, limit=50, cursor=cursor)
     titles = views.item_titles()
     names = views.rep_names(session, user, {s.rep_id for s in summaries} | ({rep} if rep else set()))
     base = {"team": team_id, "rep": rep, "item": item, "verdict": verdict.value if verdict and item else None,
-            "start": window.start.isoformat(), "end": window.end.isoformat()}
+            "start": window.start.isoformat(), "end": window.end.isoformat(), "kind": kind.value}
     return render(
         request,
         "team_calls.html.j2",
@@ -111,7 +117,8 @@ def team_calls(
             "verdict": verdict if item else None,
             "window": window,
             "titles": titles,
-            "back_url": "/team?" + _query(team=team_id, start=base["start"], end=base["end"]),
+            "back_url": "/team?" + _query(team=team_id, start=base["start"], end=base["end"], kind=kind.value),
+            "kind_label": KIND_LABELS[kind.value],
             "next_url": ("/team/calls?" + _query(**base, cursor=next_cursor)) if next_cursor else None,
             "csv_url": "/team/export.csv?" + _query(**base),
         },
@@ -123,14 +130,14 @@ def team_export(
     user: PageUser, session: ReadSession,
     team: Annotated[int | None, Query()] = None, rep: Annotated[int | None, Query()] = None,
     item: Annotated[str | None, Query(max_length=100)] = None, verdict: Annotated[Verdict | None, Query()] = None,
-    start: DateQ = None, end: DateQ = None,
+    start: DateQ = None, end: DateQ = None, kind: KindQ = KindFilter.upload,
 ) -> Response:
     """The API's CSV export (same columns, same access), reachable with the session cookie."""
     team_id, _ = _team(session, user, team)
     window = views.DateRange.of(start, end)
     flt = scorecard_store.ScorecardFilter(
         rep_id=rep, team_id=team_id, since=window.since, until=window.until, item=item or None,
-        verdict=verdict if item else None,
+        verdict=verdict if item else None, kind=kind,
     )
     rows = list(scorecard_store.export_csv(session, user, flt))
     name = f"team-{team_id}-{window.start.isoformat()}-{window.end.isoformat()}.csv"

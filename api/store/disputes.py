@@ -1,0 +1,231 @@
+"""Disputes: a rep contests one item's verdict on their own call; the team's manager (or an
+admin) accepts it, which becomes an override, or rejects it with a reason. Every step is a
+`dispute_events` row with who and when; every resolution is also a calibration record."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from api.access import visible
+from api.db.models import (
+    Call,
+    Dispute,
+    DisputeEvent,
+    DisputeStatus,
+    ReviewSource,
+    Role,
+    ScorecardItemRow,
+    ScorecardRow,
+    User,
+    VerdictReview,
+    utcnow,
+)
+from api.principal import Principal
+from api.problems import ApiProblem, forbidden, invalid, not_found
+from api.schemas.calls import KindFilter
+from api.schemas.disputes import DisputeAccept, DisputeCreate, DisputeEventPublic, DisputePublic, DisputeReject
+from api.schemas.scorecards import OverrideCreate
+from api.store import paging
+from api.store.calls import call_title
+from api.store.rubrics import item_titles
+from api.store.scorecards import apply_override
+from coach.scorecard import Verdict
+
+DEFAULT_THRESHOLD = 70.0
+
+
+def _conflict(detail: str) -> ApiProblem:
+    return ApiProblem(409, detail, type="urn:coach:problem:conflict")
+
+
+def _item_row(session: Session, user: Principal, call_id: int, item_id: str) -> tuple[ScorecardRow, ScorecardItemRow]:
+    row = session.scalars(
+        select(ScorecardRow).where(
+            ScorecardRow.call_id == call_id, visible(user, ScorecardRow.org_id, ScorecardRow.team_id, ScorecardRow.rep_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise not_found("scorecard for call", call_id)
+    item = session.scalars(
+        select(ScorecardItemRow)
+        .where(ScorecardItemRow.scorecard_id == row.id, ScorecardItemRow.item_id == item_id)
+        .with_for_update()
+    ).one_or_none()
+    if item is None:
+        raise not_found(f"item {item_id!r} on the scorecard of call", call_id)
+    return row, item
+
+
+def open_dispute(session: Session, user: Principal, call_id: int, item_id: str, body: DisputeCreate) -> DisputePublic:
+    row, item = _item_row(session, user, call_id, item_id)
+    if row.rep_id != user.user_id:
+        raise forbidden("only the call's rep may dispute its verdicts")
+    if body.verdict is not None and body.verdict.value == item.verdict:
+        raise invalid(f"the verdict is already {body.verdict.value}", loc=["body", "verdict"])
+    already = session.scalars(
+        select(Dispute.id).where(
+            Dispute.call_id == call_id, Dispute.item_id == item_id, Dispute.status == DisputeStatus.open.value
+        )
+    ).first()
+    if already is not None:
+        raise _conflict(f"item {item_id!r} of call {call_id} already has an open dispute ({already})")
+    now = utcnow()
+    dispute = Dispute(
+        org_id=row.org_id, team_id=row.team_id, rep_id=row.rep_id, call_id=call_id, item_id=item_id, kind=row.kind,
+        machine_verdict=item.machine_verdict, disputed_verdict=item.verdict,
+        proposed_verdict=body.verdict.value if body.verdict else None, comment=body.comment,
+        status=DisputeStatus.open.value, raised_by=user.user_id, raised_at=now,
+    )  # fmt: skip
+    session.add(dispute)
+    session.flush()
+    session.add(DisputeEvent(dispute_id=dispute.id, action="opened", by=user.user_id, at=now,
+                             verdict=dispute.proposed_verdict, comment=body.comment))  # fmt: skip
+    session.flush()
+    return _publics(session, [dispute], DEFAULT_THRESHOLD)[0]
+
+
+def _visible_dispute(session: Session, user: Principal, dispute_id: int, *, lock: bool = False) -> Dispute:
+    query = select(Dispute).where(
+        Dispute.id == dispute_id, visible(user, Dispute.org_id, Dispute.team_id, Dispute.rep_id)
+    )
+    found = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if found is None:
+        raise not_found("dispute", dispute_id)
+    return found
+
+
+def get_dispute(session: Session, user: Principal, dispute_id: int, threshold: float = DEFAULT_THRESHOLD) -> DisputePublic:
+    return _publics(session, [_visible_dispute(session, user, dispute_id)], threshold)[0]
+
+
+def _resolvable(session: Session, user: Principal, dispute_id: int) -> Dispute:
+    dispute = _visible_dispute(session, user, dispute_id, lock=True)
+    if user.role is Role.rep:
+        raise forbidden("only the team's manager or an admin may resolve a dispute")
+    if dispute.raised_by == user.user_id:
+        raise forbidden("a dispute is resolved by someone other than the person who raised it")
+    if dispute.status != DisputeStatus.open.value:
+        raise _conflict(f"dispute {dispute_id} is already {dispute.status}")
+    return dispute
+
+
+def accept_dispute(session: Session, user: Principal, dispute_id: int, body: DisputeAccept) -> DisputePublic:
+    dispute = _resolvable(session, user, dispute_id)
+    chosen = body.verdict or (Verdict(dispute.proposed_verdict) if dispute.proposed_verdict else None)
+    if chosen is None:
+        raise invalid("the rep proposed no verdict: say which verdict stands", loc=["body", "verdict"])
+    row, item = _item_row(session, user, dispute.call_id, dispute.item_id)
+    apply_override(
+        session, user, row, item, OverrideCreate(verdict=chosen, comment=body.comment),
+        source=ReviewSource.dispute_accepted, dispute_id=dispute.id,
+    )
+    _close(session, user, dispute, DisputeStatus.accepted, chosen.value, body.comment)
+    return _publics(session, [dispute], DEFAULT_THRESHOLD)[0]
+
+
+def reject_dispute(session: Session, user: Principal, dispute_id: int, body: DisputeReject) -> DisputePublic:
+    dispute = _resolvable(session, user, dispute_id)
+    row, item = _item_row(session, user, dispute.call_id, dispute.item_id)
+    now = utcnow()
+    # The verdict the rep disputed stands: a human judgement that agrees with it.
+    session.add(VerdictReview(
+        org_id=row.org_id, team_id=row.team_id, rep_id=row.rep_id, call_id=row.call_id, item_id=item.item_id,
+        kind=row.kind, source=ReviewSource.dispute_rejected.value, machine_verdict=item.machine_verdict,
+        verdict=item.verdict, comment=body.reason, by=user.user_id, at=now, dispute_id=dispute.id,
+    ))  # fmt: skip
+    _close(session, user, dispute, DisputeStatus.rejected, item.verdict, body.reason)
+    return _publics(session, [dispute], DEFAULT_THRESHOLD)[0]
+
+
+def _close(session: Session, user: Principal, dispute: Dispute, status: DisputeStatus, verdict: str, text: str) -> None:
+    now = utcnow()
+    dispute.status = status.value
+    dispute.resolved_by = user.user_id
+    dispute.resolved_at = now
+    dispute.resolution_verdict = verdict
+    dispute.resolution_reason = text
+    session.add(DisputeEvent(dispute_id=dispute.id, action=status.value, by=user.user_id, at=now, verdict=verdict,
+                             comment=text))  # fmt: skip
+    session.flush()
+
+
+# -- the queue -----------------------------------------------------------------------------------
+
+
+def list_disputes(
+    session: Session, user: Principal, *, status: DisputeStatus | None, team_id: int | None, rep_id: int | None,
+    item_id: str | None, kind: KindFilter, threshold: float, limit: int, cursor: str | None,
+) -> tuple[list[DisputePublic], str | None]:
+    """Open disputes first, those on calls scoring under `threshold` first among them, then oldest first."""
+    below = case(
+        (ScorecardRow.score.is_(None), 1), (ScorecardRow.score < threshold, 0), else_=1
+    )
+    unreviewed = case((Dispute.status == DisputeStatus.open.value, 0), else_=1)
+    query = (
+        select(Dispute)
+        .outerjoin(ScorecardRow, ScorecardRow.call_id == Dispute.call_id)
+        .where(visible(user, Dispute.org_id, Dispute.team_id, Dispute.rep_id))
+    )
+    if status is not None:
+        query = query.where(Dispute.status == status.value)
+    query = paging.placed(query, Dispute, rep_id=rep_id, team_id=team_id, kind=kind)
+    if item_id is not None:
+        query = query.where(Dispute.item_id == item_id)
+    # The order mixes a computed rank with time, so the cursor is a position in it.
+    offset = int(paging.decode(cursor, "offset")["offset"]) if cursor else 0
+    rows = list(session.scalars(
+        query.order_by(unreviewed, below, Dispute.raised_at, Dispute.id).offset(max(offset, 0)).limit(limit + 1)
+    ))  # fmt: skip
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _publics(session, rows, threshold), paging.encode(offset=offset + limit) if more else None
+
+
+def _publics(session: Session, disputes: list[Dispute], threshold: float) -> list[DisputePublic]:
+    if not disputes:
+        return []
+    ids = [d.id for d in disputes]
+    call_ids = {d.call_id for d in disputes}
+    events: dict[int, list[DisputeEvent]] = {i: [] for i in ids}
+    for event in session.scalars(select(DisputeEvent).where(DisputeEvent.dispute_id.in_(ids)).order_by(DisputeEvent.id)):
+        events[event.dispute_id].append(event)
+    people = {e.by for evs in events.values() for e in evs} | {d.rep_id for d in disputes}
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(people))).all())
+    calls = {c.id: c for c in session.scalars(select(Call).where(Call.id.in_(call_ids)))}
+    scores = dict(session.execute(select(ScorecardRow.call_id, ScorecardRow.score).where(ScorecardRow.call_id.in_(call_ids))).all())
+    titles = item_titles()
+    out = []
+    for d in disputes:
+        score = scores.get(d.call_id)
+        out.append(DisputePublic(
+            id=d.id, call_id=d.call_id, call_title=call_title(calls[d.call_id]) if d.call_id in calls else "",
+            rep_id=d.rep_id, rep_name=names.get(d.rep_id), team_id=d.team_id, item_id=d.item_id,
+            item_title=titles.get(d.item_id, d.item_id), kind=d.kind, machine_verdict=Verdict(d.machine_verdict),
+            disputed_verdict=Verdict(d.disputed_verdict),
+            proposed_verdict=Verdict(d.proposed_verdict) if d.proposed_verdict else None, comment=d.comment,
+            status=DisputeStatus(d.status), raised_by=d.raised_by, raised_at=d.raised_at, resolved_by=d.resolved_by,
+            resolved_at=d.resolved_at,
+            resolution_verdict=Verdict(d.resolution_verdict) if d.resolution_verdict else None,
+            resolution_reason=d.resolution_reason, call_score=score,
+            below_threshold=score is not None and score < threshold,
+            events=[
+                DisputeEventPublic(action=e.action, by=e.by, by_name=names.get(e.by), at=e.at,  # type: ignore[arg-type]
+                                   verdict=Verdict(e.verdict) if e.verdict else None, comment=e.comment)
+                for e in events[d.id]
+            ],
+        ))  # fmt: skip
+    return out
+
+
+def open_disputes_for_call(session: Session, user: Principal, call_id: int) -> dict[str, DisputePublic]:
+    """The latest dispute per item of one call (the scorecard page shows them beside the items)."""
+    rows = list(session.scalars(
+        select(Dispute)
+        .where(Dispute.call_id == call_id, visible(user, Dispute.org_id, Dispute.team_id, Dispute.rep_id))
+        .order_by(Dispute.id)
+    ))  # fmt: skip
+    latest: dict[str, Dispute] = {}
+    for row in rows:
+        latest[row.item_id] = row
+    return {p.item_id: p for p in _publics(session, list(latest.values()), DEFAULT_THRESHOLD)}
