@@ -65,6 +65,7 @@ _CUSTOMER_GROUPS = {
     ("ask_once.v1", "change_of_mind"),
     ("soft_no_reopen.v1", "info_request"),
     ("escalation_guard.v1", "escalation"),
+    ("never_say.v1", "price_question"),
 }
 _BOTH_SIDES = {"exec_sponsor.v1", "next_step.v1"}
 

@@ -79,6 +79,8 @@ class NeverSayParams(_Params):
     phrases: list[BannedPhrase] = Field(min_length=1)
     pricing: PatternList = []
     pricing_before_sponsor: bool = True
+    # the customer asking what it costs: a price given in answer is not the banned move
+    price_question: PatternList = []
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "NeverSayParams":
