@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from coach.detectors.closing import sponsor_mapped_at
-from coach.detectors.context import CallContext, TurnView
-from coach.detectors.lines import SentenceInfo
+from coach.detectors.context import CallContext, TurnView, clip_quote
+from coach.detectors.lines import LineHit, SentenceInfo
 from coach.detectors.params import ExecSponsorParams, NeverSayParams
 from coach.detectors.registry import DetectorResult, detector
 from coach.scorecard import Evidence, Verdict
@@ -31,7 +31,7 @@ def never_say(ctx: CallContext, params: NeverSayParams) -> DetectorResult:
         phrase = phrases.get(hit.label)
         if phrase is None:
             continue
-        hits.append(NeverSayHit(phrase=phrase.id, says=phrase.says, turn=view.turn.index, speaker=view.speaker, quote=hit.sentence))
+        hits.append(NeverSayHit(phrase=phrase.id, says=phrase.says, turn=view.turn.index, speaker=view.speaker, quote=_quote(view, hit)))
         evidence.append(ctx.hit_evidence(view, hit, f'never say: "{phrase.says}"'))
         if phrase.instead and phrase.instead not in instead:
             instead.append(phrase.instead)
@@ -58,7 +58,7 @@ def never_say(ctx: CallContext, params: NeverSayParams) -> DetectorResult:
                         ]
                     continue
                 says = "pricing before the executive sponsor is mapped"
-                hits.append(NeverSayHit(phrase="pricing_before_sponsor", says=says, turn=view.turn.index, speaker=view.speaker, quote=hit.sentence))
+                hits.append(NeverSayHit(phrase="pricing_before_sponsor", says=says, turn=view.turn.index, speaker=view.speaker, quote=_quote(view, hit)))
                 evidence.append(ctx.hit_evidence(view, hit, f"never: {says}"))
                 instead.append("Map the executive sponsor before you send or quote pricing.")
                 break
@@ -72,6 +72,10 @@ def never_say(ctx: CallContext, params: NeverSayParams) -> DetectorResult:
         reason="no banned phrase or move by the seller side",
         confidence=0.75,
     )
+
+
+def _quote(view: TurnView, hit: LineHit) -> str:
+    return clip_quote(view.turn.text, hit.sentence, hit.match_start)
 
 
 # How many turns back a customer's price question still explains the seller's price.
