@@ -101,6 +101,9 @@ class DiagnosticParams(_Params):
 class NeutralityParams(_Params):
     FAILURE_MODES = ("missing",)
     statement: PatternList = Field(min_length=1)
+    # where the line is owed besides a diagnostic: "a trial to see if it fits", "would that be a fit?"
+    evaluation: PatternList = []
+    fit_question: PatternList = []
 
 
 class TimelineParams(_Params):
