@@ -30,6 +30,8 @@ _NEGATION_REACH = 8
 _WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
 _WHO = hash_string("who")
 _NOT_NEGATING_NEXT = frozenset(hash_string(w) for w in (",", "problem", "worries", "doubt"))
+# The words that make a figure the customer's own: "your team crossed 85%", "you said".
+_SECOND_PERSON = frozenset(hash_string(w) for w in ("you", "your", "yours", "yourself", "yourselves", "y'all", "ya", "u", "ur"))
 
 class LineHit(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -244,6 +246,7 @@ class LineAnalyser:
             ("vendor_cycle", f"{timeline}.vendor_cycle" if timeline else None, True),
             ("escalation", f"{guard}.escalation" if guard else None, False),
         ]
+        self.claim_key = f"{opening}.claim" if opening else None
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
         self.sponsor_cue = f"{sponsor}.sponsor_cue" if sponsor else None
         self.proposal_key = "language.proposals"
@@ -340,6 +343,8 @@ class LineAnalyser:
                 if kind == "commercial_ask" and not asking:
                     continue
                 spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
+                if kind == "signal" and self.claim_key in keys:
+                    spans = [s for s in spans if not _vendor_claim(arrays.lowers, sent, s, keys[self.claim_key])]
                 if spans:
                     getattr(signals, kind).append(hit(kind, spans[0]))
             # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
@@ -363,6 +368,26 @@ class LineAnalyser:
         if questions:
             signals.questions = questions
         return signals, sentences
+
+
+def _vendor_claim(lowers: list[int], sent: SentenceInfo, span: tuple[int, int], claims: list[tuple[int, int]]) -> bool:
+    """Whether a figure belongs to the vendor's other customers, not to this one.
+
+    "We've seen teams cut testing cycles by 50%" and "our customers typically save 30%" are
+    claims; "we noticed your team crossed 85%" is the customer's signal. A figure is a claim
+    when a claim ("we've seen teams", "our customers", "customers like you") comes before it
+    with no word of the customer's own ("you", "your", outside the claim) in between, or when
+    the sentence has a claim and no such word at all.
+    """
+
+    def own_words(start: int, end: int) -> bool:
+        return any(
+            lowers[i] in _SECOND_PERSON and not any(c <= i < d for c, d in claims) for i in range(start, end)
+        )
+
+    if not own_words(sent.start_token, sent.end_token):
+        return True
+    return any(c <= span[0] and not own_words(c, span[1]) for c, _ in claims)
 
 
 def _tag_question(sentences: list[SentenceInfo], index: int) -> bool:

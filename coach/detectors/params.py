@@ -26,6 +26,8 @@ class SignalFirstParams(_Params):
     FAILURE_MODES = ("product_first", "no_signal")
     signal: PatternList = Field(min_length=1)
     pitch: PatternList = Field(min_length=1)
+    # figures that belong to the vendor's other customers: a claim or case study, not a signal
+    claim: PatternList = []
 
 
 class QuestionSpec(_Params):
