@@ -249,6 +249,7 @@ class LineAnalyser:
         self.claim_key = f"{opening}.claim" if opening else None
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
         self.sponsor_cue = f"{sponsor}.sponsor_cue" if sponsor else None
+        self.sponsor_weak_cue = f"{sponsor}.weak_cue" if sponsor else None
         self.proposal_key = "language.proposals"
         # Keys that can put a hit on a statement (a question is always looked at): most
         # sentences of a call match only other keys (facts, language) and are skipped at once.
@@ -357,14 +358,16 @@ class LineAnalyser:
                 spans = [s for s in keys[self.weak_commercial] if live(s)]
                 if spans:
                     signals.commercial_ask.append(hit("commercial_ask", spans[0]))
+            cue = self.sponsor_cue if self.sponsor_cue in keys else self.sponsor_weak_cue
             if (
                 sent.is_question
-                and self.sponsor_cue in keys
+                and cue in keys
                 and not signals_in_sentence(signals, sent.start_char + lead, ("sponsor_question",))
                 and _WHO in arrays.lowers[sent.start_token : sent.end_token]
             ):
-                # "Who would sign off on this?": a who-question about a sign-off cue asks for the sponsor
-                signals.sponsor_question.append(hit("sponsor_question", keys[self.sponsor_cue][0]))
+                # "Who would sign off on this?", "who holds the budget?": a who-question about
+                # authority asks for the sponsor
+                signals.sponsor_question.append(hit("sponsor_question", keys[cue][0]))
         if questions:
             signals.questions = questions
         return signals, sentences

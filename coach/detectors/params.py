@@ -145,6 +145,8 @@ class ExecSponsorParams(_Params):
     FAILURE_MODES = ("not_mapped",)
     title: PatternList = Field(min_length=1)
     sponsor_cue: PatternList = Field(min_length=1)
+    # cues that map a sponsor only beside a title ("budget", "buy-in"), never with a bare name
+    weak_cue: PatternList = []
     plan: PatternList = Field(min_length=1)
     # "who would sign off on this?": mapping only once the customer names someone
     sponsor_question: PatternList = []
