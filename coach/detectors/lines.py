@@ -248,6 +248,7 @@ class LineAnalyser:
         ]
         self.claim_key = f"{opening}.claim" if opening else None
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
+        self.deadline_offer = f"{ask}.deadline_offer" if ask else None
         self.sponsor_cue = f"{sponsor}.sponsor_cue" if sponsor else None
         self.sponsor_weak_cue = f"{sponsor}.weak_cue" if sponsor else None
         self.proposal_key = "language.proposals"
@@ -337,7 +338,12 @@ class LineAnalyser:
                 for span, _, key in sorted(said):
                     signals.never_say.append(hit("never_say", span, key[len(self.never_say_prefix) :]))
             # an ask is a question or a proposal ("let's add the seats"), not a statement about a promo
-            asking = sent.is_question or self.proposal_key in keys or _tag_question(sentences, index)
+            asking = (
+                sent.is_question
+                or self.proposal_key in keys
+                or self.deadline_offer in keys
+                or _tag_question(sentences, index)
+            )
             for kind, key, cancellable in self.simple:
                 if key is None or key not in keys:
                     continue

@@ -62,6 +62,8 @@ class AskOnceParams(_Params):
     commercial_ask: PatternList = Field(min_length=1)
     # "shall we move forward?" is commercial only when no meeting is in the same sentence
     weak_commercial_ask: PatternList = []
+    # a deadline on the customer's decision: makes a purchase proposal beside it an ask
+    deadline_offer: PatternList = []
     meeting_ask: PatternList = Field(min_length=1)
     soft_answer: PatternList = Field(min_length=1)
     yes_answer: PatternList = Field(min_length=1)
