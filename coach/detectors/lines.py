@@ -29,6 +29,15 @@ _CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "â
 _NEGATION_REACH = 8
 _WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
 _WHO = hash_string("who")
+# A modal before a pronoun ("would you", "can we") starts a new clause, whether or not a comma
+# says so: speech-to-text drops the commas ("that can't happen would you want to add it").
+_MODALS = frozenset(hash_string(w) for w in ("would", "could", "can", "will", "shall", "should", "may", "do", "does"))
+_PRONOUNS = frozenset(hash_string(w) for w in ("you", "we", "i", "they"))
+# ... and so does a subject with its auxiliary ("no new login i'll shoot over the deck").
+_AUXILIARIES = frozenset(
+    hash_string(w) for w in ("'ll", "will", "'d", "would", "can", "could", "'m", "am", "'re", "are", "'ve", "have", "should", "wanna", "gonna")
+)
+_LET, _LET_OBJECTS = hash_string("let"), frozenset(hash_string(w) for w in ("me", "'s", "us"))
 _NOT_NEGATING_NEXT = frozenset(hash_string(w) for w in (",", "problem", "worries", "doubt"))
 # The words that make a figure the customer's own: "your team crossed 85%", "you said".
 _SECOND_PERSON = frozenset(hash_string(w) for w in ("you", "your", "yours", "yourself", "yourselves", "y'all", "ya", "u", "ur"))
@@ -140,6 +149,12 @@ def is_negated(lowers: list[int], sent_start: int, start: int, lexicon: Lexicon)
         word = lowers[i]
         if word in _CLAUSE_BREAKS:
             return False
+        if i + 1 < start:
+            after = lowers[i + 1]
+            if (word in _MODALS and after in _PRONOUNS) or (word in _PRONOUNS and after in _AUXILIARIES):
+                return False
+            if word == _LET and after in _LET_OBJECTS:
+                return False
         if word in negation:
             # "why don't I send you the deck?" is an offer, not a negation
             if word in (_NT, _NOT) and i - 2 >= sent_start and lowers[i - 2] == _WHY:
@@ -167,9 +182,14 @@ def _sentences(text: str, arrays: DocArrays, matches: Spans) -> list[SentenceInf
     `doc.text` would build a Token object per token."""
     sentences = []
     opener_spans = matches.get("language.question_openers")
+    form_spans = matches.get("language.question_forms")
     for (start, end), (start_char, end_char) in zip(arrays.bounds, arrays.chars):
-        is_question = text[end_char - 1 : end_char] == "?" or (
-            opener_spans is not None and any(start <= s < start + 3 for s, _ in opener_spans)
+        last = text[end_char - 1 : end_char]
+        is_question = (
+            last == "?"
+            or (opener_spans is not None and any(start <= s < start + 3 for s, _ in opener_spans))
+            # unpunctuated speech-to-text: an interrogative anywhere in the sentence asks
+            or (form_spans is not None and last.isalnum() and any(start <= s < end for s, _ in form_spans))
         )
         sentences.append(SentenceInfo(start, end, start_char, end_char, is_question, {}))
     if not sentences:
