@@ -29,6 +29,7 @@ _CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "â
 _NEGATION_REACH = 8
 _WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
 _WHO = hash_string("who")
+_RATHER, _THAN = hash_string("rather"), hash_string("than")
 # A modal before a pronoun ("would you", "can we") starts a new clause, whether or not a comma
 # says so: speech-to-text drops the commas ("that can't happen would you want to add it").
 _MODALS = frozenset(hash_string(w) for w in ("would", "could", "can", "will", "shall", "should", "may", "do", "does"))
@@ -156,6 +157,11 @@ def is_negated(lowers: list[int], sent_start: int, start: int, lexicon: Lexicon)
             if word == _LET and after in _LET_OBJECTS:
                 return False
         if word in negation:
+            # "rather than a deck" rules the deck out; "what I'd rather do is spend 20 minutes" does not
+            if word == _RATHER and (i + 1 >= len(lowers) or lowers[i + 1] != _THAN):
+                i -= 1
+                reach += 1
+                continue
             # "why don't I send you the deck?" is an offer, not a negation
             if word in (_NT, _NOT) and i - 2 >= sent_start and lowers[i - 2] == _WHY:
                 return False
