@@ -41,6 +41,8 @@ def _groups(prefix: str, model: BaseModel) -> Iterator[tuple[str, list[str]]]:
             yield key, value
 
 
+QUESTION_FORMS = "language.question_forms"
+
 # Plain word lists in `language` (compared token by token, not matched as patterns).
 _WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels"}
 
@@ -87,10 +89,14 @@ class Lexicon:
         for item in rubric.items:
             for key, patterns in _groups(item.id, item.detector.params):
                 groups.append((key, patterns, _audience(item.detector.type, key.split(".", 1)[1])))
+        # Interrogative forms matter only in sentences without final punctuation (speech-to-text),
+        # and their words ("do you", "is it") are everywhere: a matcher of their own, run only
+        # on turns that have such a sentence, keeps them off every punctuated call's bill.
+        self.question_forms = FastMatcher(lemma_ids())
         for key, patterns, audience in groups:
             if patterns:
                 compiled = [_with_lemmas(spec) for p in patterns for spec in compile_patterns(p)]
-                self.matcher.add(key, compiled, audience)
+                (self.question_forms if key == QUESTION_FORMS else self.matcher).add(key, compiled, audience)
                 self.keys.add(key)
         language = rubric.language
         self.negation = frozenset(w.lower() for w in language.negation)
@@ -105,6 +111,9 @@ class Lexicon:
 
     def match(self, arrays: DocArrays, audience: str | None = None) -> Spans:
         return self.matcher(arrays, self.nlp.vocab.strings, audience)
+
+    def match_question_forms(self, arrays: DocArrays) -> Spans:
+        return self.question_forms(arrays, self.nlp.vocab.strings)
 
 
 _lock = threading.Lock()

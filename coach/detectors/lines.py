@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 from spacy.strings import hash_string
 
-from coach.detectors.lexicon import Lexicon, Spans, get_lexicon
+from coach.detectors.lexicon import QUESTION_FORMS, Lexicon, Spans, get_lexicon
 from coach.detectors.matching import DocArrays
 from coach.nlp import get_nlp, normalise
 from coach.rubric import Rubric, load_rubric
@@ -188,7 +188,7 @@ def _sentences(text: str, arrays: DocArrays, matches: Spans) -> list[SentenceInf
     `doc.text` would build a Token object per token."""
     sentences = []
     opener_spans = matches.get("language.question_openers")
-    form_spans = matches.get("language.question_forms")
+    form_spans = matches.get(QUESTION_FORMS)
     for (start, end), (start_char, end_char) in zip(arrays.bounds, arrays.chars):
         last = text[end_char - 1 : end_char]
         is_question = (
@@ -302,6 +302,9 @@ class LineAnalyser:
         the other side's patterns."""
         lexicon = self.lexicon
         matches = lexicon.match(arrays, audience)
+        # only a turn's last sentence can lack final punctuation (the sentencizer splits at it)
+        if text[-1:].isalnum():
+            matches.update(lexicon.match_question_forms(arrays))
         sentences = _sentences(text, arrays, matches)
         signals = NO_SIGNALS  # most lines of a call do none of these things: no 22 empty lists for them
         questions = 0

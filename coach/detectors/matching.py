@@ -392,7 +392,7 @@ class FastMatcher:
             for index in self._indexes.values():
                 index.freeze()
             self._frozen = True
-        money = money_in(arrays, strings)
+        money = arrays.money if arrays.money is not None else money_in(arrays, strings)
         lowers, lemmas, nums, bounds, pairs = arrays.lowers, arrays.lemmas, arrays.nums, arrays.bounds, arrays.pairs
         call = arrays.call
         index = self._indexes[audience]
