@@ -44,7 +44,7 @@ def _groups(prefix: str, model: BaseModel) -> Iterator[tuple[str, list[str]]]:
 QUESTION_FORMS = "language.question_forms"
 
 # Plain word lists in `language` (compared token by token, not matched as patterns).
-_WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels"}
+_WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels", "fillers"}
 
 
 def _with_lemmas(pattern: list[dict]) -> list[dict]:
@@ -82,7 +82,8 @@ class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
         self.nlp = nlp
-        self.matcher = FastMatcher(lemma_ids())
+        fillers = frozenset(hash_string(w.lower()) for w in rubric.language.fillers)
+        self.matcher = FastMatcher(lemma_ids(), fillers)
         self.keys: set[str] = set()
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
@@ -92,7 +93,7 @@ class Lexicon:
         # Interrogative forms matter only in sentences without final punctuation (speech-to-text),
         # and their words ("do you", "is it") are everywhere: a matcher of their own, run only
         # on turns that have such a sentence, keeps them off every punctuated call's bill.
-        self.question_forms = FastMatcher(lemma_ids())
+        self.question_forms = FastMatcher(lemma_ids(), fillers)
         for key, patterns, audience in groups:
             if patterns:
                 compiled = [_with_lemmas(spec) for p in patterns for spec in compile_patterns(p)]

@@ -19,6 +19,7 @@ and OP "{0,N}".
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -297,9 +298,11 @@ class _Index:
 
 
 class FastMatcher:
-    def __init__(self, lemma_table: dict[int, int] | None = None) -> None:
+    def __init__(self, lemma_table: dict[int, int] | None = None, fillers: frozenset[int] = frozenset()) -> None:
         """`lemma_table` is the pipeline's lemmatizer table (lowercase id -> lemma id, see
-        `coach.nlp`); with it, lemma slots can take part in the two-word index."""
+        `coach.nlp`); with it, lemma slots can take part in the two-word index. `fillers`
+        (lowercase ids: "um", "uh") are looked past: a doc holding one is matched without them."""
+        self._fillers = fillers
         # one index per audience: a seller line never tries customer-only patterns
         self._indexes: dict[str | None, _Index] = {audience: _Index() for audience in (None, *AUDIENCES)}
         self._lemma_table = lemma_table
@@ -394,6 +397,9 @@ class FastMatcher:
             self._frozen = True
         money = arrays.money if arrays.money is not None else money_in(arrays, strings)
         lowers, lemmas, nums, bounds, pairs = arrays.lowers, arrays.lemmas, arrays.nums, arrays.bounds, arrays.pairs
+        keep = None
+        if self._fillers and not self._fillers.isdisjoint(lowers):
+            keep, (lowers, lemmas, nums, bounds, pairs, money) = _without(self._fillers, lowers, lemmas, nums, bounds, money)
         call = arrays.call
         index = self._indexes[audience]
         by_pair, by_lower, by_lemma, always = index.by_pair, index.by_lower, index.by_lemma, index.always
@@ -447,6 +453,8 @@ class FastMatcher:
                 if compiled.money and not any(money[start:end]):
                     continue
                 self._run(compiled, start, end, lowers, lemmas, nums, strings, found, money)
+        if keep is not None:  # back to the doc's own token positions
+            found = {key: [(keep[a], keep[b - 1] + 1) for a, b in spans] for key, spans in found.items()}
         for spans in found.values():
             spans.sort()
         return found
@@ -580,6 +588,26 @@ def _match(
 
 
 _NO_MONEY: list[int] = []
+
+
+def _without(
+    fillers: frozenset[int], lowers: list[int], lemmas: list[int], nums: list[int], bounds: list[tuple[int, int]], money: list[int]
+) -> tuple[list[int], tuple[list[int], list[int], list[int], list[tuple[int, int]], list[int], list[int]]]:
+    """A doc's columns with its filler tokens left out, and where each kept token was
+    (`keep[k]` is the doc position of compact token k)."""
+    keep = [i for i, word in enumerate(lowers) if word not in fillers]
+    c_lowers = [lowers[i] for i in keep]
+    c_pairs = [pair_code(a, b) for a, b in zip(c_lowers, c_lowers[1:])] + [0]
+    c_bounds = [(bisect_left(keep, s), bisect_left(keep, e)) for s, e in bounds]
+    c_money = [bisect_left(keep, money[i]) if money[i] else 0 for i in keep]
+    return keep, (
+        c_lowers,
+        [lemmas[i] for i in keep],
+        [nums[i] for i in keep],
+        [(s, e) for s, e in c_bounds if e > s],
+        c_pairs,
+        c_money,
+    )
 
 
 def money_in(arrays: DocArrays, strings: Any) -> list[int]:

@@ -29,7 +29,7 @@ from spacy.strings import hash_string
 
 _SIGNS = ("$", "€", "£", "¥", "₹", "us$", "usd", "eur", "gbp", "cad", "aud", "chf", "inr", "sgd", "nzd")
 _UNITS = ("dollars", "dollar", "bucks", "euros", "euro", "pounds", "quid", "grand", "usd", "eur", "gbp", "cad", "aud")
-_MAGNITUDES = ("k", "thousand", "grand", "m", "mm", "million", "mil", "bn", "billion")
+_MAGNITUDES = ("k", "thousand", "grand", "m", "million", "mil", "bn", "billion")  # not "mm": it is mostly "mm-hmm"
 _RATE_WORDS = ("a", "an", "per", "/", "every", "each")
 # Words after a bare scaled number that make it a price too: "about 12 thousand on top of the renewal".
 _PRICE_AFTER = ("on", "extra", "upfront", "all-in", "annually", "monthly", "yearly", "total", "flat")
