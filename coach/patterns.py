@@ -10,7 +10,10 @@ whitespace-separated sequence of token specs:
                  one matcher pattern per alternative); `(...)?` is optional
 - `word?`        the token is optional
 - `...` / `...6` up to 4 (or 6) arbitrary tokens
-- `<num>`        a number-like token ("212", "forty", "2.5")
+- `<num>`        a number-like token ("212", "forty", "2.5", "5k")
+- `<money>`      an amount of money however it is spelt ("$5000", "$5k", "5,000
+                 dollars", "five thousand a month", "€4.5k", "USD 5000"): one slot
+                 that covers all of the amount's tokens (`coach.detectors.money`)
 - `<any>`        exactly one arbitrary token
 - `<time>`       a clock time ("10:30", "10am", "2pm")
 - `<ordinal>`    a day of the month ("12th", "2nd")
@@ -47,12 +50,14 @@ def _token_spec(raw: str) -> dict[str, Any]:
         spec: dict[str, Any] = {"LIKE_NUM": True}
     elif body == "<any>":
         spec = {}
+    elif body == "<money>":
+        spec = {"MONEY": True}  # read by coach.detectors.matching, not by spaCy's Matcher
     elif body == "<time>":
         spec = {"LOWER": {"REGEX": r"^\d{1,2}(:\d{2})?(am|pm|a\.m\.|p\.m\.)$|^\d{1,2}:\d{2}$"}}
     elif body == "<ordinal>":
         spec = {"LOWER": {"REGEX": r"^\d{1,2}(st|nd|rd|th)$"}}
     elif body.startswith("<") and body.endswith(">") and len(body) > 2:
-        raise PatternSyntaxError(f"unknown token class {body!r} (known: <num>, <any>, <time>, <ordinal>)")
+        raise PatternSyntaxError(f"unknown token class {body!r} (known: <num>, <money>, <any>, <time>, <ordinal>)")
     else:
         choices = [w.lower() for w in body.split("|")]
         if not all(c.lstrip("~") for c in choices):

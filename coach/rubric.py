@@ -47,6 +47,8 @@ class Language(_Model):
     reporting_verbs: list[str] = Field(min_length=1)  # lemmas: say, tell, claim...
     first_person: list[str] = Field(min_length=1)  # a reporting verb after these is the seller speaking
     question_openers: PatternList = []  # imperative questions without '?': "walk me through"
+    question_forms: PatternList = []  # interrogatives that make an unpunctuated (ASR) sentence a question
+    fillers: list[str] = []  # hesitation words patterns look past: "would you um like to add"
     proposals: PatternList = []  # statements that still ask: "let's add the seats"
     backchannels: list[str] = Field(min_length=1)  # "mm-hmm", "right": not a real turn
     small_talk: PatternList = []

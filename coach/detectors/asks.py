@@ -53,7 +53,12 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
             asks.append((view, hit))
     if not asks:
         return not_applicable("the seller side made no commercial ask")
-    details: dict[str, object] = {"asks": len(asks), "answers": []}
+    # A price put to the customer and answered softly ("That's a chunk. Maybe next year.") is
+    # the offer the customer already turned down: an ask after it asks again.
+    offered = _price_turned_down(ctx, asks[0][0])
+    if offered is not None:
+        asks.insert(0, offered)
+    details: dict[str, object] = {"asks": len(asks) - (offered is not None), "answers": []}
     answers: list[str] = []
     agreed = False
     violations: list[Evidence] = []
@@ -74,7 +79,8 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
         if agreed:
             continue  # paperwork after a yes ("shall I send the order form today?")
         if not violations:
-            violations.append(ctx.hit_evidence(prev_view, prev_hit, "first commercial ask"))
+            first = "price offered" if offered is not None and prev_hit is offered[1] else "first commercial ask"
+            violations.append(ctx.hit_evidence(prev_view, prev_hit, first))
         if reply_view is not None and reply_hit is not None:
             violations.append(ctx.hit_evidence(reply_view, reply_hit, "soft answer"))
         violations.append(ctx.hit_evidence(view, hit, "asked again"))
@@ -84,9 +90,20 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
     details["answers"] = answers
     if violations:
         return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, confidence=0.85)
-    view, hit = asks[0]
+    if offered is not None:
+        asks = asks[1:]
     return DetectorResult(
         verdict=Verdict.pass_,
         evidence=[ctx.hit_evidence(v, h, "commercial ask" if i == 0 else "after the customer's yes") for i, (v, h) in enumerate(asks)],
         details=details,
     )
+
+
+def _price_turned_down(ctx: CallContext, first_ask: TurnView) -> tuple[TurnView, LineHit] | None:
+    """The last price the seller gave before the first ask, if the customer answered it softly."""
+    prices = [(v, h) for v, h in ctx.hits("pricing") if v.position < first_ask.position]
+    if not prices:
+        return None
+    view, hit = prices[-1]
+    answer, _, _ = classify_answer(immediate_reply(ctx, view, first_ask.position))
+    return (view, hit) if answer is Answer.soft else None

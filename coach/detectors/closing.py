@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from spacy.attrs import IS_ALPHA, IS_TITLE
+from spacy.attrs import IS_ALPHA, IS_STOP, IS_TITLE
 from spacy.strings import hash_string
 
 from coach.detectors.context import CallContext, Position, TurnView
@@ -68,13 +68,14 @@ def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Posi
     item = ctx.rubric.find("exec_sponsor.v1")
     if item is None:
         return None
-    title, cue, plan, question, vendor = (
-        f"{item.id}.{g}" for g in ("title", "sponsor_cue", "plan", "sponsor_question", "vendor_side")
+    title, cue, weak, plan, question, vendor = (
+        f"{item.id}.{g}" for g in ("title", "sponsor_cue", "weak_cue", "plan", "sponsor_question", "vendor_side")
     )
     banned: dict[int, list[int]] = {}  # turn position -> where its never-say sentences start
     for v, h in ctx.hits("never_say"):
         banned.setdefault(v.position, []).append(h.start)
     asked_sponsor_at = -10
+    executives: set[int] = set()  # names the customer gave a title ("our VP of Ops, Dana Kruger")
     for view in ctx.turns:
         position = view.position
         if view.role is Role.seller:
@@ -89,10 +90,25 @@ def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Posi
                 if title in keys and _customer_side_title(view, sent, keys[title]):
                     return (position, sent.start_char), view, sent, "the customer's executive named by the seller"
         elif view.role is Role.customer:
+            # A person with authority: a title and any cue in the turn ("Our CFO, Lena Park, owns
+            # that budget"), or a name in the same sentence as what authority does ("Helen signs
+            # off on it"); "budget" or "buy-in" beside a bare name or nobody maps no one.
+            # A name given a title earlier in the call keeps it ("run it past Dana, it's not my budget").
+            entitled = [s for s in view.sentences if title in s.keys]
+            for sent in entitled:
+                executives.update(_names(view, sent))
+            cued = [s for s in view.sentences if cue in s.keys or weak in s.keys]
+            named = [
+                s
+                for s in view.sentences
+                if (cue in s.keys and (_names_someone(view, s) or _named_subject(view, s, s.keys[cue])))
+                or (weak in s.keys and _names(view, s) & executives)
+            ]
+            if entitled and cued:
+                return (position, entitled[0].start_char), view, entitled[0], "sponsor named by the customer"
+            if named:
+                return (position, named[0].start_char), view, named[0], "sponsor named by the customer"
             titled = [s for s in view.sentences if title in s.keys or _names_someone(view, s)]
-            cued = [s for s in view.sentences if cue in s.keys]
-            if titled and cued:
-                return (position, titled[0].start_char), view, titled[0], "sponsor named by the customer"
             replying = 0 < position - asked_sponsor_at <= 2
             if replying and (titled or (view.signals.yes_answer and not view.signals.soft_answer)):
                 sent = titled[0] if titled else view.sentences[0]
@@ -109,16 +125,41 @@ _NOT_NAMES = frozenset(
 )
 # the same words as string hashes, compared with the turn's lowercase ids
 _NOT_NAME_IDS = frozenset(hash_string(w) for w in _NOT_NAMES)
+_PAUSES = frozenset(hash_string(w) for w in ("...", "..", "…", "?", "!", "*", "-", "--", "—"))
 _CUSTOMER_SIDE = frozenset(hash_string(w) for w in ("your", "you", "as"))
 _SELLER_SIDE = frozenset(hash_string(w) for w in ("our", "my"))
 
 
-def _names_someone(view: TurnView, sent: SentenceInfo) -> bool:
-    """A capitalised name after the first word ("Yes, Helen owns the legal budget")."""
+def _names(view: TurnView, sent: SentenceInfo) -> set[int]:
+    """Capitalised names after the first word ("Yes, Helen owns the legal budget"), as
+    lowercase ids: not function words ("Right, right... What about"), nor a word after a pause."""
     arrays = view.arrays
-    return any(
-        arrays.flag(IS_TITLE, i) and arrays.flag(IS_ALPHA, i) and arrays.lowers[i] not in _NOT_NAME_IDS
+    lowers = arrays.lowers
+    return {
+        lowers[i]
         for i in range(sent.start_token + 1, sent.end_token)
+        if arrays.flag(IS_TITLE, i)
+        and arrays.flag(IS_ALPHA, i)
+        and not arrays.flag(IS_STOP, i)
+        and lowers[i] not in _NOT_NAME_IDS
+        and lowers[i - 1] not in _PAUSES
+    }
+
+
+def _names_someone(view: TurnView, sent: SentenceInfo) -> bool:
+    return bool(_names(view, sent))
+
+
+def _named_subject(view: TurnView, sent: SentenceInfo, cues: list[tuple[int, int]]) -> bool:
+    """A name opening the sentence right before what authority does: "Helen signs off on it"."""
+    first = sent.start_token
+    arrays = view.arrays
+    return (
+        any(start == first + 1 for start, _ in cues)
+        and arrays.flag(IS_TITLE, first)
+        and arrays.flag(IS_ALPHA, first)
+        and not arrays.flag(IS_STOP, first)
+        and arrays.lowers[first] not in _NOT_NAME_IDS
     )
 
 

@@ -22,6 +22,37 @@ from coach.transcript import Role, Transcript, Turn
 
 Position = tuple[int, int]  # (turn position, character offset): orders events in the call
 
+# An evidence quote is the sentence that matched, cut to this many characters around the
+# match (a run-on ASR "sentence" can be a whole monologue), with an ellipsis where it was cut.
+QUOTE_LIMIT = 300
+ELLIPSIS = "\u2026"
+
+
+def clip_quote(text: str, quote: str, focus: int | None = None, limit: int = QUOTE_LIMIT) -> str:
+    """`quote` (found in `text`, the turn) as at most `limit` characters of it around `focus`
+    (an offset in `text`), cut at word boundaries, with an ellipsis on each side that was cut."""
+    if len(quote) <= limit:
+        return quote
+    start = text.find(quote)
+    if start < 0:  # not a stretch of the turn: quote the turn itself
+        start, quote = 0, text
+        if len(text) <= limit:
+            return text
+    end = start + len(quote)
+    if focus is None or not start <= focus < end:
+        focus = start
+    # a third of the window before what matched, the rest after it (the words that matched follow it)
+    lo = max(start, min(focus - limit // 3, end - limit))
+    hi = min(end, lo + limit)
+    if lo > start:
+        space = text.find(" ", lo, min(focus, hi))
+        lo = space + 1 if space >= 0 else lo
+    if hi < end:
+        space = text.rfind(" ", max(lo, focus + 1), hi)
+        hi = space if space > lo else hi
+    piece = text[lo:hi].strip()
+    return (ELLIPSIS if lo > start else "") + piece + (ELLIPSIS if hi < end else "")
+
 
 @dataclass(slots=True)
 class TurnView:
@@ -147,21 +178,25 @@ class CallContext:
         return bool(self.expansion_moves)
 
     # -- evidence -------------------------------------------------------------------------
-    def evidence(self, view: TurnView, quote: str | None = None, note: str = "") -> Evidence:
-        quote = quote if quote is not None else view.turn.text
+    def evidence(self, view: TurnView, quote: str | None = None, note: str = "", focus: int | None = None) -> Evidence:
+        """Evidence quoting `quote` (a stretch of the turn; the whole turn when None), cut to
+        `QUOTE_LIMIT` characters around `focus` (the turn offset of what matched) when longer."""
+        quote = clip_quote(view.turn.text, quote if quote is not None else view.turn.text, focus)
         return Evidence(
             turn=view.turn.index,
             speaker=view.speaker,
-            start_s=self._start_of(view.turn, quote),
+            start_s=self._start_of(view.turn, quote.strip(ELLIPSIS)),
             quote=quote,
             note=note,
         )
 
     def hit_evidence(self, view: TurnView, hit: LineHit, note: str = "") -> Evidence:
-        return self.evidence(view, hit.sentence, note)
+        return self.evidence(view, hit.sentence, note, focus=hit.match_start)
 
     def sentence_evidence(self, view: TurnView, sent: SentenceInfo, note: str = "") -> Evidence:
-        return self.evidence(view, view.sentence_text(sent), note)
+        spans = [span for found in sent.keys.values() for span in found]
+        focus = view.arrays.char_span(*min(spans))[0] if spans else None
+        return self.evidence(view, view.sentence_text(sent), note, focus=focus)
 
     @staticmethod
     def _start_of(turn: Turn, quote: str) -> float | None:

@@ -79,14 +79,41 @@ def neutrality_statement(ctx: CallContext, params: NeutralityParams) -> Detector
     if found:
         view, sent = found[0]
         return DetectorResult(verdict=Verdict.pass_, evidence=[ctx.sentence_evidence(view, sent, "neutrality statement")])
-    _, view, _, quote = ctx.expansion_moves[0]
+    owed = _fit_judged(ctx)
+    if owed is None:
+        return not_applicable("no diagnostic or evaluation was proposed and no fit question asked, so the no-fit line had no place")
+    view, quote, what = owed
     return DetectorResult(
         verdict=Verdict.fail,
         mode="missing",
         reason="the seller never said they would call out a lack of fit",
-        evidence=[ctx.evidence(view, quote, "expansion raised without a neutrality statement")],
+        evidence=[ctx.evidence(view, quote, f"{what} without saying a lack of fit would be called out")],
         confidence=0.6,
     )
+
+
+def _fit_judged(ctx: CallContext) -> tuple[TurnView, str, str] | None:
+    """Where the seller puts fit up for judgement: a proposed diagnostic, an evaluation step
+    ("a trial to see if it fits"), or a fit question. The first one, or None."""
+    found: list[tuple[tuple[int, int], TurnView, str, str]] = []
+    past = ctx.item_key("diagnostic_framing.v1", "past_diagnostic")
+    past_sentences = {(v.position, s.start_char) for v, s in ctx.key_sentences(past, Role.seller)} if past else set()
+    for view, hit in ctx.hits("diagnostic"):
+        if (view.position, hit.start) not in past_sentences:
+            found.append(((view.position, hit.start), view, hit.sentence, "a diagnostic proposed"))
+            break
+    for group, what in (("evaluation", "an evaluation proposed"), ("fit_question", "a fit question asked")):
+        key = ctx.item_key("neutrality_statement.v1", group)
+        for view, sent in ctx.key_sentences(key, Role.seller) if key else []:
+            lowers = view.arrays.lowers
+            live = [s for s in sent.keys[key] if not is_negated(lowers, sent.start_token, s[0], ctx.lexicon)]
+            if live and (group == "evaluation" or sent.is_question):
+                found.append(((view.position, sent.start_char), view, view.sentence_text(sent), what))
+                break
+    if not found:
+        return None
+    _, view, quote, what = min(found, key=lambda f: f[0])
+    return view, quote, what
 
 
 def _rejected(view: TurnView, sent_start: int, span: tuple[int, int], ctx: CallContext) -> bool:

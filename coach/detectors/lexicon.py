@@ -41,8 +41,10 @@ def _groups(prefix: str, model: BaseModel) -> Iterator[tuple[str, list[str]]]:
             yield key, value
 
 
+QUESTION_FORMS = "language.question_forms"
+
 # Plain word lists in `language` (compared token by token, not matched as patterns).
-_WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels"}
+_WORD_LISTS = {"negation", "reporting_verbs", "first_person", "backchannels", "fillers"}
 
 
 def _with_lemmas(pattern: list[dict]) -> list[dict]:
@@ -65,6 +67,7 @@ _CUSTOMER_GROUPS = {
     ("ask_once.v1", "change_of_mind"),
     ("soft_no_reopen.v1", "info_request"),
     ("escalation_guard.v1", "escalation"),
+    ("never_say.v1", "price_question"),
 }
 _BOTH_SIDES = {"exec_sponsor.v1", "next_step.v1"}
 
@@ -79,17 +82,22 @@ class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
         self.nlp = nlp
-        self.matcher = FastMatcher(lemma_ids())
+        fillers = frozenset(hash_string(w.lower()) for w in rubric.language.fillers)
+        self.matcher = FastMatcher(lemma_ids(), fillers)
         self.keys: set[str] = set()
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
             for key, patterns in _groups(item.id, item.detector.params):
                 groups.append((key, patterns, _audience(item.detector.type, key.split(".", 1)[1])))
+        # Interrogative forms matter only in sentences without final punctuation (speech-to-text),
+        # and their words ("do you", "is it") are everywhere: a matcher of their own, run only
+        # on turns that have such a sentence, keeps them off every punctuated call's bill.
+        self.question_forms = FastMatcher(lemma_ids(), fillers)
         for key, patterns, audience in groups:
             if patterns:
                 compiled = [_with_lemmas(spec) for p in patterns for spec in compile_patterns(p)]
-                self.matcher.add(key, compiled, audience)
+                (self.question_forms if key == QUESTION_FORMS else self.matcher).add(key, compiled, audience)
                 self.keys.add(key)
         language = rubric.language
         self.negation = frozenset(w.lower() for w in language.negation)
@@ -104,6 +112,9 @@ class Lexicon:
 
     def match(self, arrays: DocArrays, audience: str | None = None) -> Spans:
         return self.matcher(arrays, self.nlp.vocab.strings, audience)
+
+    def match_question_forms(self, arrays: DocArrays) -> Spans:
+        return self.question_forms(arrays, self.nlp.vocab.strings)
 
 
 _lock = threading.Lock()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 from spacy.strings import hash_string
 
-from coach.detectors.lexicon import Lexicon, Spans, get_lexicon
+from coach.detectors.lexicon import QUESTION_FORMS, Lexicon, Spans, get_lexicon
 from coach.detectors.matching import DocArrays
 from coach.nlp import get_nlp, normalise
 from coach.rubric import Rubric, load_rubric
@@ -29,7 +29,19 @@ _CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "â
 _NEGATION_REACH = 8
 _WHY, _NOT, _NT = hash_string("why"), hash_string("not"), hash_string("n't")
 _WHO = hash_string("who")
+_RATHER, _THAN = hash_string("rather"), hash_string("than")
+# A modal before a pronoun ("would you", "can we") starts a new clause, whether or not a comma
+# says so: speech-to-text drops the commas ("that can't happen would you want to add it").
+_MODALS = frozenset(hash_string(w) for w in ("would", "could", "can", "will", "shall", "should", "may", "do", "does"))
+_PRONOUNS = frozenset(hash_string(w) for w in ("you", "we", "i", "they"))
+# ... and so does a subject with its auxiliary ("no new login i'll shoot over the deck").
+_AUXILIARIES = frozenset(
+    hash_string(w) for w in ("'ll", "will", "'d", "would", "can", "could", "'m", "am", "'re", "are", "'ve", "have", "should", "wanna", "gonna")
+)
+_LET, _LET_OBJECTS = hash_string("let"), frozenset(hash_string(w) for w in ("me", "'s", "us"))
 _NOT_NEGATING_NEXT = frozenset(hash_string(w) for w in (",", "problem", "worries", "doubt"))
+# The words that make a figure the customer's own: "your team crossed 85%", "you said".
+_SECOND_PERSON = frozenset(hash_string(w) for w in ("you", "your", "yours", "yourself", "yourselves", "y'all", "ya", "u", "ur"))
 
 class LineHit(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -138,7 +150,18 @@ def is_negated(lowers: list[int], sent_start: int, start: int, lexicon: Lexicon)
         word = lowers[i]
         if word in _CLAUSE_BREAKS:
             return False
+        if i + 1 < start:
+            after = lowers[i + 1]
+            if (word in _MODALS and after in _PRONOUNS) or (word in _PRONOUNS and after in _AUXILIARIES):
+                return False
+            if word == _LET and after in _LET_OBJECTS:
+                return False
         if word in negation:
+            # "rather than a deck" rules the deck out; "what I'd rather do is spend 20 minutes" does not
+            if word == _RATHER and (i + 1 >= len(lowers) or lowers[i + 1] != _THAN):
+                i -= 1
+                reach += 1
+                continue
             # "why don't I send you the deck?" is an offer, not a negation
             if word in (_NT, _NOT) and i - 2 >= sent_start and lowers[i - 2] == _WHY:
                 return False
@@ -165,9 +188,14 @@ def _sentences(text: str, arrays: DocArrays, matches: Spans) -> list[SentenceInf
     `doc.text` would build a Token object per token."""
     sentences = []
     opener_spans = matches.get("language.question_openers")
+    form_spans = matches.get(QUESTION_FORMS)
     for (start, end), (start_char, end_char) in zip(arrays.bounds, arrays.chars):
-        is_question = text[end_char - 1 : end_char] == "?" or (
-            opener_spans is not None and any(start <= s < start + 3 for s, _ in opener_spans)
+        last = text[end_char - 1 : end_char]
+        is_question = (
+            last == "?"
+            or (opener_spans is not None and any(start <= s < start + 3 for s, _ in opener_spans))
+            # unpunctuated speech-to-text: an interrogative anywhere in the sentence asks
+            or (form_spans is not None and last.isalnum() and any(start <= s < end for s, _ in form_spans))
         )
         sentences.append(SentenceInfo(start, end, start_char, end_char, is_question, {}))
     if not sentences:
@@ -244,8 +272,11 @@ class LineAnalyser:
             ("vendor_cycle", f"{timeline}.vendor_cycle" if timeline else None, True),
             ("escalation", f"{guard}.escalation" if guard else None, False),
         ]
+        self.claim_key = f"{opening}.claim" if opening else None
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None
+        self.deadline_offer = f"{ask}.deadline_offer" if ask else None
         self.sponsor_cue = f"{sponsor}.sponsor_cue" if sponsor else None
+        self.sponsor_weak_cue = f"{sponsor}.weak_cue" if sponsor else None
         self.proposal_key = "language.proposals"
         # Keys that can put a hit on a statement (a question is always looked at): most
         # sentences of a call match only other keys (facts, language) and are skipped at once.
@@ -271,6 +302,9 @@ class LineAnalyser:
         the other side's patterns."""
         lexicon = self.lexicon
         matches = lexicon.match(arrays, audience)
+        # only a turn's last sentence can lack final punctuation (the sentencizer splits at it)
+        if text[-1:].isalnum():
+            matches.update(lexicon.match_question_forms(arrays))
         sentences = _sentences(text, arrays, matches)
         signals = NO_SIGNALS  # most lines of a call do none of these things: no 22 empty lists for them
         questions = 0
@@ -333,13 +367,20 @@ class LineAnalyser:
                 for span, _, key in sorted(said):
                     signals.never_say.append(hit("never_say", span, key[len(self.never_say_prefix) :]))
             # an ask is a question or a proposal ("let's add the seats"), not a statement about a promo
-            asking = sent.is_question or self.proposal_key in keys or _tag_question(sentences, index)
+            asking = (
+                sent.is_question
+                or self.proposal_key in keys
+                or self.deadline_offer in keys
+                or _tag_question(sentences, index)
+            )
             for kind, key, cancellable in self.simple:
                 if key is None or key not in keys:
                     continue
                 if kind == "commercial_ask" and not asking:
                     continue
                 spans = [s for s in keys[key] if live(s)] if cancellable else keys[key]
+                if kind == "signal" and self.claim_key in keys:
+                    spans = [s for s in spans if not _vendor_claim(arrays.lowers, sent, s, keys[self.claim_key])]
                 if spans:
                     getattr(signals, kind).append(hit(kind, spans[0]))
             # a sentence that asks for a meeting is not also a commercial ask on a weak cue alone
@@ -352,17 +393,39 @@ class LineAnalyser:
                 spans = [s for s in keys[self.weak_commercial] if live(s)]
                 if spans:
                     signals.commercial_ask.append(hit("commercial_ask", spans[0]))
+            cue = self.sponsor_cue if self.sponsor_cue in keys else self.sponsor_weak_cue
             if (
                 sent.is_question
-                and self.sponsor_cue in keys
+                and cue in keys
                 and not signals_in_sentence(signals, sent.start_char + lead, ("sponsor_question",))
                 and _WHO in arrays.lowers[sent.start_token : sent.end_token]
             ):
-                # "Who would sign off on this?": a who-question about a sign-off cue asks for the sponsor
-                signals.sponsor_question.append(hit("sponsor_question", keys[self.sponsor_cue][0]))
+                # "Who would sign off on this?", "who holds the budget?": a who-question about
+                # authority asks for the sponsor
+                signals.sponsor_question.append(hit("sponsor_question", keys[cue][0]))
         if questions:
             signals.questions = questions
         return signals, sentences
+
+
+def _vendor_claim(lowers: list[int], sent: SentenceInfo, span: tuple[int, int], claims: list[tuple[int, int]]) -> bool:
+    """Whether a figure belongs to the vendor's other customers, not to this one.
+
+    "We've seen teams cut testing cycles by 50%" and "our customers typically save 30%" are
+    claims; "we noticed your team crossed 85%" is the customer's signal. A figure is a claim
+    when a claim ("we've seen teams", "our customers", "customers like you") comes before it
+    with no word of the customer's own ("you", "your", outside the claim) in between, or when
+    the sentence has a claim and no such word at all.
+    """
+
+    def own_words(start: int, end: int) -> bool:
+        return any(
+            lowers[i] in _SECOND_PERSON and not any(c <= i < d for c, d in claims) for i in range(start, end)
+        )
+
+    if not own_words(sent.start_token, sent.end_token):
+        return True
+    return any(c <= span[0] and not own_words(c, span[1]) for c, _ in claims)
 
 
 def _tag_question(sentences: list[SentenceInfo], index: int) -> bool:

@@ -11,13 +11,15 @@ sentence's sets with the index's keys), and matches never cross a sentence
 boundary. Which key is found first is not part of the result.
 
 Supported token specs are exactly what `coach.patterns` emits: LOWER / LEMMA
-(value or IN list or LOWER REGEX), LIKE_NUM, `{}` (any token), OP "?" and
-OP "{0,N}".
+(value or IN list or LOWER REGEX), LIKE_NUM, MONEY (an amount of money, one
+slot over all its tokens: `coach.detectors.money`), `{}` (any token), OP "?"
+and OP "{0,N}".
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,13 +30,15 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
+from coach.detectors.money import money_ends, suffixed_ids, trigger_ids
+
 # One to_array call gives everything the matcher, the line analysis and the call metrics
 # need, without creating a Token object per token. ORTH is read only by the whole-call
 # pass (`coach.detectors.callpass`), which applies the sentencizer's rule itself.
 ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE, IS_PUNCT, IS_TITLE, ORTH]
 COLUMN = {attr: i for i, attr in enumerate(ATTRS)}
 
-_LOWER, _LEMMA, _NUM, _ANY, _REGEX, _WILD = range(6)
+_LOWER, _LEMMA, _NUM, _ANY, _REGEX, _WILD, _MONEY = range(7)
 
 # Two adjacent lowercase ids folded into one int (mod 2**64, as numpy's uint64 arithmetic
 # does it): the key of the matcher's two-word index. A collision only sends a sentence a
@@ -65,6 +69,9 @@ class DocArrays:
     # pair_code(lowers[i], lowers[i + 1]) at i: the matcher's two-word index keys
     pairs: list[int]
     call: "CallWords"  # shared by every turn of the call
+    # per token: the end of the amount of money starting there, or 0 (None: not looked for yet);
+    # `money_in` fills it, and makes "5k" number-like in `nums`, before the matcher runs
+    money: list[int] | None = None
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets in the turn's text of tokens [start, end)."""
@@ -154,6 +161,15 @@ class CallWords:
 
     words: set[int]
     fitting: dict[re.Pattern[str], frozenset[int]] = field(default_factory=dict)
+    # the call's words that may start or end an amount ("$", "dollars", "5k"), once per call
+    money_words: tuple[frozenset[int], frozenset[int]] | None = None
+
+    def money_triggers(self, strings: Any) -> tuple[frozenset[int], frozenset[int]]:
+        """(words of the call that may belong to an amount, the call's suffixed numbers)."""
+        if self.money_words is None:
+            suffixed = suffixed_ids(self.words, strings)
+            self.money_words = (frozenset(self.words & trigger_ids(suffixed)), suffixed)
+        return self.money_words
 
     def fit(self, regex: re.Pattern[str], strings: Any) -> frozenset[int]:
         found = self.fitting.get(regex)
@@ -209,6 +225,7 @@ class Compiled:
     gate: frozenset[int] | None = None
     gate_lower: bool = True
     regex: re.Pattern[str] | None = None  # a required regex slot: some token must match it
+    money: bool = False  # has a `<money>` slot: only sentences holding an amount can match
 
 
 def _slot(spec: dict[str, Any]) -> Slot:
@@ -218,6 +235,8 @@ def _slot(spec: dict[str, Any]) -> Slot:
     optional = op == "?"
     if spec.get("LIKE_NUM"):
         return Slot(_NUM, optional=optional)
+    if spec.get("MONEY"):
+        return Slot(_MONEY, optional=optional)
     for attr, kind in (("LOWER", _LOWER), ("LEMMA", _LEMMA)):
         if attr in spec:
             value = spec[attr]
@@ -279,9 +298,11 @@ class _Index:
 
 
 class FastMatcher:
-    def __init__(self, lemma_table: dict[int, int] | None = None) -> None:
+    def __init__(self, lemma_table: dict[int, int] | None = None, fillers: frozenset[int] = frozenset()) -> None:
         """`lemma_table` is the pipeline's lemmatizer table (lowercase id -> lemma id, see
-        `coach.nlp`); with it, lemma slots can take part in the two-word index."""
+        `coach.nlp`); with it, lemma slots can take part in the two-word index. `fillers`
+        (lowercase ids: "um", "uh") are looked past: a doc holding one is matched without them."""
+        self._fillers = fillers
         # one index per audience: a seller line never tries customer-only patterns
         self._indexes: dict[str | None, _Index] = {audience: _Index() for audience in (None, *AUDIENCES)}
         self._lemma_table = lemma_table
@@ -324,7 +345,7 @@ class FastMatcher:
         self._frozen = False
         for pattern in patterns:
             slots = tuple(_slot(spec) for spec in pattern)
-            simple = all(not s.optional and s.kind != _WILD for s in slots)
+            simple = all(not s.optional and s.kind not in (_WILD, _MONEY) for s in slots)
             pair = self._pair(slots)
             # Reached through a pair of words, the pair's first slot anchors the scan and both
             # are known present; through one word, that word's slot.
@@ -354,6 +375,7 @@ class FastMatcher:
                 gate=gate.values if gate is not None else None,
                 gate_lower=gate is None or gate.kind == _LOWER,
                 regex=next((s.regex for s in slots if s.kind == _REGEX and not s.optional), None),
+                money=any(s.kind == _MONEY for s in slots),
             )
             for side in (None, *AUDIENCES):
                 if audience is not None and side is not None and side != audience:
@@ -373,7 +395,11 @@ class FastMatcher:
             for index in self._indexes.values():
                 index.freeze()
             self._frozen = True
+        money = arrays.money if arrays.money is not None else money_in(arrays, strings)
         lowers, lemmas, nums, bounds, pairs = arrays.lowers, arrays.lemmas, arrays.nums, arrays.bounds, arrays.pairs
+        keep = None
+        if self._fillers and not self._fillers.isdisjoint(lowers):
+            keep, (lowers, lemmas, nums, bounds, pairs, money) = _without(self._fillers, lowers, lemmas, nums, bounds, money)
         call = arrays.call
         index = self._indexes[audience]
         by_pair, by_lower, by_lemma, always = index.by_pair, index.by_lower, index.by_lemma, index.always
@@ -403,9 +429,11 @@ class FastMatcher:
                                 continue
                         if compiled.regex is not None and lower_set.isdisjoint(call.fit(compiled.regex, strings)):
                             continue
+                        if compiled.money and not any(money[start:end]):
+                            continue
                         offset = compiled.anchor_offset
                         if offset < 0:
-                            self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
+                            self._run(compiled, start, end, lowers, lemmas, nums, strings, found, money)
                             continue
                         # fixed length: the anchor's occurrences fix where a match can start
                         slots = compiled.slots
@@ -422,7 +450,11 @@ class FastMatcher:
             for compiled in always:
                 if compiled.regex is not None and lower_set.isdisjoint(call.fit(compiled.regex, strings)):
                     continue
-                self._run(compiled, start, end, lowers, lemmas, nums, strings, found)
+                if compiled.money and not any(money[start:end]):
+                    continue
+                self._run(compiled, start, end, lowers, lemmas, nums, strings, found, money)
+        if keep is not None:  # back to the doc's own token positions
+            found = {key: [(keep[a], keep[b - 1] + 1) for a, b in spans] for key, spans in found.items()}
         for spans in found.values():
             spans.sort()
         return found
@@ -437,16 +469,17 @@ class FastMatcher:
         nums: list[int],
         strings: Any,
         found: dict[str, list[tuple[int, int]]],
+        money: list[int],
     ) -> None:
         slots = compiled.slots
         size = len(slots)
-        for i in _starts(slots[0], start, end, lowers, lemmas):
+        for i in _starts(slots[0], start, end, lowers, lemmas, money):
             if compiled.simple:
                 if i + size > end or not _fixed(slots, i, lowers, lemmas, nums, strings):
                     continue
                 stop = i + size
             else:
-                stop = _match(slots, 0, i, end, lowers, lemmas, nums, strings)
+                stop = _match(slots, 0, i, end, lowers, lemmas, nums, strings, money)
             if stop > i:
                 spans = found.setdefault(compiled.key, [])
                 if (i, stop) not in spans:
@@ -480,7 +513,9 @@ def _fixed(slots: tuple[Slot, ...], i: int, lowers: list[int], lemmas: list[int]
     return True
 
 
-def _starts(first: Slot, start: int, end: int, lowers: list[int], lemmas: list[int]) -> Iterable[int]:
+def _starts(first: Slot, start: int, end: int, lowers: list[int], lemmas: list[int], money: list[int]) -> Iterable[int]:
+    if first.kind == _MONEY and not first.optional:
+        return [i for i in range(start, end) if money[i]]
     if first.optional or first.values is None:
         return range(start, end)
     values = first.values
@@ -518,7 +553,15 @@ def _regex_ok(regex: re.Pattern[str], lower: int, strings: Any) -> bool:
 
 
 def _match(
-    slots: tuple[Slot, ...], s: int, i: int, end: int, lowers: list[int], lemmas: list[int], nums: list[int], strings: Any
+    slots: tuple[Slot, ...],
+    s: int,
+    i: int,
+    end: int,
+    lowers: list[int],
+    lemmas: list[int],
+    nums: list[int],
+    strings: Any,
+    money: list[int],
 ) -> int:
     """End token of the shortest match of slots[s:] starting at token i, or -1."""
     if s == len(slots):
@@ -526,14 +569,55 @@ def _match(
     slot = slots[s]
     if slot.kind == _WILD:
         for skip in range(min(slot.wild, end - i) + 1):
-            stop = _match(slots, s + 1, i + skip, end, lowers, lemmas, nums, strings)
+            stop = _match(slots, s + 1, i + skip, end, lowers, lemmas, nums, strings, money)
             if stop >= 0:
                 return stop
         return -1
-    if i < end and _ok(slot, i, lowers, lemmas, nums, strings):
-        stop = _match(slots, s + 1, i + 1, end, lowers, lemmas, nums, strings)
+    if slot.kind == _MONEY:
+        if i < end and i < money[i] <= end:
+            stop = _match(slots, s + 1, money[i], end, lowers, lemmas, nums, strings, money)
+            if stop >= 0:
+                return stop
+    elif i < end and _ok(slot, i, lowers, lemmas, nums, strings):
+        stop = _match(slots, s + 1, i + 1, end, lowers, lemmas, nums, strings, money)
         if stop >= 0:
             return stop
     if slot.optional:
-        return _match(slots, s + 1, i, end, lowers, lemmas, nums, strings)
+        return _match(slots, s + 1, i, end, lowers, lemmas, nums, strings, money)
     return -1
+
+
+_NO_MONEY: list[int] = []
+
+
+def _without(
+    fillers: frozenset[int], lowers: list[int], lemmas: list[int], nums: list[int], bounds: list[tuple[int, int]], money: list[int]
+) -> tuple[list[int], tuple[list[int], list[int], list[int], list[tuple[int, int]], list[int], list[int]]]:
+    """A doc's columns with its filler tokens left out, and where each kept token was
+    (`keep[k]` is the doc position of compact token k)."""
+    keep = [i for i, word in enumerate(lowers) if word not in fillers]
+    c_lowers = [lowers[i] for i in keep]
+    c_pairs = [pair_code(a, b) for a, b in zip(c_lowers, c_lowers[1:])] + [0]
+    c_bounds = [(bisect_left(keep, s), bisect_left(keep, e)) for s, e in bounds]
+    c_money = [bisect_left(keep, money[i]) if money[i] else 0 for i in keep]
+    return keep, (
+        c_lowers,
+        [lemmas[i] for i in keep],
+        [nums[i] for i in keep],
+        [(s, e) for s, e in c_bounds if e > s],
+        c_pairs,
+        c_money,
+    )
+
+
+def money_in(arrays: DocArrays, strings: Any) -> list[int]:
+    """The doc's amounts of money (`DocArrays.money`), found once; most turns hold none,
+    and a call without a currency word or a "5k" costs one set test per turn."""
+    if arrays.money is not None:
+        return arrays.money
+    triggers, suffixed = arrays.call.money_triggers(strings)
+    if not triggers or triggers.isdisjoint(arrays.lowers):
+        arrays.money = [0] * len(arrays.lowers) if arrays.lowers else _NO_MONEY
+    else:
+        arrays.money = money_ends(arrays.lowers, arrays.nums, suffixed)
+    return arrays.money

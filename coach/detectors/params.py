@@ -26,6 +26,8 @@ class SignalFirstParams(_Params):
     FAILURE_MODES = ("product_first", "no_signal")
     signal: PatternList = Field(min_length=1)
     pitch: PatternList = Field(min_length=1)
+    # figures that belong to the vendor's other customers: a claim or case study, not a signal
+    claim: PatternList = []
 
 
 class QuestionSpec(_Params):
@@ -60,6 +62,8 @@ class AskOnceParams(_Params):
     commercial_ask: PatternList = Field(min_length=1)
     # "shall we move forward?" is commercial only when no meeting is in the same sentence
     weak_commercial_ask: PatternList = []
+    # a deadline on the customer's decision: makes a purchase proposal beside it an ask
+    deadline_offer: PatternList = []
     meeting_ask: PatternList = Field(min_length=1)
     soft_answer: PatternList = Field(min_length=1)
     yes_answer: PatternList = Field(min_length=1)
@@ -79,6 +83,8 @@ class NeverSayParams(_Params):
     phrases: list[BannedPhrase] = Field(min_length=1)
     pricing: PatternList = []
     pricing_before_sponsor: bool = True
+    # the customer asking what it costs: a price given in answer is not the banned move
+    price_question: PatternList = []
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "NeverSayParams":
@@ -99,6 +105,9 @@ class DiagnosticParams(_Params):
 class NeutralityParams(_Params):
     FAILURE_MODES = ("missing",)
     statement: PatternList = Field(min_length=1)
+    # where the line is owed besides a diagnostic: "a trial to see if it fits", "would that be a fit?"
+    evaluation: PatternList = []
+    fit_question: PatternList = []
 
 
 class TimelineParams(_Params):
@@ -138,6 +147,8 @@ class ExecSponsorParams(_Params):
     FAILURE_MODES = ("not_mapped",)
     title: PatternList = Field(min_length=1)
     sponsor_cue: PatternList = Field(min_length=1)
+    # cues that map a sponsor only beside a title ("budget", "buy-in"), never with a bare name
+    weak_cue: PatternList = []
     plan: PatternList = Field(min_length=1)
     # "who would sign off on this?": mapping only once the customer names someone
     sponsor_question: PatternList = []
