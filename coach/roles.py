@@ -448,8 +448,9 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
         for rule, hits in zip(_VOICE, _VOICE_LEXICON.count(text, _CAP)):
             if hits:
                 evidence[sid].add(rule.weight * hits, rule.reason)
+        low, found_at = lows[sid][:side_chars], {}
         for cue in sides:
-            hits = len(cue.hits(lows[sid][:side_chars]))
+            hits = len(cue.hits(low, found_at))
             if hits:
                 evidence[sid].add(cue.weight * hits, cue.reason)
 

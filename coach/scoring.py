@@ -91,7 +91,8 @@ def _score_reason(kind: CallTypeResult, has_seller: bool, items: list[ItemResult
     if kind.value is CallType.not_sales:
         return kind.info.reason
     if not has_seller:
-        return "no seller was identified, so no seller rule could be judged (name the vendor side with --seller NAME)"
+        return ("no seller was identified, so no seller rule could be judged and the call has no rep's score "
+                "(name the vendor side with --seller NAME)")
     return f"no rubric item applied to this {kind.value.value} call"
 
 
@@ -161,7 +162,9 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
     motion, motion_evidence = detect_motion(ctx) if has_seller else (None, [])
     trigger, trigger_evidence = detect_trigger(ctx) if not not_sales else (Trigger.none, [])
     metrics = compute_metrics(ctx).model_dump()
-    score = _score(rubric, results)
+    # Without a seller only call-level items (a next step) can be judged; a score from those
+    # alone would read as the rep's score, so the card says why there is none.
+    score = _score(rubric, results) if has_seller else None
     score_reason = "" if score is not None else _score_reason(kind, has_seller, results)
     card = Scorecard(
         call=CallInfo(

@@ -381,6 +381,8 @@ def rescore(rubric: GradedRubric, items: list[ItemResult], previous: float | Non
 
     if not isinstance(rubric, Rubric):
         return previous  # a rubric stand-in carries no weights
+    if previous is None:
+        return None  # unscored for a reason (no seller, not a sales call) the model's verdicts do not change
     return score_items(rubric, items)
 
 

@@ -178,5 +178,15 @@ def test_anchored_cue_search_finds_exactly_what_a_full_regex_search_finds():
     assert sum(1 for c in cues if c.anchors) > len(cues) // 2  # most cues are searched from their literal starts
     for text in texts:
         low = text.lower()
+        shared: dict[str, list[int]] = {}  # as the classifier reads: one word index for all cues
         for cue in cues:
-            assert [m.span() for m in cue._matches(low)] == [m.span() for m in cue.regex.finditer(low)], cue.pattern
+            assert [m.span() for m in cue._matches(low, shared)] == [m.span() for m in cue.regex.finditer(low)], cue.pattern
+
+
+def test_a_sales_call_with_no_seller_has_no_score_only_its_reason():
+    text = "Sam Lee: Morning, Alex.\nAlex Park: Morning. Shall we meet Thursday at 10am?\nSam Lee: Thursday at 10am works.\n"
+    card = score_transcript(_read(text), call_type="expansion")
+    assert not any(s.role is Role.seller for s in card.call.speakers)
+    assert card.score is None and "no seller was identified" in card.score_reason
+    text_out = render(OutputFormat.text, card, None)
+    assert "not scored: no seller" in text_out and "/100" not in text_out
