@@ -82,11 +82,16 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
             mode = "repeated_after_soft" if answer is Answer.soft else "repeated"
     answers.append(classify_answer(immediate_reply(ctx, asks[-1][0], len(ctx.turns)))[0].value)
     details["answers"] = answers
+    heard = {"yes": "a yes", "soft": "a soft answer", "none": "no clear answer"}
+    told = ", then ".join(heard[a] for a in answers)
+    times = "once" if len(asks) == 1 else "twice" if len(asks) == 2 else f"{len(asks)} times"
+    reason = f"You asked {times}; the customer gave {told}."
     if violations:
-        return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, confidence=0.85)
+        return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, reason=reason, confidence=0.85)
     view, hit = asks[0]
     return DetectorResult(
         verdict=Verdict.pass_,
+        reason=reason,
         evidence=[ctx.hit_evidence(v, h, "commercial ask" if i == 0 else "after the customer's yes") for i, (v, h) in enumerate(asks)],
         details=details,
     )

@@ -48,5 +48,9 @@ def never_say(ctx: CallContext, params: NeverSayParams) -> DetectorResult:
                 instead.append("Map the executive sponsor before you send or quote pricing.")
     details = {"hits": [h.model_dump() for h in hits]}
     if hits:
-        return DetectorResult(verdict=Verdict.fail, mode="banned_phrase", evidence=evidence, details=details, extra_advice=instead, confidence=0.85)
+        said = "; ".join(dict.fromkeys(f'"{h.says}" (turn {h.turn})' for h in hits))
+        return DetectorResult(
+            verdict=Verdict.fail, mode="banned_phrase", evidence=evidence, details=details, extra_advice=instead,
+            reason=f"On the never-say list: {said}.", confidence=0.85,
+        )  # fmt: skip
     return DetectorResult(verdict=Verdict.pass_, details=details, reason="no banned phrase or move by the seller side", confidence=0.75)

@@ -256,7 +256,7 @@ class Director:
             )
 
         if asks_meeting:
-            if s.time_accepted and not when:
+            if s.time_accepted:
                 return self._move(MoveKind.end, "end", "the rep confirmed the agreed next step", mood, turn, s)
             if sig.demo_proposal and not s.discovery_complete:
                 return self._objection("demo_too_early", "a demo proposed before the three questions", _COOLER[mood], turn, s)
@@ -290,8 +290,11 @@ class Director:
 
     def _accept_time(self, when: str, mood: Mood, turn: int, s: DirectorState) -> Move:
         s.time_accepted = when
-        move = self._move(MoveKind.accept_meeting, "accept_time", "the rep proposed a time", mood, turn, s)
-        return move.model_copy(update={"scripted": move.scripted.replace("{when}", when), "when": when})
+        options = [line.replace("{when}", when) for line in self.scenario.lines.accept_time]
+        return Move(
+            kind=MoveKind.accept_meeting, line_key="accept_time", reason="the rep proposed a time", mood=mood, when=when,
+            scripted=pick(options, self.seed, turn, "accept_time", s.last_line),
+        )  # fmt: skip
 
     def _end_cold(self, reason: str, turn: int, s: DirectorState) -> Move:
         return self._move(MoveKind.end, "end_cold", reason, Mood.defensive, turn, s)
