@@ -7,7 +7,6 @@ made once here so the three views never disagree.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -117,9 +116,11 @@ def format_value(value: Any) -> str:
             return "; ".join(", ".join(f"{k}: {format_value(x)}" for k, x in v.items()) for v in value)
         if all(not isinstance(v, (dict, list, tuple)) for v in value):
             return ", ".join(format_value(v) for v in value) if value else "none"
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return "; ".join(format_value(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        if _is_stretch(value):
+            return stretch_text(value)
+        return "; ".join(f"{humanize(str(k))}: {format_value(v)}" for k, v in value.items()) or "—"
     return str(value)
 
 

@@ -35,7 +35,7 @@ RAW = [
     (re.compile(r"\\?\[\s*[a-z][a-z_ ]*\\?\]"), "a [slot] placeholder"),
     (re.compile(r"\bHits:"), "a Hits: dump"),
     (re.compile(r"\b(first_turn|last_turn|match_start|failure_mode)\b"), "a field name"),
-    (re.compile(r"\b(None|True|False)\b"), "a Python value"),
+    (re.compile(r"(?<=[:=] )(None|True|False)\b|\b(None|True|False)(?=[,;)\]])"), "a Python value"),
 ]
 
 
