@@ -127,3 +127,19 @@ def test_the_apps_llm_actor_voices_the_customer_and_falls_back(client: TestClien
     soft_no = get_scenario("usage_threshold_upsell").lines.soft_no
     assert hedge["source"] == "script" and hedge["text"] in soft_no  # a yes cannot voice a soft no
     assert model.pending == 0 and len(model.history) == 2
+
+
+def test_a_session_can_be_played_at_another_level_and_its_scorecard_says_so(client: TestClient, world: World) -> None:
+    created = start(client, world.a1, difficulty="hard")
+    assert created.status_code == 201, created.text
+    session = created.json()
+    assert session["difficulty"] == "hard" and session["persona"]["difficulty"] == "easy"  # the scenario's own level
+    turn = say(client, world.a1, session["id"], "This is the future of the category.").json()
+    assert turn["status"] == "ended"  # at hard the first never-say phrase ends the call
+    card = client.post(f"/v1/roleplay/sessions/{session['id']}/finish", headers=world.a1.auth).json()
+    assert card["scorecard"]["practice"] == {
+        "scenario": "usage_threshold_upsell", "title": session["title"], "difficulty": "hard", "ended_cold": True,
+    }  # fmt: skip
+    assert start(client, world.a1).json()["difficulty"] == "easy"
+    bad = start(client, world.a1, difficulty="brutal")
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
