@@ -188,3 +188,19 @@ def test_roleplay_scorecards_name_the_level_in_every_view():
 def test_a_real_call_has_no_practice_block_in_its_json():
     name, card, _ = next(c for c in all_cards() if c[0].startswith("fixtures/"))
     assert "practice" not in json.loads(render(OutputFormat.json, card)), name
+
+
+def test_a_discount_line_is_never_cited_as_the_customers_signal():
+    from coach.readers import read_bytes
+
+    call = (
+        b"Sam Lee: Hi, Sam here.\n"
+        b"Alex Rep: We just launched the Enterprise plan and I'd like to show you.\n"
+        b"Sam Lee: Okay.\n"
+        b"Alex Rep: We can give you a discount if you decide this quarter, since your renewal comes up in 120 days.\n"
+        b"Sam Lee: Hm.\n"
+    )
+    item = score_transcript(read_bytes(call, name="discount.txt", sellers=["Alex Rep"])).item("signal_first_opening")
+    assert item.verdict.value == "fail"
+    assert [e.note for e in item.evidence] == ["product before any customer signal"]
+    assert all("discount" not in e.quote for e in item.evidence)
