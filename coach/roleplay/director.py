@@ -20,10 +20,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.datafiles import read_yaml, validate
 from coach.detectors.lines import LineHit, LineSignals
-from coach.resources import data_dir
-from coach.roleplay.scenario import Difficulty, Scenario
+from coach.roleplay.scenario import Difficulty, Scenario, roleplay_data
 
 
 class Mood(StrEnum):
@@ -100,8 +98,7 @@ class DirectorRules(_Model):
 
 @lru_cache(maxsize=1)
 def director_rules() -> DirectorRules:
-    path = data_dir("rubrics") / "roleplay" / "director.yaml"
-    return validate(DirectorRules, read_yaml(path, "director rules"), source=str(path))
+    return roleplay_data(DirectorRules, "director")
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from coach.datafiles import read_yaml, validate
+from coach.datafiles import M, read_yaml, validate
 from coach.errors import RubricError
 from coach.resources import data_dir
 from coach.scorecard import Motion, Trigger
@@ -151,16 +151,20 @@ class Levels(_Model):
         return self
 
 
+def roleplay_data(model: type[M], name: str) -> M:
+    """One of the shared role-play data files (`rubrics/roleplay/<name>.yaml`), validated."""
+    path = data_dir("rubrics") / "roleplay" / f"{name}.yaml"
+    return validate(model, read_yaml(path, f"role-play {name} data"), source=str(path))
+
+
 @lru_cache(maxsize=1)
 def customer_defaults() -> CustomerDefaults:
-    path = data_dir("rubrics") / "roleplay" / "customer.yaml"
-    return validate(CustomerDefaults, read_yaml(path, "customer defaults"), source=str(path))
+    return roleplay_data(CustomerDefaults, "customer")
 
 
 @lru_cache(maxsize=1)
 def difficulty_levels() -> Levels:
-    path = data_dir("rubrics") / "roleplay" / "difficulty.yaml"
-    return validate(Levels, read_yaml(path, "difficulty levels"), source=str(path))
+    return roleplay_data(Levels, "difficulty")
 
 
 class Scenario(_Model):
