@@ -142,6 +142,15 @@ class LLMRun(_Model):
     instructions_removed: int = 0  # grader-directed sentences kept from the model (transcripts are data)
 
 
+class PracticeInfo(_Model):
+    """What a role-play scorecard was practised on: the scenario and the customer's level."""
+
+    scenario: str
+    title: str
+    difficulty: str  # easy | normal | hard
+    ended_cold: bool = False  # the customer ended the call on the rep
+
+
 class Scorecard(_Model):
     schema_version: int = SCHEMA_VERSION
     call: CallInfo
@@ -159,6 +168,8 @@ class Scorecard(_Model):
     motion_evidence: list[Evidence] = Field(default_factory=list)  # why this motion
     trigger_evidence: list[Evidence] = Field(default_factory=list)  # the signal the trigger rests on
     llm: LLMRun | None = None  # added by the LLM grader (issue 4); None when it never ran
+    # Role-play sessions only; left out of the JSON of real calls.
+    practice: PracticeInfo | None = Field(default=None, exclude_if=lambda value: value is None)
 
     def item(self, item_id: str) -> ItemResult:
         for result in self.items:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from coach.calltype import CallTypeResult, classify_call
 from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
+from coach.detectors.registry import NO_EXPANSION
 from coach.detectors.context import CallContext
 from coach.detectors.facts import detect_motion, detect_trigger
 from coach.detectors.metrics import compute_metrics
@@ -35,6 +36,12 @@ _ACCOUNT_TRIGGERS = (Trigger.usage_threshold, Trigger.renewal_window)
 NO_SELLER = (
     "no seller-side speaker was identified, so seller rules cannot be judged; "
     "name the vendor side with --seller NAME"
+)
+# Why the expansion items do not apply when the customer named an open escalation and the
+# seller kept off the sale: the escalation guard judges that call, the play does not.
+PARKED = (
+    "the customer named an open escalation or a live negotiation and the seller raised no upsell "
+    "or cross-sell, which is the right call; the expansion play is judged in a clean window"
 )
 # Below this share of English function words a call with enough words is not English.
 MIN_ENGLISH_STOPWORD_SHARE = 0.15
@@ -158,6 +165,8 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
             result = DetectorResult(verdict=Verdict.not_applicable, reason=NO_SELLER, confidence=0.0)
         else:
             result = REGISTRY[item.detector.type](ctx, item.detector.params)
+            if result.reason == NO_EXPANSION and ctx.escalation_named:
+                result = result.model_copy(update={"reason": PARKED})
         results.append(_item_result(item, result))
     motion, motion_evidence = detect_motion(ctx) if has_seller else (None, [])
     trigger, trigger_evidence = detect_trigger(ctx) if not not_sales else (Trigger.none, [])

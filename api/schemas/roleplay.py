@@ -32,6 +32,9 @@ class RoleplaySessionCreate(BaseModel):
 
     scenario: str = Field(min_length=1, max_length=200, description="A scenario id from `coach roleplay --list`.")
     seed: int = Field(default=7, description="The same seed and rep lines give the same session.")
+    difficulty: Difficulty | None = Field(
+        default=None, description="How hard the customer is (easy, normal, hard); default: the scenario's own level."
+    )
 
 
 class RoleplayTurnCreate(BaseModel):
@@ -65,6 +68,7 @@ class RoleplaySessionPublic(BaseModel):
     user_id: int
     status: Literal["active", "ended", "finished"]
     seed: int
+    difficulty: Difficulty = Field(description="The level this session is played at.")
     turns: list[TurnPublic]
     notes: list[FacilitatorNote] = Field(description="The facilitator's interruptions so far.")
     call_id: int | None = Field(description="The scored call once the session is finished.")

@@ -53,7 +53,7 @@ def public(row: RoleplaySessionRow) -> RoleplaySessionPublic:
         id=row.id, scenario=row.scenario, title=state.scenario.title,
         persona=PersonaPublic(name=p.name, title=p.title, company=p.company, difficulty=p.difficulty),
         rep_brief=" ".join(state.scenario.rep_brief.split()), user_id=row.user_id, status=row.status,  # type: ignore[arg-type]
-        seed=state.seed, turns=[_turn(t) for t in state.turns], notes=state.notes, call_id=row.call_id,
+        seed=state.seed, difficulty=state.level, turns=[_turn(t) for t in state.turns], notes=state.notes, call_id=row.call_id,
         created_at=row.created_at, updated_at=row.updated_at,
     )  # fmt: skip
 
@@ -63,7 +63,8 @@ def start(db: Database, user: Principal, body: RoleplaySessionCreate) -> Rolepla
         scenario = get_scenario(body.scenario)
     except RubricError as exc:
         raise invalid(exc.message, loc=["body", "scenario"]) from None
-    state = start_session(scenario, seed=body.seed, rep_name=user.name if user.name != scenario.persona.name else f"{user.name} (rep)")
+    rep_name = user.name if user.name != scenario.persona.name else f"{user.name} (rep)"
+    state = start_session(scenario, seed=body.seed, rep_name=rep_name, difficulty=body.difficulty)
     with db.write() as session:
         row = RoleplaySessionRow(
             org_id=user.org_id, team_id=user.team_id, user_id=user.user_id, scenario=scenario.id,

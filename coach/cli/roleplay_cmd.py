@@ -23,13 +23,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 
 from coach.cli import app
 from coach.errors import CoachError
 from coach.render import OutputFormat, render
 from coach.roleplay.practice import from_scorecard
-from coach.roleplay.scenario import Scenario, get_scenario, load_scenarios
+from coach.roleplay.commands import COMMANDS, hint, parse_command
+from coach.roleplay.scenario import Difficulty, Scenario, get_scenario, load_scenarios
 from coach.roleplay.session import (
     Actor,
     ScriptedActor,
@@ -44,7 +44,7 @@ from coach.roleplay.session import (
 from coach.scorecard import Scorecard
 
 EXIT_FAILED = 2
-END_WORDS = {"/end", "/quit", "/exit"}
+END_WORDS = {"/quit", "/exit"}  # leave at once; /end goes through the command loop
 
 
 def _fail(message: str) -> None:
@@ -53,19 +53,17 @@ def _fail(message: str) -> None:
 
 
 def _list(console: Console) -> None:
-    table = Table(title="Role-play scenarios")
-    scenarios = load_scenarios().values()
-    # The id is what the user types: never wrapped or cut; the other columns give way.
-    table.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in scenarios), default=2))
-    for column in ("customer", "trigger", "motion", "difficulty"):
-        table.add_column(column)
-    for scenario in scenarios:
+    """One block per scenario, printed plainly so the id you must type is never cut or wrapped."""
+    for scenario in load_scenarios().values():
         p = scenario.persona
-        table.add_row(
-            scenario.id, f"{p.name}, {p.title}, {p.company}", scenario.trigger.value, scenario.motion.value,
-            p.difficulty.value,
-        )  # fmt: skip
-    console.print(table)
+        console.print(f"[bold]{scenario.id}[/]", soft_wrap=True)
+        console.print(
+            f"  {escape(scenario.title)}\n  customer: {escape(p.name)}, {escape(p.title)}, {escape(p.company)}"
+            f" · trigger: {scenario.trigger.value} · motion: {scenario.motion.value} · level: {p.difficulty.value}",
+            soft_wrap=True,
+        )
+    levels = ", ".join(d.value for d in Difficulty)
+    console.print(f"\nPlay one with --scenario ID; --difficulty {{{levels}}} changes the customer.", soft_wrap=True)
 
 
 def _read_scorecard(path: Path) -> Scorecard:
@@ -144,6 +142,10 @@ def roleplay_command(
     ] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Scripted customer lines only; no model.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Makes the session reproducible.")] = 7,
+    difficulty: Annotated[
+        Difficulty | None,
+        typer.Option("--difficulty", help="How hard the customer is: patience, brush-offs, how much they reveal (default: the scenario's)."),
+    ] = None,
     rep_name: Annotated[str, typer.Option("--rep-name", help="Your name in the saved transcript.")] = "Rep",
     save: Annotated[Path | None, typer.Option("--save", help="Folder for the transcript and session files (default: .).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="How to show the scorecard.")] = OutputFormat.text,
@@ -161,12 +163,12 @@ def roleplay_command(
         scripted = _read_rep_lines(rep_lines) if rep_lines else None
         if scripted is None and not sys.stdin.isatty():
             _fail("stdin is not a terminal: pass --rep-lines FILE to play a scripted rep")
-        state = start_session(scenario, seed=seed, rep_name=rep_name)
+        state = start_session(scenario, seed=seed, rep_name=rep_name, difficulty=difficulty)
         p = scenario.persona
         console.print(Panel(
             f"[bold]{escape(scenario.title)}[/]\nCustomer: {escape(p.name)}, {escape(p.title)} at {escape(p.company)} "
-            f"({p.difficulty.value})\n\n{escape(' '.join(scenario.rep_brief.split()) if not scenario.focus else scenario.rep_brief)}"
-            + ("" if scripted else "\n\n[dim]Type your lines. /end finishes the call.[/]"),
+            f"(level {state.level.value})\n\n{escape(' '.join(scenario.rep_brief.split()) if not scenario.focus else scenario.rep_brief)}"
+            + ("" if scripted else "\n\n[dim]Type your lines. /help lists the commands; /end finishes the call.[/]"),
             title="Role-play", title_align="left",
         ))  # fmt: skip
         console.print(f"[bold magenta]{escape(p.name)}:[/] {escape(state.turns[0].text)}")
@@ -175,6 +177,20 @@ def roleplay_command(
             for line in scripted if scripted is not None else iter(lambda: _ask(console, state), None):
                 if state.status is not Status.active:
                     break
+                command = parse_command(line)
+                if command is not None:  # never spoken to the customer, never scored
+                    if command == "end":
+                        break
+                    if command == "restart":
+                        state = start_session(scenario, seed=seed, rep_name=rep_name, difficulty=difficulty)
+                        console.print(f"[dim]Restarted.[/]\n[bold magenta]{escape(p.name)}:[/] {escape(state.turns[0].text)}")
+                    elif command == "hint":
+                        console.print(Panel(escape(hint(state)), title="Hint", title_align="left", border_style="blue"))
+                    elif command == "help":
+                        console.print("\n".join(f"/{name}  {text}" for name, text in COMMANDS.items()))
+                    else:
+                        console.print(f"[yellow]unknown command {escape(line.split()[0])}; /help lists the commands[/]")
+                    continue
                 if scripted is None:
                     with console.status(f"{p.name} is thinking..."):
                         result = play_turn(state, line, actor)

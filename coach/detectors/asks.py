@@ -88,12 +88,19 @@ def ask_once(ctx: CallContext, params: AskOnceParams) -> DetectorResult:
             mode = "repeated_after_soft" if answer is Answer.soft else "repeated"
     answers.append(classify_answer(immediate_reply(ctx, asks[-1][0], len(ctx.turns)))[0].value)
     details["answers"] = answers
+    heard = {"yes": "a yes", "soft": "a soft answer", "none": "no clear answer"}
+    told = ", then ".join(heard[a] for a in answers)
+    count = len(asks) - (offered is not None)
+    times = "once" if count == 1 else "twice" if count == 2 else f"{count} times"
+    quoted = "quoted a price the customer answered softly, then " if offered is not None else ""
+    reason = f"You {quoted}asked {times}; the customer gave {told}."
     if violations:
-        return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, confidence=0.85)
+        return DetectorResult(verdict=Verdict.fail, mode=mode, evidence=violations, details=details, reason=reason, confidence=0.85)
     if offered is not None:
         asks = asks[1:]
     return DetectorResult(
         verdict=Verdict.pass_,
+        reason=reason,
         evidence=[ctx.hit_evidence(v, h, "commercial ask" if i == 0 else "after the customer's yes") for i, (v, h) in enumerate(asks)],
         details=details,
     )

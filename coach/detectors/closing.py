@@ -37,7 +37,7 @@ def next_step(ctx: CallContext, params: NextStepParams) -> DetectorResult:
         (v, s)
         for v in closing
         for s in v.sentences
-        if when in s.keys and vendor not in s.keys and not is_ask(v, s)
+        if when in s.keys and vendor not in s.keys and not is_ask(v, s) and _agreed(ctx, v)
     ]
     steps = [(v, s) for v in closing for s in v.sentences if step in s.keys]
     loose = [(v, s) for v in closing for s in v.sentences if vague in s.keys and when not in s.keys]
@@ -61,6 +61,16 @@ def next_step(ctx: CallContext, params: NextStepParams) -> DetectorResult:
         evidence=[ctx.evidence(last, note="the call ends without a dated next step")],
         confidence=0.6,
     )
+
+
+def _agreed(ctx: CallContext, view: TurnView) -> bool:
+    """A time the seller proposes is a next step unless the customer's answer to it hedges or
+    brushes it off ("I'll have to check", "just send me something")."""
+    if view.role is not Role.seller:
+        return True
+    from coach.detectors.asks import immediate_reply
+
+    return not any(r.signals.soft_answer or r.signals.info_request for r in immediate_reply(ctx, view, len(ctx.turns)))
 
 
 def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Position, TurnView, SentenceInfo, str] | None:

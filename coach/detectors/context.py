@@ -169,9 +169,29 @@ class CallContext:
             for view, hit in self.hits(kind):
                 if kind == "never_say" and hit.label in {"loop_in_finance"}:
                     continue
+                if self.about_open_problem(view, hit):
+                    continue
                 moves.append(((view.position, hit.match_start), view, kind, hit.sentence))
         moves.sort(key=lambda m: m[0])
         return moves
+
+    @cached_property
+    def _escalation_at(self) -> int | None:
+        """The turn position where the customer first names an open escalation or a live negotiation."""
+        key = self.item_key("escalation_guard.v1", "escalation")
+        found = self.key_sentences(key, Role.customer) if key else []
+        return found[0][0].position if found else None
+
+    @property
+    def escalation_named(self) -> bool:
+        return self._escalation_at is not None
+
+    def about_open_problem(self, view: TurnView, hit: LineHit) -> bool:
+        """A question or diagnosis about the customer's open escalation, after they named it:
+        care for the account, not cross-sell discovery ("what has the outage cost you?")."""
+        if hit.kind not in ("discovery", "diagnostic") or self._escalation_at is None or view.position <= self._escalation_at:
+            return False
+        return any(p.start == hit.start for p in view.signals.problem)
 
     @property
     def expansion_topic(self) -> bool:

@@ -63,9 +63,10 @@ def discovery_questions(ctx: CallContext, params: DiscoveryParams) -> DetectorRe
     first = first_questions(ctx)
     asked = sorted(first)
     sequence = [n for _, n in sorted((pos, n) for n, (pos, _, _) in first.items())]
-    in_order = sequence == sorted(sequence)
+    # Order and timing mean something only for questions that were asked: no "in order: yes" for none.
+    in_order = sequence == sorted(sequence) if len(asked) > 1 else None
     blocker = first_demo_or_pricing(ctx)
-    before_blocker = blocker is None or all(pos < blocker[0] for pos, _, _ in first.values())
+    before_blocker = (blocker is None or all(pos < blocker[0] for pos, _, _ in first.values())) if asked else None
     generic_key = ctx.item_key("discovery_questions.v1", "generic")
     generic = len(ctx.key_sentences(generic_key, Role.seller)) if generic_key else 0
     details = {"asked": asked, "in_order": in_order, "before_demo_or_pricing": before_blocker, "generic_questions": generic}
@@ -73,6 +74,9 @@ def discovery_questions(ctx: CallContext, params: DiscoveryParams) -> DetectorRe
         ctx.hit_evidence(view, hit, f"Q{n}: {QUESTION_NAMES[n]}")
         for n, (_, view, hit) in sorted(first.items(), key=lambda kv: kv[1][0])
     ]
+    generic_note = (
+        f" {generic} generic question{'s' if generic != 1 else ''} (\"any questions?\") did not count." if generic else ""
+    )
     if not asked:
         moves = ctx.expansion_moves
         _, view, kind, quote = moves[0]
@@ -81,20 +85,38 @@ def discovery_questions(ctx: CallContext, params: DiscoveryParams) -> DetectorRe
             mode="skipped",
             details=details,
             evidence=[ctx.evidence(view, quote, "expansion raised without any of the three discovery questions")],
+            reason="None of the three discovery questions was asked." + generic_note,
             confidence=0.7,
         )
     if len(asked) < 3:
-        missing = ", ".join(f"Q{n}" for n in (1, 2, 3) if n not in first)
+        missing = [n for n in (1, 2, 3) if n not in first]
         return DetectorResult(
-            verdict=Verdict.fail, mode="incomplete", details=details, evidence=evidence, reason=f"missing {missing}"
-        )
+            verdict=Verdict.fail, mode="incomplete", details=details, evidence=evidence,
+            reason=f"You asked {_questions(asked)}; never asked: {_questions(missing)}." + generic_note,
+        )  # fmt: skip
     if not in_order:
-        return DetectorResult(verdict=Verdict.fail, mode="out_of_order", details=details, evidence=evidence)
+        said = ", then ".join(f"Q{n}" for n in sequence)
+        return DetectorResult(
+            verdict=Verdict.fail, mode="out_of_order", details=details, evidence=evidence,
+            reason=f"All three were asked, but out of order ({said})." + generic_note,
+        )  # fmt: skip
     if not before_blocker:
         assert blocker is not None
         evidence.append(ctx.hit_evidence(blocker[1], blocker[2], "demo or pricing before discovery was complete"))
-        return DetectorResult(verdict=Verdict.fail, mode="after_demo", details=details, evidence=evidence)
-    return DetectorResult(verdict=Verdict.pass_, details=details, evidence=evidence, confidence=0.85)
+        return DetectorResult(
+            verdict=Verdict.fail, mode="after_demo", details=details, evidence=evidence,
+            reason="All three were asked in order, but a demo or a price came before the last of them." + generic_note,
+        )  # fmt: skip
+    return DetectorResult(
+        verdict=Verdict.pass_, details=details, evidence=evidence, confidence=0.85,
+        reason="All three were asked, in order, before any demo or price." + generic_note,
+    )  # fmt: skip
+
+
+def _questions(numbers: list[int]) -> str:
+    """`Q1 (current workflow) and Q3 (the one fix and who feels it)`."""
+    named = [f"Q{n} ({QUESTION_NAMES[n]})" for n in numbers]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 @detector("no_demo_before_discovery.v1")

@@ -82,6 +82,7 @@ class LineSignals(BaseModel):
     when: list[LineHit] = Field(default_factory=list)  # a day or a time ("Thursday at 10am")
     vendor_cycle: list[LineHit] = Field(default_factory=list)  # "before our quarter-end"
     escalation: list[LineHit] = Field(default_factory=list)  # customer side: "open escalation", "renewal negotiation"
+    problem: list[LineHit] = Field(default_factory=list)  # seller side: talk about the customer's open problem ("the outage")
     questions: int = 0
 
     @property
@@ -271,6 +272,7 @@ class LineAnalyser:
             ("when", f"{step}.when" if step else None, False),
             ("vendor_cycle", f"{timeline}.vendor_cycle" if timeline else None, True),
             ("escalation", f"{guard}.escalation" if guard else None, False),
+            ("problem", f"{guard}.problem" if guard else None, False),
         ]
         self.claim_key = f"{opening}.claim" if opening else None
         self.weak_commercial = f"{ask}.weak_commercial_ask" if ask else None

@@ -64,7 +64,11 @@ def never_say(ctx: CallContext, params: NeverSayParams) -> DetectorResult:
                 break
     details = {"hits": [h.model_dump() for h in hits]}
     if hits:
-        return DetectorResult(verdict=Verdict.fail, mode="banned_phrase", evidence=evidence, details=details, extra_advice=instead, confidence=0.85)
+        said = "; ".join(dict.fromkeys(f'"{h.says}" (turn {h.turn})' for h in hits))
+        return DetectorResult(
+            verdict=Verdict.fail, mode="banned_phrase", evidence=evidence, details=details, extra_advice=instead,
+            reason=f"On the never-say list: {said}.", confidence=0.85,
+        )  # fmt: skip
     return DetectorResult(
         verdict=Verdict.pass_,
         evidence=excused,

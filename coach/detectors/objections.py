@@ -63,7 +63,12 @@ def escalation_guard(ctx: CallContext, params: EscalationParams) -> DetectorResu
     view, sent = mentions[0]
     mention = ctx.sentence_evidence(view, sent, "open escalation or renewal negotiation")
     pushes = sorted(
-        (((v.position, h.match_start), v, h, kind) for kind in PUSH_KINDS for v, h in ctx.hits(kind) if v.position > view.position),
+        (
+            ((v.position, h.match_start), v, h, kind)
+            for kind in PUSH_KINDS
+            for v, h in ctx.hits(kind)
+            if v.position > view.position and not ctx.about_open_problem(v, h)
+        ),
         key=lambda push: push[0],
     )
     if pushes:

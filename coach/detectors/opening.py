@@ -16,9 +16,11 @@ PRODUCT_PHRASES = {"new_product", "customers_like_you", "future_of_category", "s
 def signal_first_opening(ctx: CallContext, params: SignalFirstParams) -> DetectorResult:
     if not ctx.expansion_topic:
         return not_applicable(NO_EXPANSION)
-    signals = [((v.position, h.match_start), v, h) for v, h in ctx.hits("signal")]
     products = [((v.position, h.match_start), v, h) for kind in PRODUCT_KINDS for v, h in ctx.hits(kind)]
     products += [((v.position, h.match_start), v, h) for v, h in ctx.hits("never_say") if h.label in PRODUCT_PHRASES]
+    # A sentence that pitches, prices or discounts is not the customer's signal, whatever it mentions.
+    selling = {(v.position, h.start) for _, v, h in products}
+    signals = [((v.position, h.match_start), v, h) for v, h in ctx.hits("signal") if (v.position, h.start) not in selling]
     first_signal = min(signals, key=lambda s: s[0], default=None)
     first_product = min(products, key=lambda s: s[0], default=None)
     if first_signal and (first_product is None or first_signal[0] < first_product[0]):

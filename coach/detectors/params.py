@@ -132,6 +132,9 @@ class EscalationParams(_Params):
     FAILURE_MODES = ("pushed_during_escalation",)
     escalation: PatternList = Field(min_length=1)
     defer: PatternList = []  # the seller parking the cross-sell: evidence for a pass
+    # The open problem in the seller's words ("the outage", "the fix"): questions about it are
+    # care for the customer, not cross-sell discovery.
+    problem: PatternList = []
 
 
 class NextStepParams(_Params):

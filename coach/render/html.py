@@ -16,13 +16,13 @@ from coach.render.view import (
     VERDICT_SYMBOLS,
     build_timeline,
     call_title,
-    detail_rows,
     enum_label,
     evidence_label,
     format_time,
     item_anchor,
     item_title,
     llm_line,
+    practice_line,
     iso_duration,
     metric_rows,
     call_type_text,
@@ -59,7 +59,7 @@ def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Enviro
 @cache
 def _environment() -> Environment:
     return scorecard_environment(
-        PackageLoader("coach.render", "templates"), detail_rows=detail_rows, llm_line=llm_line
+        PackageLoader("coach.render", "templates"), llm_line=llm_line, practice_line=practice_line
     )
 
 

@@ -9,12 +9,12 @@ from coach.render.view import (
     TimelineTurn,
     build_timeline,
     call_title,
-    detail_rows,
     enum_label,
     evidence_label,
     item_anchor,
     item_title,
     llm_line,
+    practice_line,
     metric_rows,
     call_type_text,
     score_text,
@@ -53,6 +53,8 @@ def render_markdown(
             lines.append(f"- {label} evidence, {link}: “{md_escape(evidence.quote)}”")
     if scorecard.motion_evidence or scorecard.trigger_evidence:
         lines.append("")
+    if scorecard.practice is not None:
+        lines += [f"**Practice:** {md_escape(practice_line(scorecard))}", ""]
     if scorecard.call.speakers:
         lines += [f"**Speakers:** {md_escape(speakers_line(scorecard))}", ""]
     if scorecard.llm is not None:
@@ -92,10 +94,6 @@ def render_markdown(
             note = f" — _{md_escape(evidence.note)}_" if evidence.note else ""
             lines.append(f"- {link}: “{md_escape(evidence.quote)}”{note}")
         if item.evidence:
-            lines.append("")
-        for row in detail_rows(item.details):
-            lines.append(f"- {md_escape(row.label)}: {md_escape(row.value)}")
-        if item.details:
             lines.append("")
         if item.advice:
             lines += [f"**Advice:** {md_escape(item.advice)}", ""]

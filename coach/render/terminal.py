@@ -16,11 +16,11 @@ from rich.text import Text
 
 from coach.render.view import (
     call_title,
-    detail_rows,
     enum_label,
     evidence_label,
     item_title,
     llm_line,
+    practice_line,
     metric_rows,
     call_type_text,
     score_text,
@@ -57,6 +57,8 @@ def print_scorecard(
         header.append(f"\nspeakers: {speakers_line(scorecard)}")
     if scorecard.llm is not None:
         header.append(f"\nLLM grader: {llm_line(scorecard.llm)}")
+    if scorecard.practice is not None:
+        header.append(f"\n{practice_line(scorecard)}")
     for warning in scorecard.warnings:
         header.append(f"\nwarning: {warning}", style="yellow")
     console.print(Panel(header, title="Expansion-call scorecard", title_align="left"))
@@ -75,8 +77,6 @@ def print_scorecard(
             if evidence.note:
                 line.append(f" ({evidence.note})", style="dim")
             body.append(line)
-        for row in detail_rows(item.details):
-            body.append(Text(f"{row.label}: {row.value}", style="dim"))
         if item.advice:
             body.append(Text(f"→ {item.advice}", style="italic"))
         verdict = Text(verdict_text(item.verdict), style=VERDICT_STYLES[item.verdict])

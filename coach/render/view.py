@@ -7,7 +7,6 @@ made once here so the three views never disagree.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -117,9 +116,11 @@ def format_value(value: Any) -> str:
             return "; ".join(", ".join(f"{k}: {format_value(x)}" for k, x in v.items()) for v in value)
         if all(not isinstance(v, (dict, list, tuple)) for v in value):
             return ", ".join(format_value(v) for v in value) if value else "none"
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return "; ".join(format_value(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        if _is_stretch(value):
+            return stretch_text(value)
+        return "; ".join(f"{humanize(str(k))}: {format_value(v)}" for k, v in value.items()) or "—"
     return str(value)
 
 
@@ -134,11 +135,26 @@ def metric_label(key: str) -> str:
     return humanize(key)
 
 
+def stretch_text(value: Mapping[str, Any]) -> str:
+    """`212 words by Dan Ortiz, turns 3 to 5 (95 s)`: a monologue or a long turn, as a person reads it."""
+    first, last = value.get("first_turn"), value.get("last_turn")
+    turns = f"turn {first}" if first == last else f"turns {first} to {last}"
+    seconds = value.get("seconds")
+    timing = f" ({format_value(float(seconds))} s)" if isinstance(seconds, (int, float)) else ""
+    return f"{value.get('words', 0)} words by {value.get('speaker', 'someone')}, {turns}{timing}"
+
+
+def _is_stretch(value: Any) -> bool:
+    return isinstance(value, dict) and {"words", "first_turn", "last_turn"} <= set(value)
+
+
 def metric_rows(metrics: Mapping[str, Any]) -> list[MetricRow]:
     """Flatten one level of nesting (per-speaker figures) into labelled rows."""
     rows: list[MetricRow] = []
     for key, value in metrics.items():
-        if isinstance(value, dict) and value and all(not isinstance(v, (dict, list)) for v in value.values()):
+        if _is_stretch(value):
+            rows.append(MetricRow(label=metric_label(key), value=stretch_text(value)))
+        elif isinstance(value, dict) and value and all(not isinstance(v, (dict, list)) for v in value.values()):
             for sub, subvalue in value.items():
                 rows.append(MetricRow(label=f"{metric_label(key)} — {sub}", value=format_value(subvalue)))
         else:
@@ -146,8 +162,10 @@ def metric_rows(metrics: Mapping[str, Any]) -> list[MetricRow]:
     return rows
 
 
-def detail_rows(details: Mapping[str, Any]) -> list[MetricRow]:
-    return [MetricRow(label=humanize(k), value=format_value(v)) for k, v in details.items()]
+def item_explanation(item: ItemResult) -> str:
+    """The sentence that says why the item got its verdict. `details` stay data for tools (the
+    JSON); people read the detector's reason, so no view prints raw detail values."""
+    return item.reason
 
 
 def evidence_label(evidence: Evidence) -> str:
@@ -256,6 +274,17 @@ def call_type_text(scorecard: Scorecard) -> str:
         return enum_label(scorecard.call_type.value)
     how = "given" if detail.source == "user" else f"{detail.confidence:.2f}"
     return f"{enum_label(scorecard.call_type.value)} ({how})"
+
+
+def practice_line(scorecard: Scorecard) -> str:
+    """`Role-play: <scenario title> · level hard · the customer ended the call`, or "" for a real call."""
+    practice = scorecard.practice
+    if practice is None:
+        return ""
+    parts = [f"Role-play: {practice.title}", f"level {practice.difficulty}"]
+    if practice.ended_cold:
+        parts.append("the customer ended the call")
+    return " · ".join(parts)
 
 
 def call_title(scorecard: Scorecard) -> str:

@@ -41,6 +41,7 @@ INSTRUCTIONS = {
     MoveKind.end: "Close the call politely in one sentence.",
 }
 INFO_REQUEST = "Brush the seller off: ask them to just send you some information by email."
+ACCEPT_TIME = "Agree to meet at {when}: say that day and time back to the seller."
 
 
 class CustomerLine(BaseModel):
@@ -81,7 +82,11 @@ def actor_prompt(state: SessionState, move: Move) -> ActorPrompt:
     names = {"rep": f"{state.rep_name} (seller)", "customer": f"{scenario.persona.name} (you)"}
     recent = state.turns[-CONTEXT_TURNS:]
     facts = [" ".join(f.says.split()) for f in scenario.facts if f.id in move.fact_ids]
+    if facts and scenario.level(state.level).reveal == "brief":
+        facts = [move.scripted]  # a guarded customer tells only what the scripted reveal tells
     instruction = INFO_REQUEST if move.line_key == "info_request" else INSTRUCTIONS[move.kind]
+    if move.when:
+        instruction = ACCEPT_TIME.format(when=move.when)
     return ActorPrompt(
         persona_name=scenario.persona.name,
         persona=scenario.persona.model_dump(mode="json"),

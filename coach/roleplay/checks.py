@@ -52,6 +52,8 @@ def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | 
             return "contradicts the move: no soft answer"
     if move.kind is MoveKind.accept_meeting and (signals.soft_answer or signals.info_request):
         return "contradicts the move: hedges instead of accepting"
+    if move.when and move.when.lower() not in lowered:
+        return "contradicts the move: does not say the agreed time back"
     if move.kind is MoveKind.end and "?" in line:
         return "contradicts the move: asks a question while ending the call"
     if move.kind is MoveKind.object and signals.yes_answer and not signals.soft_answer:

@@ -5,18 +5,23 @@ per-line detectors) plus the session state, and reacts as the playbook
 predicts: a signal-led opening warms the customer, a product-first opening or
 a never-say phrase cools them, a second commercial ask after a soft answer
 makes them defensive, a discovery question releases its hidden fact and
-nothing else does. The actor only voices the move it is given.
+nothing else does. The customer's patience, how much they reveal and how
+quickly they brush the rep off come from the difficulty level (data); a rep
+who keeps pushing past it has the call ended on them. The actor only voices
+the move it is given.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from enum import StrEnum
+from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.detectors.lines import LineSignals
-from coach.roleplay.scenario import Scenario
+from coach.detectors.lines import LineHit, LineSignals
+from coach.roleplay.scenario import Difficulty, Scenario, roleplay_data
 
 
 class Mood(StrEnum):
@@ -46,6 +51,7 @@ class Move(_Model):
     mood: Mood
     fact_ids: list[str] = Field(default_factory=list)  # facts this move releases
     scripted: str  # the scenario's line for this move (the fallback)
+    when: str = ""  # the day or time the customer accepts, in the rep's words
 
 
 class DirectorState(_Model):
@@ -62,7 +68,13 @@ class DirectorState(_Model):
     escalation_pushes: int = 0
     backed_off: bool = False
     meeting_accepted: bool = False
+    time_accepted: str = ""  # the day or time the customer agreed to ("" until they have)
+    objections: int = 0  # objections raised so far (the level's patience)
+    never_says: int = 0
+    guarded: list[int] = Field(default_factory=list)  # questions already met with a guarded answer
+    last_line: str = ""  # the customer's last scripted line: never said twice in a row
     ended: bool = False
+    ended_cold: bool = False
     rep_turns: int = 0
 
     @property
@@ -70,54 +82,118 @@ class DirectorState(_Model):
         return {1, 2, 3} <= set(self.asked)
 
 
+class DirectorRules(_Model):
+    goodbye: list[str] = Field(min_length=1)
+
+    @field_validator("goodbye")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for i, pattern in enumerate(patterns):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[{i}] is not a regular expression: {exc}") from None
+        return patterns
+
+
+@lru_cache(maxsize=1)
+def director_rules() -> DirectorRules:
+    return roleplay_data(DirectorRules, "director")
+
+
+@lru_cache(maxsize=1)
+def _goodbye() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in director_rules().goodbye), re.IGNORECASE)
+
+
+def says_goodbye(line: str) -> bool:
+    return bool(_goodbye().search(line))
+
+
 # Kinds of line that push a sale; in an escalation any of them is the wrong move.
 PUSHES = ("commercial_ask", "pitch", "demo", "demo_proposal", "pricing", "diagnostic", "discovery", "never_say")
 _COOLER = {Mood.warm: Mood.neutral, Mood.neutral: Mood.cool, Mood.cool: Mood.cool, Mood.defensive: Mood.defensive}
+_WARMER = {Mood.defensive: Mood.cool, Mood.cool: Mood.neutral, Mood.neutral: Mood.neutral, Mood.warm: Mood.warm}
 
 
-def pick(options: list[str], seed: int, turn: int, key: str) -> str:
-    """A variant chosen by the session seed, the turn and the line group: same seed, same session."""
-    return random.Random(f"{seed}:{turn}:{key}").choice(options)
+def pick(options: list[str], seed: int, turn: int, key: str, last: str = "") -> str:
+    """A variant chosen by the session seed, the turn and the line group, never the line just said."""
+    fresh = [o for o in options if " ".join(o.split()) != last] or options
+    return random.Random(f"{seed}:{turn}:{key}").choice(fresh)
+
+
+def proposed_time(sig: LineSignals) -> str:
+    """The day or time the rep proposed, in their words ("Thursday at 10am"), or ""."""
+    hits: list[LineHit] = sig.when
+    if not hits:
+        return ""
+    first = hits[0]
+    same = [h for h in hits if h.start == first.start]
+    start = min(h.match_start for h in same) - first.start
+    end = max(h.match_start + len(h.match) for h in same) - first.start
+    # the rest of the time the matcher split off: "Thursday" + " at 10am"
+    tail = _TIME_TAIL.match(first.sentence, end)
+    words = first.sentence[start : tail.end() if tail else end].strip(" ,.?!")
+    return words[:1].upper() + words[1:]
+
+
+_TIME_TAIL = re.compile(
+    r"(?:\s+(?:at|by|on|the|next|this|morning|afternoon|evening|noon|[ap]\.?m\.?|\d[\w:.]*|[A-Z][a-z]+day))*",
+)
+
+
+def _pushes(sig: LineSignals) -> list[LineHit]:
+    """What in the line pushes a sale during an escalation: a question about the open
+    problem itself ("what has the outage cost you?") is care, not a push."""
+    problem = {h.start for h in sig.problem}
+    return [
+        hit
+        for kind in PUSHES
+        for hit in getattr(sig, kind)
+        if not (kind in ("discovery", "diagnostic") and hit.start in problem)
+    ]
 
 
 class Director:
-    def __init__(self, scenario: Scenario, seed: int):
+    def __init__(self, scenario: Scenario, seed: int, difficulty: Difficulty | None = None):
         self.scenario = scenario
         self.seed = seed
+        self.level = scenario.level(difficulty)
 
     def opening_line(self) -> str:
         return pick(self.scenario.lines.greeting, self.seed, 0, "greeting")
 
-    def decide(self, signals: LineSignals, state: DirectorState, turn: int) -> tuple[Move, DirectorState]:
+    def decide(self, signals: LineSignals, state: DirectorState, turn: int, line: str = "") -> tuple[Move, DirectorState]:
         """The customer's next move and the state after it; `state` itself is not changed."""
         s = state.model_copy(deep=True)
         s.rep_turns += 1
-        move = self._decide(signals, s, turn)
+        move = self._decide(signals, s, turn, line)
+        if s.rep_turns >= self.scenario.max_rep_turns and move.kind is not MoveKind.end:
+            move = self._move(MoveKind.end, "end", "the call ran out of time", move.mood, turn, s)
         s.mood = move.mood
         if move.kind is MoveKind.end:
             s.ended = True
+            s.ended_cold = move.line_key == "end_cold"
         s.revealed.extend(f for f in move.fact_ids if f not in s.revealed)
-        if s.rep_turns >= self.scenario.max_rep_turns and not s.ended:
-            s.ended = True
-            move = self._move(MoveKind.end, "end", "the call ran out of time", s.mood, turn)
+        s.last_line = " ".join(move.scripted.split())
         return move, s
 
     # -- the policy ---------------------------------------------------------------------
-    def _decide(self, sig: LineSignals, s: DirectorState, turn: int) -> Move:
+    def _decide(self, sig: LineSignals, s: DirectorState, turn: int, line: str) -> Move:
         scenario = self.scenario
         for number in sig.discovery_questions:
             if number not in s.asked:
                 s.asked.append(number)
 
         if scenario.escalation is not None and not s.backed_off:
-            if any(getattr(sig, kind) for kind in PUSHES):
+            if _pushes(sig):
                 s.escalation_pushes += 1
-                if s.escalation_pushes >= 2:
-                    return self._move(MoveKind.end, "end_cold", "pushed a sale twice during an escalation", Mood.defensive, turn)
-                return self._objection("pushed_in_escalation", "pushed a sale during an escalation", _COOLER[s.mood], turn)
+                return self._objection("pushed_in_escalation", "pushed a sale during an escalation", _COOLER[s.mood], turn, s)
             if sig.defer:
                 s.backed_off = True
-                return self._move(MoveKind.answer, "back_off_thanks", "the rep parked the sale", Mood.warm, turn)
+                return self._move(MoveKind.answer, "back_off_thanks", "the rep parked the sale", Mood.warm, turn, s)
+            if sig.problem and not (sig.when or sig.meeting_ask):
+                return self._move(MoveKind.answer, "problem_update", "the rep asked about the open problem", s.mood, turn, s)
 
         mood = s.mood
         product_first = False
@@ -127,80 +203,112 @@ class Director:
             if not product_first and mood is Mood.neutral:
                 mood = Mood.warm
         if sig.never_say:
-            return self._objection("never_say", "a never-say phrase", Mood.cool if product_first else _COOLER[mood], turn)
+            s.never_says += 1
+            if s.never_says >= self.level.never_say_strikes:
+                return self._end_cold("a never-say phrase once too often", turn, s)
+            return self._objection("never_say", "a never-say phrase", Mood.cool if product_first else _COOLER[mood], turn, s)
         if product_first:
-            return self._objection("product_first", "a product-first opening", Mood.cool, turn)
+            return self._objection("product_first", "a product-first opening", Mood.cool, turn, s)
 
         if (sig.demo or sig.pricing) and not s.discovery_complete:
-            return self._objection("demo_too_early", "a demo or price before the three questions", _COOLER[mood], turn)
+            return self._objection("demo_too_early", "a demo or price before the three questions", _COOLER[mood], turn, s)
 
         if sig.commercial_ask:
             s.commercial_asks += 1
             if s.soft_answer_pending:
-                if s.commercial_asks >= 3:
-                    return self._move(MoveKind.end, "end_cold", "asked a third time after a soft answer", Mood.defensive, turn)
-                return self._objection("second_ask", "a second ask after a soft answer", Mood.defensive, turn)
+                return self._objection("second_ask", "a second ask after a soft answer", Mood.defensive, turn, s)
             s.soft_answer_pending = True
-            return self._move(MoveKind.soft_no, "soft_no", "a commercial ask", mood, turn)
+            return self._move(MoveKind.soft_no, "soft_no", "a commercial ask", mood, turn, s)
 
         if s.info_requested and not s.info_reopened:
             if (sig.reopen and sig.questions) or sig.discovery:
                 s.info_reopened = True
                 if not sig.discovery:
-                    return self._move(MoveKind.answer, "reopened", "the rep re-opened discovery", Mood.neutral, turn)
+                    return self._move(MoveKind.answer, "reopened", "the rep re-opened discovery", Mood.neutral, turn, s)
             else:
-                return self._move(MoveKind.end, "info_sent", "the rep agreed to send information", mood, turn)
+                return self._move(MoveKind.end, "info_sent", "the rep agreed to send information", mood, turn, s)
 
-        asks_meeting = bool(sig.meeting_ask or sig.diagnostic or sig.demo_proposal)
-        if (
-            scenario.info_request_on_meeting_ask
-            and not s.info_requested
-            and not s.discovery_complete
-            and (asks_meeting or sig.pitch)
-        ):
+        when = proposed_time(sig)
+        asks_meeting = bool(sig.meeting_ask or sig.diagnostic or sig.demo_proposal or (when and (sig.questions or s.meeting_accepted)))
+        brush_off = scenario.info_request_on_meeting_ask or (self.level.brush_off_early_meeting_ask and scenario.escalation is None)
+        if brush_off and not s.info_requested and not s.discovery_complete and (asks_meeting or sig.pitch):
             s.info_requested = True
-            return self._move(MoveKind.soft_no, "info_request", "a meeting ask before discovery", mood, turn)
+            return self._move(MoveKind.soft_no, "info_request", "a meeting ask before discovery", mood, turn, s)
 
         facts = [scenario.fact(f"q{n}") for n in sig.discovery_questions]
         if sig.sponsor_question or sig.sponsor_plan:
             facts.append(scenario.fact("sponsor"))
         fresh = [f for f in facts if f is not None and f.id not in s.revealed]
         if fresh:
+            if self.level.guarded_when_cool and mood in (Mood.cool, Mood.defensive):
+                return self._move(MoveKind.answer, "guarded", "a cooled customer keeps it to themselves", _WARMER[mood], turn, s)
+            brief = self.level.reveal == "brief"
             return Move(
                 kind=MoveKind.reveal,
                 line_key="fact:" + ",".join(f.id for f in fresh),
                 reason="asked the matching question",
                 mood=mood,
                 fact_ids=[f.id for f in fresh],
-                scripted=" ".join(" ".join(f.says.split()) for f in fresh),
+                scripted=" ".join(_first_sentence(f.says) if brief else " ".join(f.says.split()) for f in fresh),
             )
 
         if asks_meeting:
-            if s.meeting_accepted:
-                return self._move(MoveKind.end, "end", "the rep confirmed the agreed next step", mood, turn)
+            if s.time_accepted:
+                return self._move(MoveKind.end, "end", "the rep confirmed the agreed next step", mood, turn, s)
             if sig.demo_proposal and not s.discovery_complete:
-                return self._objection("demo_too_early", "a demo proposed before the three questions", _COOLER[mood], turn)
+                return self._objection("demo_too_early", "a demo proposed before the three questions", _COOLER[mood], turn, s)
             if mood is Mood.defensive:
-                return self._move(MoveKind.end, "end_cold", "a meeting ask from a defensive customer", mood, turn)
+                return self._end_cold("a meeting ask from a defensive customer", turn, s)
             if mood is Mood.cool:
-                return self._move(MoveKind.soft_no, "soft_no", "a meeting ask from a cooled customer", mood, turn)
+                return self._move(MoveKind.soft_no, "no_time" if when else "soft_no", "a meeting ask from a cooled customer", mood, turn, s)
             s.meeting_accepted = True
-            return self._move(MoveKind.accept_meeting, "accept_meeting", "a meeting or diagnostic ask", mood, turn)
+            if when:
+                return self._accept_time(when, mood, turn, s)
+            return self._move(MoveKind.accept_meeting, "accept_meeting", "a meeting or diagnostic ask", mood, turn, s)
 
-        if s.meeting_accepted or s.backed_off:
-            return self._move(MoveKind.end, "end", "the next step is agreed", mood, turn)
+        if when and s.meeting_accepted:
+            if s.time_accepted:
+                return self._move(MoveKind.end, "end", "the rep confirmed the agreed time", mood, turn, s)
+            return self._accept_time(when, mood, turn, s)
+        if says_goodbye(line):
+            if s.time_accepted or s.backed_off:
+                return self._move(MoveKind.end, "end", "the rep closed after an agreed next step", mood, turn, s)
+            return self._move(MoveKind.end, "goodbye", "the rep said goodbye without a next step", mood, turn, s)
+        if s.time_accepted:
+            return self._move(MoveKind.end, "end", "the next step is agreed", mood, turn, s)
         if sig.signal and mood is Mood.warm:
-            return self._move(MoveKind.answer, "signal_reaction", "a signal-led line", mood, turn)
-        return self._move(MoveKind.answer, "answer", "nothing to react to", mood, turn)
+            return self._move(MoveKind.answer, "signal_reaction", "a signal-led line", mood, turn, s)
+        return self._move(MoveKind.answer, "answer", "nothing to react to", mood, turn, s)
 
     # -- helpers ------------------------------------------------------------------------
-    def _move(self, kind: MoveKind, key: str, reason: str, mood: Mood, turn: int) -> Move:
+    def _move(self, kind: MoveKind, key: str, reason: str, mood: Mood, turn: int, s: DirectorState) -> Move:
         options: list[str] = getattr(self.scenario.lines, key)
-        return Move(kind=kind, line_key=key, reason=reason, mood=mood, scripted=pick(options, self.seed, turn, key))
+        return Move(kind=kind, line_key=key, reason=reason, mood=mood, scripted=pick(options, self.seed, turn, key, s.last_line))
 
-    def _objection(self, kind: str, reason: str, mood: Mood, turn: int) -> Move:
+    def _accept_time(self, when: str, mood: Mood, turn: int, s: DirectorState) -> Move:
+        s.time_accepted = when
+        options = [line.replace("{when}", when) for line in self.scenario.lines.accept_time]
+        return Move(
+            kind=MoveKind.accept_meeting, line_key="accept_time", reason="the rep proposed a time", mood=mood, when=when,
+            scripted=pick(options, self.seed, turn, "accept_time", s.last_line),
+        )  # fmt: skip
+
+    def _end_cold(self, reason: str, turn: int, s: DirectorState) -> Move:
+        return self._move(MoveKind.end, "end_cold", reason, Mood.defensive, turn, s)
+
+    def _objection(self, kind: str, reason: str, mood: Mood, turn: int, s: DirectorState) -> Move:
+        """An objection, or the end of the call once the customer's patience is spent."""
+        if s.objections >= self.level.patience:
+            return self._end_cold(f"{reason}, past the customer's patience", turn, s)
+        s.objections += 1
         options = self.scenario.objection(kind)
         return Move(
             kind=MoveKind.object, line_key=f"objection:{kind}", reason=reason, mood=mood,
-            scripted=pick(options, self.seed, turn, kind),
+            scripted=pick(options, self.seed, turn, kind, s.last_line),
         )  # fmt: skip
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    match = re.search(r"(?<=[.!?])\s", text)
+    return text[: match.start()] if match else text

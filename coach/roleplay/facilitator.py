@@ -36,8 +36,24 @@ class FacilitatorRule(_Model):
     better: str = Field(min_length=1)
 
 
+class Hints(_Model):
+    """What `/hint` suggests at each point of the play; `{workflow}` is the scenario's workflow."""
+
+    escalation: str
+    open_on_signal: str
+    reopen: str
+    q1: str
+    q2: str
+    q3: str
+    sponsor: str
+    diagnostic: str
+    time: str
+    close: str
+
+
 class FacilitatorRules(_Model):
     rules: list[FacilitatorRule]
+    hints: Hints
 
     def rule(self, rule_id: str) -> FacilitatorRule:
         for rule in self.rules:

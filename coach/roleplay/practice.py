@@ -15,6 +15,7 @@ from __future__ import annotations
 from coach.errors import RubricError
 from coach.roleplay.scenario import Scenario, load_scenarios, parse_scenario
 from coach.scorecard import Evidence, Motion, Scorecard, Trigger, Verdict
+from coach.transcript import Role
 
 QUESTIONS = {
     1: "how the team handles the workflow today (owner, tools, cycle time)",
@@ -103,12 +104,35 @@ def from_scorecard(card: Scorecard, scenarios: dict[str, Scenario] | None = None
     data["focus"] = focus
     if focus:
         data["rep_brief"] = base.rep_brief + "\n\nWhat to practise, from " + call + ":\n" + "\n".join(f"- {n}" for n in focus)
-    # The objection the call fumbled comes back in the real customer's own words.
+    # The objection the call fumbled comes back in the real customer's own words (first among the variants).
     for item_id, note, line_key in (("ask_once", "soft answer", "soft_no"), ("soft_no_reopen", "soft no: send me information", "info_request")):
         if _failed(card, item_id):
             words = [e.quote for e in card.item(item_id).evidence if e.note == note]
             if words:
-                data["lines"][line_key] = [words[0]]
+                data["lines"][line_key] = [words[0], f"As I said: {words[0]}"]
+    _keep_the_calls_people(card, base, data)
     if _failed(card, "soft_no_reopen"):
         data["info_request_on_meeting_ask"] = True
     return parse_scenario(data, source=f"practice scenario from {call}")
+
+
+def _keep_the_calls_people(card: Scorecard, base: Scenario, data: dict) -> None:
+    """The real customer's name, the trigger the call rested on and its signal in the call's own
+    words replace the stock persona's, so the rep practises the conversation they actually had."""
+    customer = next((sp.name for sp in card.call.speakers if sp.role is Role.customer), None)
+    if customer:
+        stock_first = base.persona.name.split()[0]
+        data["persona"]["name"] = customer
+        data["lines"] = {
+            key: [line.replace(base.persona.name, customer).replace(stock_first, customer.split()[0]) for line in lines]
+            for key, lines in data["lines"].items()
+        }
+        data["rep_brief"] = data["rep_brief"].replace(base.persona.name, customer).replace(stock_first, customer.split()[0])
+    if card.trigger is not Trigger.none:
+        data["trigger"] = card.trigger.value
+    seller_words = [e.quote for e in card.trigger_evidence] or [
+        e.quote for item in card.items for e in item.evidence if e.speaker != customer
+    ][:1]
+    if seller_words:
+        what = "The signal in your call" if card.trigger_evidence else "How your call opened"
+        data["rep_brief"] += f'\n\n{what}: "{seller_words[0]}"'

@@ -13,11 +13,11 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from coach.datafiles import read_yaml, validate
+from coach.datafiles import M, read_yaml, validate
 from coach.errors import RubricError
 from coach.resources import data_dir
 from coach.scorecard import Motion, Trigger
@@ -31,8 +31,16 @@ class _Model(BaseModel):
 
 class Difficulty(StrEnum):
     easy = "easy"
-    medium = "medium"
+    normal = "normal"
     hard = "hard"
+
+
+def _difficulty(value: object) -> object:
+    # Sessions stored before the levels were renamed say "medium".
+    return "normal" if value == "medium" else value
+
+
+DifficultyField = Annotated[Difficulty, BeforeValidator(_difficulty)]
 
 
 class Persona(_Model):
@@ -40,7 +48,7 @@ class Persona(_Model):
     title: str = Field(min_length=1)
     company: str = Field(min_length=1)
     temperament: str = Field(min_length=1)
-    difficulty: Difficulty
+    difficulty: DifficultyField  # the level the scenario is played at unless the rep picks another
 
 
 class HiddenFact(_Model):
@@ -52,25 +60,111 @@ class HiddenFact(_Model):
     keywords: list[str] = Field(min_length=1)  # an LLM reveal must mention one of these
 
 
+ObjectionKind = Literal["product_first", "never_say", "demo_too_early", "second_ask", "pushed_in_escalation"]
+OBJECTION_KINDS: tuple[str, ...] = ObjectionKind.__args__  # type: ignore[attr-defined]
+# Several variants per move, so the customer never says the same line twice in a row.
+Variants = Annotated[list[str], Field(min_length=2)]
+_WHEN_SLOT = "{when}"
+
+
 class Objection(_Model):
-    id: Literal["product_first", "never_say", "demo_too_early", "second_ask", "pushed_in_escalation"]
-    says: list[str] = Field(min_length=1)
+    id: ObjectionKind
+    says: Variants
 
 
 class Lines(_Model):
-    """Scripted customer lines per move; a list gives variants, picked with the session seed."""
+    """Scripted customer lines per move; the session seed picks a variant, never the one just said.
+
+    Groups left out of a scenario come from `rubrics/roleplay/customer.yaml`.
+    """
 
     greeting: list[str] = Field(min_length=1)  # the customer's first line
-    signal_reaction: list[str] = Field(min_length=1)  # the rep opened on a signal
-    answer: list[str] = Field(min_length=1)  # small talk or anything else
-    soft_no: list[str] = Field(min_length=1)  # after a commercial ask: "let me think"
-    info_request: list[str] = Field(min_length=1)  # the "just send me some information" brush-off
-    accept_meeting: list[str] = Field(min_length=1)
-    end: list[str] = Field(min_length=1)  # the customer closes the call
-    end_cold: list[str] = Field(min_length=1)  # the customer ends it after being pushed
-    back_off_thanks: list[str] = Field(default_factory=lambda: ["Thanks for understanding. Let's talk once this is behind us."])
-    info_sent: list[str] = Field(default_factory=lambda: ["Great, I'll look out for your email."])  # the rep just agreed to send
-    reopened: list[str] = Field(default_factory=lambda: ["Fair enough. Ask away."])  # the rep re-opened after a brush-off
+    signal_reaction: Variants  # the rep opened on a signal
+    answer: Variants  # small talk or anything else
+    soft_no: Variants  # after a commercial ask: "let me think"
+    info_request: Variants  # the "just send me some information" brush-off
+    accept_meeting: Variants  # agrees to a meeting; a time is still to be set
+    accept_time: Variants  # agrees to the day or time the rep proposed: "{when} works."
+    end: Variants  # the customer closes the call after an agreed next step
+    end_cold: Variants  # the customer ends it after being pushed
+    goodbye: Variants  # the rep said goodbye without a next step
+    back_off_thanks: Variants
+    info_sent: Variants  # the rep just agreed to send
+    reopened: Variants  # the rep re-opened after a brush-off
+    guarded: Variants  # a cooled customer at a hard level does not tell yet
+    problem_update: Variants  # the rep asked about the customer's open problem
+    no_time: Variants  # a cooled customer will not set a time
+
+    @model_validator(mode="after")
+    def _slots(self) -> "Lines":
+        for name, options in self:
+            for line in options:
+                rest = line.replace(_WHEN_SLOT, "") if name == "accept_time" else line
+                if "{" in rest or "}" in rest:
+                    raise ValueError(f"{name}: {line!r} has a placeholder other than {_WHEN_SLOT} in accept_time")
+        if not all(_WHEN_SLOT in line for line in self.accept_time):
+            raise ValueError(f"accept_time: every line repeats the proposed time with {_WHEN_SLOT}")
+        return self
+
+
+class Level(_Model):
+    """How hard the customer is to win: see `rubrics/roleplay/difficulty.yaml`."""
+
+    patience: int = Field(ge=0, le=10)
+    never_say_strikes: int = Field(ge=1, le=10)
+    guarded_when_cool: bool
+    brush_off_early_meeting_ask: bool
+    reveal: Literal["full", "brief"]
+
+
+class LevelOverride(_Model):
+    patience: int | None = Field(default=None, ge=0, le=10)
+    never_say_strikes: int | None = Field(default=None, ge=1, le=10)
+    guarded_when_cool: bool | None = None
+    brush_off_early_meeting_ask: bool | None = None
+    reveal: Literal["full", "brief"] | None = None
+
+
+class CustomerDefaults(_Model):
+    objections: dict[ObjectionKind, Variants]
+    lines: dict[str, Variants]
+
+    @model_validator(mode="after")
+    def _complete(self) -> "CustomerDefaults":
+        missing = [k for k in OBJECTION_KINDS if k not in self.objections]
+        if missing:
+            raise ValueError(f"objections: no lines for {missing}")
+        unknown = sorted(set(self.lines) - set(Lines.model_fields))
+        if unknown:
+            raise ValueError(f"lines: unknown line groups {unknown}")
+        return self
+
+
+class Levels(_Model):
+    levels: dict[Difficulty, Level]
+
+    @model_validator(mode="after")
+    def _every_level(self) -> "Levels":
+        missing = [d.value for d in Difficulty if d not in self.levels]
+        if missing:
+            raise ValueError(f"levels: missing {missing}")
+        return self
+
+
+def roleplay_data(model: type[M], name: str) -> M:
+    """One of the shared role-play data files (`rubrics/roleplay/<name>.yaml`), validated."""
+    path = data_dir("rubrics") / "roleplay" / f"{name}.yaml"
+    return validate(model, read_yaml(path, f"role-play {name} data"), source=str(path))
+
+
+@lru_cache(maxsize=1)
+def customer_defaults() -> CustomerDefaults:
+    return roleplay_data(CustomerDefaults, "customer")
+
+
+@lru_cache(maxsize=1)
+def difficulty_levels() -> Levels:
+    return roleplay_data(Levels, "difficulty")
 
 
 class Scenario(_Model):
@@ -86,11 +180,29 @@ class Scenario(_Model):
     objections: list[Objection] = Field(min_length=1)
     lines: Lines
     good_outcome: str = Field(min_length=1)
+    levels: dict[DifficultyField, LevelOverride] = Field(default_factory=dict)  # per-level changes to the shared levels
     # How this customer behaves.
     escalation: str | None = None  # the customer opens with an open escalation / live renewal: back off
     info_request_on_meeting_ask: bool = False  # a first meeting ask before discovery gets "send me information"
     max_rep_turns: int = Field(default=16, ge=4, le=60)
     focus: list[str] = Field(default_factory=list)  # practice notes (scenarios built from a scorecard)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared_lines(cls, data: object) -> object:
+        """Fill the line groups and objections a scenario leaves out from the shared customer defaults."""
+        if not isinstance(data, dict):
+            return data
+        defaults = customer_defaults()
+        data = dict(data)
+        lines = data.get("lines")
+        if isinstance(lines, dict):
+            data["lines"] = {**defaults.lines, **lines}
+        objections = data.get("objections", [])
+        if isinstance(objections, list):
+            given = {o.get("id") for o in objections if isinstance(o, dict)}
+            data["objections"] = [*objections, *({"id": k, "says": v} for k, v in defaults.objections.items() if k not in given)]
+        return data
 
     @field_validator("facts")
     @classmethod
@@ -122,16 +234,16 @@ class Scenario(_Model):
         for objection in self.objections:
             if objection.id == kind:
                 return objection.says
-        return [DEFAULT_OBJECTIONS[kind]]
+        raise KeyError(kind)  # the shared defaults fill every kind at validation
 
-
-DEFAULT_OBJECTIONS = {
-    "product_first": "Hang on, I thought this was a check-in, not a sales pitch.",
-    "never_say": "That sounds like a sales line. What does this have to do with us?",
-    "demo_too_early": "Let's not jump to a demo. I don't even know yet whether we need anything.",
-    "second_ask": "You already asked me that. I said I need to think about it.",
-    "pushed_in_escalation": "Honestly, this is not the moment. We still have the open issue to sort out.",
-}
+    def level(self, difficulty: Difficulty | None = None) -> Level:
+        """The customer's behaviour at a level (default: the persona's)."""
+        difficulty = difficulty or self.persona.difficulty
+        base = difficulty_levels().levels[difficulty]
+        override = self.levels.get(difficulty)
+        if override is None:
+            return base
+        return base.model_copy(update=override.model_dump(exclude_none=True))
 
 
 def parse_scenario(data: object, *, source: str) -> Scenario:

@@ -23,9 +23,9 @@ from coach.detectors.lines import analyse_seller_line
 from coach.errors import CoachError
 from coach.roleplay.director import Director, DirectorState, Move
 from coach.roleplay.facilitator import FacilitatorNote, review
-from coach.roleplay.scenario import Scenario
+from coach.roleplay.scenario import Difficulty, DifficultyField, Scenario
 from coach.rubric import Rubric
-from coach.scorecard import Scorecard
+from coach.scorecard import PracticeInfo, Scorecard
 from coach.scoring import score_transcript
 from coach.transcript import Role, RoleSource, Speaker, Transcript, Turn
 
@@ -62,6 +62,7 @@ class SessionState(_Model):
     scenario: Scenario
     seed: int
     rep_name: str
+    difficulty: DifficultyField | None = None  # None: the persona's own level (sessions saved before levels)
     director: DirectorState = Field(default_factory=DirectorState)
     turns: list[SessionTurn] = Field(default_factory=list)
     notes: list[FacilitatorNote] = Field(default_factory=list)
@@ -76,6 +77,10 @@ class SessionState(_Model):
 
     def revealed_facts(self) -> list[str]:
         return list(self.director.revealed)
+
+    @property
+    def level(self) -> Difficulty:
+        return self.difficulty or self.scenario.persona.difficulty
 
 
 class Voiced(_Model):
@@ -105,15 +110,29 @@ class TurnResult(_Model):
     ended: bool
 
 
-def start_session(scenario: Scenario, *, seed: int = 7, rep_name: str = "Rep", session_id: str | None = None) -> SessionState:
+def start_session(
+    scenario: Scenario,
+    *,
+    seed: int = 7,
+    rep_name: str = "Rep",
+    session_id: str | None = None,
+    difficulty: Difficulty | None = None,
+) -> SessionState:
     rep_name = " ".join(rep_name.split()) or "Rep"
     if rep_name.lower() == scenario.persona.name.lower():
         raise RoleplayError("the rep's name must differ from the customer's", source=scenario.id)
-    director = Director(scenario, seed)
+    director = Director(scenario, seed, difficulty)
     greeting = SessionTurn(index=0, role="customer", text=director.opening_line(), source="script")
     return SessionState(
-        id=session_id or uuid.uuid4().hex[:12], scenario=scenario, seed=seed, rep_name=rep_name, turns=[greeting]
-    )
+        id=session_id or uuid.uuid4().hex[:12], scenario=scenario, seed=seed, rep_name=rep_name,
+        difficulty=difficulty or scenario.persona.difficulty, turns=[greeting],
+        director=DirectorState(last_line=greeting.text),
+    )  # fmt: skip
+
+
+def is_command(line: str) -> bool:
+    """`/help`, `/end`...: chat commands, never words to the customer."""
+    return line.lstrip().startswith("/")
 
 
 def play_turn(state: SessionState, rep_line: str, actor: Actor | None = None) -> TurnResult:
@@ -124,11 +143,16 @@ def play_turn(state: SessionState, rep_line: str, actor: Actor | None = None) ->
         raise RoleplayError("the rep line is empty", source=state.id)
     if len(line) > MAX_REP_LINE_CHARS:
         raise RoleplayError(f"the rep line is longer than {MAX_REP_LINE_CHARS} characters", source=state.id)
+    if is_command(line):
+        raise RoleplayError(
+            f"{line.split()[0]!r} is a chat command, not a line for the customer (commands: /help, /hint, /restart, /end)",
+            source=state.id,
+        )
     signals = analyse_seller_line(line)
     rep_turn = SessionTurn(index=len(state.turns), role="rep", text=line)
     notes = review(signals, state.director, turn=rep_turn.index, workflow=state.scenario.workflow)
-    director = Director(state.scenario, state.seed)
-    move, director_state = director.decide(signals, state.director, rep_turn.index + 1)
+    director = Director(state.scenario, state.seed, state.level)
+    move, director_state = director.decide(signals, state.director, rep_turn.index + 1, line)
     after = state.model_copy(update={"director": director_state, "turns": [*state.turns, rep_turn]}, deep=True)
     voiced = (actor or ScriptedActor()).voice(after, move, line)
     customer = SessionTurn(
@@ -167,4 +191,9 @@ def to_transcript(state: SessionState) -> Transcript:
 def score_session(state: SessionState, rubric: Rubric | None = None) -> Scorecard:
     if not any(t.role == "rep" for t in state.turns):
         raise RoleplayError("the rep has not said anything yet; nothing to score", source=state.id)
-    return score_transcript(to_transcript(state), rubric)
+    card = score_transcript(to_transcript(state), rubric)
+    card.practice = PracticeInfo(
+        scenario=state.scenario.id, title=state.scenario.title, difficulty=state.level.value,
+        ended_cold=state.director.ended_cold,
+    )  # fmt: skip
+    return card

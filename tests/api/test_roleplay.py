@@ -125,5 +125,24 @@ def test_the_apps_llm_actor_voices_the_customer_and_falls_back(client: TestClien
     voiced = say(client, world.a1, sid, "Hi Maya, thanks for making time today.").json()["customer"]
     assert voiced == {"index": 2, "role": "customer", "text": "Happy to chat, I have a few minutes.", "source": "llm"}
     hedge = say(client, world.a1, sid, "Would you like to add 50 seats this quarter?").json()["customer"]
-    assert hedge["source"] == "script" and "think about it" in hedge["text"]  # a yes cannot voice a soft no
+    from coach.roleplay.scenario import get_scenario
+
+    soft_no = get_scenario("usage_threshold_upsell").lines.soft_no
+    assert hedge["source"] == "script" and hedge["text"] in soft_no  # a yes cannot voice a soft no
     assert model.pending == 0 and len(model.history) == 2
+
+
+def test_a_session_can_be_played_at_another_level_and_its_scorecard_says_so(client: TestClient, world: World) -> None:
+    created = start(client, world.a1, difficulty="hard")
+    assert created.status_code == 201, created.text
+    session = created.json()
+    assert session["difficulty"] == "hard" and session["persona"]["difficulty"] == "easy"  # the scenario's own level
+    turn = say(client, world.a1, session["id"], "This is the future of the category.").json()
+    assert turn["status"] == "ended"  # at hard the first never-say phrase ends the call
+    card = client.post(f"/v1/roleplay/sessions/{session['id']}/finish", headers=world.a1.auth).json()
+    assert card["scorecard"]["practice"] == {
+        "scenario": "usage_threshold_upsell", "title": session["title"], "difficulty": "hard", "ended_cold": True,
+    }  # fmt: skip
+    assert start(client, world.a1).json()["difficulty"] == "easy"
+    bad = start(client, world.a1, difficulty="brutal")
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")

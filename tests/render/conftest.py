@@ -74,7 +74,8 @@ def card(call: Transcript) -> Scorecard:
             confidence=0.85,
             evidence=[ev(4, "How does your team handle reconciliation today", "question 1: current workflow")],
             advice="Ask where the cycle loses the most time and what it cost last quarter before any ask.",
-            details={"asked": [1], "in_order": True},
+            details={"asked": [1], "in_order": None},
+            reason="You asked Q1 (current workflow); never asked: Q2 (where it hurts and what it costs) and Q3 (the one fix and who feels it).",
         ),
         ItemResult(
             id="ask_once",

@@ -16,7 +16,9 @@ def test_markdown_lists_every_item_with_verdict_evidence_and_advice(card):
     assert "### Exec sponsor: ✓ Pass" in text
     assert "### Escalation guard: – Not applicable" in text
     assert "“Let me send you a deck” — _banned: deck_" in text
-    assert "- Asked: 1" in text and "- In order: yes" in text
+    # details are data for tools: the reader gets the reason's sentence, never "Asked: 1 / In order: yes"
+    assert "- Asked: 1" not in text and "In order" not in text
+    assert "_Why:_ " + md_escape("You asked Q1 (current workflow); never asked: Q2") in text
     assert "| Seller talk ratio | 0.62 |" in text
     assert "_Why:_ no active renewal negotiation or open escalation was mentioned" in text
     assert "· **disputed** (heuristics and LLM disagreed)" in text

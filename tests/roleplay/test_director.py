@@ -10,7 +10,9 @@ from coach.roleplay.facilitator import review
 from coach.roleplay.scenario import get_scenario
 from coach.roleplay.session import RoleplayError, play_turn, start_session
 from coach.rubric import load_rubric
+from tests.roleplay.plays import run_play
 from tests.roleplay.support import REP, play
+from coach.roleplay.scenario import Difficulty
 
 SIGNAL = "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
 Q = [
@@ -47,7 +49,11 @@ def test_never_say_cools_one_step_and_a_cool_customer_hedges_on_a_meeting():
 
 
 def test_second_ask_after_a_soft_answer_makes_the_customer_defensive_then_ends_the_call():
-    state, results = play("usage_threshold_upsell", [SIGNAL, ASK, "So can we get the order form signed this week?", "Should we go ahead and add them today?"])
+    # at hard the customer's patience (one objection) is spent by the third ask
+    state, results = run_play(
+        "usage_threshold_upsell", [SIGNAL, ASK, "So can we get the order form signed this week?", "Should we go ahead and add them today?"],
+        Difficulty.hard,
+    )
     kinds = [(r.customer.move.kind, r.customer.move.mood) for r in results]
     assert kinds[1] == (MoveKind.soft_no, Mood.warm)
     assert kinds[2] == (MoveKind.object, Mood.defensive)

@@ -7,6 +7,8 @@ after its own question), and the end scorecard has the listed verdicts.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.roleplay.support import PLAYS, play
 
@@ -45,7 +47,8 @@ def test_hidden_facts_come_out_only_after_the_matching_question(scenario_id, kin
     assert revealed_at == expected["revealed_at"]
     assert state.revealed_facts() == list(expected["revealed_at"])
     for fact in scenario.facts:
-        says = " ".join(fact.says.split())
+        # the first sentence comes out at every level ("brief" levels stop there)
+        says = re.split(r"(?<=[.!?]) ", " ".join(fact.says.split()))[0]
         shown = [n for n, r in enumerate(results, 1) if says in r.customer.text]
         if fact.id not in revealed_at:
             assert shown == [], f"{fact.id} leaked"

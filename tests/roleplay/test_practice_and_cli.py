@@ -40,8 +40,12 @@ def test_practice_scenario_targets_the_calls_misses_in_its_own_words(card):
     assert scenario.id == "practice_send_me_information"  # the brush-off it let stand picks the base
     assert scenario.info_request_on_meeting_ask
     # the objections it fumbled come back in the real customer's words
-    assert scenario.lines.info_request == ["Honestly, just send me some information."]
-    assert scenario.lines.soft_no == ["Hmm, I'd need to run it by Dana first."]
+    assert scenario.lines.info_request == ["Honestly, just send me some information.", "As I said: Honestly, just send me some information."]
+    assert scenario.lines.soft_no == ["Hmm, I'd need to run it by Dana first.", "As I said: Hmm, I'd need to run it by Dana first."]
+    # the real customer, not the stock persona, and the call's own opening
+    assert scenario.persona.name == "Nina Park"
+    assert "Greg" not in " ".join(line for lines in scenario.lines.model_dump().values() for line in lines)
+    assert 'How your call opened: "I wanted to tell you about our new product, Route Optimizer."' in scenario.rep_brief
     brief = "\n".join(scenario.focus)
     assert "I wanted to tell you about our new product, Route Optimizer." in brief  # the skipped signal / never-say
     assert "Q2: where it hurts" in brief and "Q3: the one fix" in brief and "Q1" not in brief  # the questions it never asked
@@ -72,7 +76,7 @@ def test_list_shows_every_scenario(runner):
     result = run(runner, "--list")
     assert result.exit_code == 0
     for scenario_id in PLAYS:
-        assert scenario_id[:14] in result.stdout
+        assert scenario_id in result.stdout  # whole: the id is what the rep types
 
 
 def test_scripted_rep_plays_saves_and_scores(runner, tmp_path: Path):
@@ -143,3 +147,46 @@ def test_an_unreachable_model_leaves_the_role_play_on_scripted_lines(runner, tmp
     assert len(customer) == 2 and all(t.source == "script" for t in customer)
     assert all("connection" in (t.fallback_reason or "") for t in customer)
     assert "(scripted)" in result.stderr
+
+
+def test_slash_commands_are_handled_never_spoken_or_scored(runner, tmp_path: Path):
+    rep = tmp_path / "rep.txt"
+    rep.write_text(
+        "/help\n/hint\nI noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan.\n"
+        "/hint\n/bogus\n/end\nThis line comes after /end and is never played.\n"
+    )
+    result = run(runner, "--scenario", "usage_threshold_upsell", "--rep-lines", str(rep), "--no-llm", "--save", str(tmp_path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "/restart" in result.stderr and "Open on what you saw" in result.stderr  # /help, then the first /hint
+    assert "Ask question 1" in result.stderr  # the second /hint knows the opening was done
+    assert "unknown command /bogus" in result.stderr
+    session = SessionState.model_validate_json(next(tmp_path.glob("*.session.json")).read_text())
+    assert [t.text for t in session.turns if t.role == "rep"] == [
+        "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
+    ]
+    card = json.loads(result.stdout)
+    assert card["practice"]["difficulty"] == "easy"
+
+
+def test_a_command_never_reaches_the_customer():
+    from coach.roleplay.commands import parse_command
+    from coach.roleplay.session import RoleplayError, play_turn, start_session
+    from coach.roleplay.scenario import get_scenario
+
+    assert [parse_command(x) for x in ("/help", "/END", "/hint please", "/quit", "/what", "hello /end")] == [
+        "help", "end", "hint", "end", "unknown", None,
+    ]
+    state = start_session(get_scenario("renewal_window"), rep_name="Alex Rivera")
+    with pytest.raises(RoleplayError, match="chat command"):
+        play_turn(state, "/help")
+
+
+def test_difficulty_option_plays_the_level_and_the_scorecard_says_it(runner, tmp_path: Path):
+    rep = tmp_path / "rep.txt"
+    rep.write_text("This is the future of the category.\nAnything else?\n")
+    result = run(runner, "--scenario", "usage_threshold_upsell", "--difficulty", "hard", "--rep-lines", str(rep),
+                 "--no-llm", "--save", str(tmp_path), "-f", "md")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "level hard" in result.stdout and "the customer ended the call" in result.stdout
+    bad = run(runner, "--scenario", "usage_threshold_upsell", "--difficulty", "brutal", "--rep-lines", str(rep))
+    assert bad.exit_code == 2 and "brutal" in bad.stderr

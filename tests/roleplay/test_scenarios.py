@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from coach.errors import RubricError
-from coach.roleplay.scenario import get_scenario, load_scenario_file, load_scenarios, scenario_dir
+from coach.roleplay.scenario import Difficulty, get_scenario, load_scenario_file, load_scenarios, scenario_dir
 from coach.scorecard import Trigger
 
 REQUIRED = {
@@ -55,17 +55,22 @@ def _write(tmp_path: Path, data: object, name: str = "renewal_window.yaml") -> P
     ("change", "message"),
     [
         (lambda d: d["persona"].pop("title"), "persona.title: Field required"),
-        (lambda d: d["persona"].update(difficulty="brutal"), "persona.difficulty: Input should be 'easy', 'medium' or 'hard'"),
+        (lambda d: d["persona"].update(difficulty="brutal"), "persona.difficulty: Input should be 'easy', 'normal' or 'hard'"),
         (lambda d: d.update(mood="cheerful"), "mood: Extra inputs are not permitted"),
         (lambda d: d["facts"][1].update(unlock="q7"), "facts[1].unlock: Input should be 'q1', 'q2', 'q3' or 'sponsor'"),
         (lambda d: d["facts"][1].update(unlock="q1"), "facts: more than one fact unlocked by ['q1']"),
         (lambda d: d["facts"][1].update(id="sla_workflow"), "facts: duplicate fact ids ['sla_workflow']"),
         (lambda d: d.update(facts=[f for f in d["facts"] if f["unlock"] != "q2"]), "no hidden fact for discovery question(s) ['q2']"),
         (lambda d: d["facts"][0].update(keywords=[]), "facts[0].keywords: List should have at least 1 item"),
-        (lambda d: d["lines"].update(soft_no=[]), "lines.soft_no: List should have at least 1 item"),
+        (lambda d: d["lines"].update(soft_no=[]), "lines.soft_no: List should have at least 2 items"),
         (lambda d: d["objections"][0].update(id="rude"), "objections[0].id: Input should be"),
         (lambda d: d.update(trigger="full_moon"), "trigger: Input should be"),
         (lambda d: d["facts"][0].update(keywords=["spreadsheet", 40]), "facts[0].keywords[1]: Input should be a valid string"),
+        (lambda d: d.update(levels={"hard": {"patience": -1}}), "levels.hard.patience: Input should be greater than or equal to 0"),
+        (lambda d: d.update(levels={"brutal": {"patience": 1}}), "levels.brutal"),
+        (lambda d: d["lines"].update(accept_time=["Sure.", "Okay."]), "accept_time: every line repeats the proposed time"),
+        (lambda d: d["lines"].update(answer=["Okay.", "Sure, [name]. {x}"]), "answer: 'Sure, [name]. {x}' has a placeholder"),
+        (lambda d: d["objections"][0].update(says=["Only one."]), "objections[0].says: List should have at least 2 items"),
     ],
 )
 def test_schema_errors_name_the_file_and_field(tmp_path, change, message):
@@ -110,3 +115,29 @@ def test_a_folder_with_one_bad_scenario_fails_naming_it(tmp_path):
     _write(tmp_path, broken, name="broken.yaml")
     with pytest.raises(RubricError, match=r"broken\.yaml: lines: Field required"):
         load_scenarios(tmp_path)
+
+
+def test_a_scenario_can_override_one_value_of_a_level(tmp_path):
+    data = _base()
+    data["levels"] = {"hard": {"patience": 0}}
+    scenario = load_scenario_file(_write(tmp_path, data))
+    assert scenario.level(Difficulty.hard).patience == 0
+    assert scenario.level(Difficulty.hard).reveal == "brief"  # the rest of the shared level stays
+    assert scenario.level(Difficulty.normal).patience == 2
+    assert scenario.level().patience == 2  # the persona's own level (normal)
+
+
+def test_scenarios_leave_out_groups_the_shared_customer_fills(tmp_path):
+    data = _base()
+    data["lines"].pop("goodbye", None)
+    data["objections"] = [o for o in data["objections"] if o["id"] != "never_say"]
+    scenario = load_scenario_file(_write(tmp_path, data))
+    assert len(scenario.lines.goodbye) >= 2 and len(scenario.objection("never_say")) >= 2
+
+
+def test_stored_sessions_that_say_medium_still_load():
+    data = _base()
+    data["persona"]["difficulty"] = "medium"
+    from coach.roleplay.scenario import parse_scenario
+
+    assert parse_scenario(data, source="old session").persona.difficulty is Difficulty.normal

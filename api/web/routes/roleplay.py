@@ -131,9 +131,11 @@ def roleplay_home(request: Request, user: PageUser, session: ReadSession) -> Res
 
 
 @router.post("/roleplay", dependencies=[Csrf])
-def roleplay_start(request: Request, user: PageUser, db: DbDep, scenario: Annotated[str, Form()] = "") -> Response:
+def roleplay_start(
+    request: Request, user: PageUser, db: DbDep, scenario: Annotated[str, Form()] = "", difficulty: Annotated[str, Form()] = ""
+) -> Response:
     try:
-        body = RoleplaySessionCreate(scenario=scenario)
+        body = RoleplaySessionCreate(scenario=scenario, difficulty=difficulty or None)
     except ValidationError:
         with db.reader() as session:
             return render(
