@@ -456,6 +456,8 @@ class LLMGrader:
     concurrency: int = 1  # calls in flight at once in grade_many
     clock: Callable[[], float] = time.perf_counter
     last_prompts: list[list[ChatMessage]] = field(default_factory=list, repr=False)
+    # Progress of one call's requests (windows): called with (answered, total) before the first and after each.
+    on_window: Callable[[int, int], None] | None = field(default=None, repr=False)
 
     def llm_items(self, rubric: GradedRubric) -> list[GradedItem]:
         return [item for item in rubric.items if item.grader in ("llm", "both")]
@@ -483,6 +485,8 @@ class LLMGrader:
             planned = self.plan(transcript, scorecard, rubric, turns=turns)
             per_window = []
             self.last_prompts = []
+            if self.on_window is not None:
+                self.on_window(0, len(planned))
             for request in planned:
                 advice_ids = [a.id for a in request.window.advice]
                 schema = reply_schema(item_ids, [t.turn.index for t in request.window.turns], advice_ids)
@@ -491,6 +495,8 @@ class LLMGrader:
                 usage = usage + reply.usage
                 requests += reply.attempts
                 per_window.append(judge_window(reply.value, item_ids, turns, advice_ids))
+                if self.on_window is not None:
+                    self.on_window(len(per_window), len(planned))
         except (LLMError, RubricError) as exc:
             reason = exc.short_reason() if isinstance(exc, LLMError) else exc.one_line()
             # What the failed request cost is still spent: the reproducibility block shows it.
