@@ -22,6 +22,7 @@ from coach.render.view import (
     format_time,
     item_anchor,
     item_title,
+    dispute_text,
     llm_line,
     iso_duration,
     metric_rows,
@@ -58,7 +59,7 @@ def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Enviro
 @cache
 def _environment() -> Environment:
     return scorecard_environment(
-        PackageLoader("coach.render", "templates"), detail_rows=detail_rows, llm_line=llm_line
+        PackageLoader("coach.render", "templates"), detail_rows=detail_rows, llm_line=llm_line, dispute_text=dispute_text
     )
 
 

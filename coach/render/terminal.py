@@ -20,6 +20,7 @@ from coach.render.view import (
     enum_label,
     evidence_label,
     item_title,
+    dispute_text,
     llm_line,
     metric_rows,
     score_text,
@@ -73,6 +74,8 @@ def print_scorecard(
             body.append(line)
         for row in detail_rows(item.details):
             body.append(Text(f"{row.label}: {row.value}", style="dim"))
+        if item.dispute_note is not None:
+            body.append(Text(f"disputed: {dispute_text(item.dispute_note, item.verdict)}", style="yellow"))
         if item.advice:
             body.append(Text(f"→ {item.advice}", style="italic"))
         verdict = Text(verdict_text(item.verdict), style=VERDICT_STYLES[item.verdict])
