@@ -24,7 +24,7 @@ class RunProgress:
             progress.call_done(ok=True)
     """
 
-    def __init__(self, *, total: int, enabled: bool, label: str = "calls"):
+    def __init__(self, *, total: int, enabled: bool, label: str = "calls", console: Console | None = None):
         self.enabled = enabled and total > 0
         self.total = total
         self.failed = 0
@@ -41,7 +41,7 @@ class RunProgress:
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
-                console=Console(stderr=True),
+                console=console or Console(stderr=True),
                 transient=True,
             )
 
