@@ -77,11 +77,11 @@ def _evaluate(folder: Path, rubric: Path | None, *, llm: bool, quiet: bool) -> E
             return evaluate_dir(folder, rubric, on_call=on_call)
         from coach.llm.choice import choose_llm
         from coach.llm.jobs import grade_with_job, llm_job
-        from coach.llm.settings import LLMMode, load_settings
+        from coach.llm.settings import load_settings
         from coach.rubric import load_rubric
 
         settings = load_settings()
-        choice = choose_llm(settings, None if settings.mode is LLMMode.auto else settings.mode, fallback_embedded=True)
+        choice = choose_llm(settings, fallback_embedded=True)
         with llm_job(choice, rubric=load_rubric(rubric), settings=settings) as job:
             if job.mode != "grade":
                 raise CoachError(f"the LLM cannot grade: {job.reason}", source="--llm")

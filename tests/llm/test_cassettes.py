@@ -43,7 +43,7 @@ def chat(base_url) -> OpenAIChatModel:
     return OpenAIChatModel(
         base_url=base_url, api_key=None, model=MODEL_ALIAS, kind=EndpointKind.embedded,
         temperature=0.0, seed=7, retries=0, tokenizer=embedded_tokenizer(),
-        timeout_s=900,  # recording on a shared 2-core machine; replay never waits
+        timeout_s=3600,  # recording on a shared, busy 2-core machine; replay never waits
     )  # fmt: skip
 
 
