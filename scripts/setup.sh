@@ -10,8 +10,7 @@ VENV="${COACH_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 EXTRAS="${COACH_EXTRAS-dev}"
 if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$PYTHON" -m venv "$VENV"  # its own pip installs every wheel here; upgrading it first only adds a download
 fi
 # The stamp holds pyproject's hash and the extras installed with it; a run asking for
 # extras already installed (demo after test) skips pip too.
@@ -29,6 +28,8 @@ if [ "$NEED" = "1" ]; then
   EXTRAS="$(printf '%s' "$EXTRAS" | tr ', ' '\n\n' | sed '/^$/d' | sort -u | paste -sd, -)"
   case "$EXTRAS" in *local-llm*) echo "setup: installing the local-llm extra compiles llama.cpp once (about 5 minutes)" >&2 ;; esac
   SPEC="$ROOT"; [ -n "$EXTRAS" ] && SPEC="$ROOT[$EXTRAS]"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$SPEC"
+  # --no-compile: bytecode is written on first import instead of for every file of every
+  # package (openai alone ships a thousand modules the coach never imports).
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile -e "$SPEC"
   echo "$WANT $EXTRAS" > "$STAMP"
 fi
