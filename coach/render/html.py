@@ -51,6 +51,7 @@ def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Enviro
         iso_duration=iso_duration,
         enum_label=enum_label,
         item_anchor=item_anchor,
+        dispute_text=dispute_text,
         **extra_globals,
     )
     return env
@@ -59,7 +60,7 @@ def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Enviro
 @cache
 def _environment() -> Environment:
     return scorecard_environment(
-        PackageLoader("coach.render", "templates"), detail_rows=detail_rows, llm_line=llm_line, dispute_text=dispute_text
+        PackageLoader("coach.render", "templates"), detail_rows=detail_rows, llm_line=llm_line
     )
 
 
