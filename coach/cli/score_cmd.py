@@ -3,6 +3,8 @@
 Folders are expanded to the calls directly inside them and scored on both
 cores. A file that cannot be read or scored is reported on one line and
 skipped; the run ends with a summary and exits 2 if any file failed.
+Heuristics only unless an LLM is configured or asked for (`coach.llm.choice`);
+a progress bar on a terminal unless `--quiet`.
 """
 
 from __future__ import annotations
