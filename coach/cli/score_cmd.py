@@ -21,7 +21,7 @@ from coach import batch, callfiles
 from coach.cli import app
 from coach.errors import CoachError
 from coach.cli.progress import RunProgress, wanted
-from coach.llm.choice import choose_llm
+from coach.llm.choice import NOT_CONFIGURED, choose_llm
 from coach.llm.jobs import llm_job
 from coach.llm.settings import LLMMode, load_settings
 from coach.render import OutputFormat
@@ -107,8 +107,9 @@ def score_command(
     except CoachError as exc:
         _error(exc.one_line())
         raise typer.Exit(EXIT_FAILED) from None
-    if not quiet and not to_terminal:
-        # The terminal scorecard says it in its header; other outputs get it once on stderr.
+    if not quiet and not to_terminal and (choice.grades or choice.reason == NOT_CONFIGURED):
+        # The terminal scorecard says it in its header; other outputs get it once on stderr,
+        # unless the user turned the LLM off themselves (--no-llm, COACH_LLM=off).
         print(f"coach: {choice.summary()}", file=sys.stderr)
     jobs = [
         batch.ScoreJob(
