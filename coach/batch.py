@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -77,14 +77,14 @@ def _init_worker(rubric: Path | None) -> None:
     gc.freeze()
 
 
-def score_file(job: ScoreJob) -> ScoreOutcome:
+def score_file(job: ScoreJob, on_window: Callable[[int, int], None] | None = None) -> ScoreOutcome:
     try:
         rubric = load_rubric(job.rubric)
         transcript = read_path(job.path, sellers=job.sellers, roles_file=job.roles_file)
         require_named_sellers(transcript, job.sellers)
         card = score_transcript(transcript, rubric, call_type=job.call_type)
         if job.llm is not None and card.call_type is not CallType.not_sales:  # nothing to grade on a meeting
-            card = grade_with_job(job.llm, transcript, card, rubric)
+            card = grade_with_job(job.llm, transcript, card, rubric, on_window=on_window)
         output = render(
             job.format, card, transcript, titles=rubric_titles(rubric), color=job.color, width=job.width
         )
@@ -109,14 +109,20 @@ def default_workers() -> int:
     return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def run(jobs: Sequence[ScoreJob], *, workers: int | None = None) -> Iterator[ScoreOutcome]:
-    """Outcomes in the order of `jobs`, as they complete; one process when there is one job or one worker."""
+def run(
+    jobs: Sequence[ScoreJob], *, workers: int | None = None, on_window: Callable[[int, int], None] | None = None
+) -> Iterator[ScoreOutcome]:
+    """Outcomes in the order of `jobs`, as they complete; one process when there is one job or one worker.
+
+    `on_window` follows each call's LLM requests, in the one-process case only
+    (worker processes report per call, through the outcomes).
+    """
     workers = default_workers() if workers is None else workers
     if not jobs:
         return
     if workers <= 1 or len(jobs) == 1:
         warm_up(jobs[0].rubric)
-        yield from (score_file(job) for job in jobs)
+        yield from (score_file(job, on_window) for job in jobs)
         return
     # Small chunks: when one worker takes the last chunk the other idles until it is done,
     # so a chunk of 16 60-minute calls (~0.7 s) left ~0.5-0.9 s of one core unused at the

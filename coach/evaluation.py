@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,11 +29,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.callfiles import CALL_SUFFIXES
 from coach.errors import CoachError
+from coach.llm.agreement import GradedPair, LLMAgreement, llm_agreement
 from coach.readers import read_path
 from coach.rubric import Rubric, load_rubric
 from coach.scorecard import CallType, Motion, Scorecard, Trigger, Verdict
 from coach.scoring import score_transcript
-from coach.transcript import Role
+from coach.transcript import Role, Transcript
 
 LABELS_SUFFIX = ".labels.yaml"
 # The mission's four core items (RUBRIC.md); a rubric's own `core` flags take precedence in reports.
@@ -93,6 +94,7 @@ class EvalReport(BaseModel):
     trigger: FactAgreement
     discovery_asked: FactAgreement
     mismatches: list[Mismatch]
+    llm: LLMAgreement | None = None  # `coach eval --llm`: items/mismatches above are then the LLM-graded cards
 
     def item(self, item_id: str) -> ItemAgreement:
         return next(i for i in self.items if i.id == item_id)
@@ -262,25 +264,50 @@ def _asked_text(asked: Iterable[Any]) -> str:
 # -- the whole folder ------------------------------------------------------------------------
 
 
-def evaluate_dir(folder: Path, rubric_path: Path | None = None, call_type: CallType | None = None) -> EvalReport:
-    """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions."""
+Grade = Callable[[Transcript, Scorecard, Rubric], Scorecard]
+
+
+def evaluate_dir(
+    folder: Path,
+    rubric_path: Path | None = None,
+    call_type: CallType | None = None,
+    *,
+    grade: Grade | None = None,
+    on_call: Callable[[str, bool], None] | None = None,
+) -> EvalReport:
+    """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions.
+
+    With `grade` (the LLM grader) each heuristic scorecard is graded too, and the
+    report's `llm` part compares the two. `on_call(name, ok)` follows progress.
+    """
     rubric = load_rubric(rubric_path)
     item_ids = [item.id for item in rubric.items]
     pairs, errors = labelled_pairs(folder)
     calls: list[LabelledCall] = []
+    graded: list[GradedPair] = []
     for call_path, labels_path in pairs:
         try:
             labels = load_labels(labels_path, item_ids)
             transcript = read_path(call_path, sellers=labels.sellers)
             card = score_transcript(transcript, rubric, call_type=call_type)
-        except CoachError as exc:
-            errors.append(exc.one_line())
-            continue
+            if grade is not None:
+                heuristic, card = card, grade(transcript, card, rubric)
+                graded.append(GradedPair(call=call_path.name, labels=labels.items, heuristic=heuristic, graded=card))
         except Exception as exc:  # a detector bug on one call is reported, and the rest still count
-            errors.append(f"{call_path}: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
+            errors.append(
+                exc.one_line() if isinstance(exc, CoachError)
+                else f"{call_path}: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+            )  # fmt: skip
+            if on_call is not None:
+                on_call(call_path.name, False)
             continue
         calls.append(LabelledCall(name=call_path.name, labels=labels, scorecard=card))
-    return compare(str(folder), calls, errors, core=_core_ids(rubric))
+        if on_call is not None:
+            on_call(call_path.name, True)
+    report = compare(str(folder), calls, errors, core=_core_ids(rubric))
+    if grade is not None:
+        report.llm = llm_agreement(graded)
+    return report
 
 
 def _core_ids(rubric: Rubric) -> tuple[str, ...]:

@@ -70,6 +70,15 @@ class Opinion(_Model):
     advice: str = ""
 
 
+class DisputeNote(_Model):
+    """Why a disputed item shows the verdict it does: what the LLM thought, its quote, and which opinion stands."""
+
+    llm_verdict: Verdict
+    llm_evidence: Evidence | None = None  # the LLM's first quote that checked out against the call
+    stands: Literal["heuristic", "llm"]
+    why: str  # one sentence: why that opinion is the final one (the rubric's merge policy)
+
+
 class ItemResult(_Model):
     id: str
     verdict: Verdict
@@ -85,6 +94,7 @@ class ItemResult(_Model):
     heuristic_opinion: Opinion | None = None
     llm_opinion: Opinion | None = None
     llm_dropped_claims: int = Field(default=0, ge=0)  # LLM judgments on this item whose quotes did not check out
+    dispute_note: DisputeNote | None = None  # set exactly when `disputed`
 
 
 class SpeakerInfo(_Model):

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from coach.cli import app
 from coach.errors import CoachError
+from coach.cli.progress import RunProgress, wanted
 from coach.evaluation import (
     MISSING,
     EvalReport,
@@ -25,9 +26,13 @@ from coach.evaluation import (
     RealEvalReport,
     evaluate_dir,
     evaluate_real_dir,
+    labelled_pairs,
     real_label_files,
 )
-from coach.scorecard import CallType, Verdict
+from coach.llm.agreement import LLMAgreement
+from coach.rubric import Rubric
+from coach.scorecard import CallType, Scorecard, Verdict
+from coach.transcript import Transcript
 
 _SHORT = {"pass": "P", "fail": "F", "not_applicable": "N", MISSING: "?"}
 
@@ -45,6 +50,15 @@ def eval_command(
         CallType | None,
         typer.Option("--call-type", help="Score every call as this kind (expansion, new_logo, ...) instead of classifying it; not for a labels.json folder, whose call types are what it measures."),
     ] = None,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm",
+            help="Grade with the LLM too and report agreement without and with it, dropped claims, tokens and seconds "
+            "per call (the configured endpoint, else the embedded model; COACH_LLM=embedded forces the latter).",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Score labelled calls and report per-item precision, recall and accuracy against the labels."""
     # A folder labelled by one labels.json (who sells, what kind of call) is measured on roles and call types.
@@ -53,7 +67,7 @@ def eval_command(
         print(f"coach: error: --call-type: {folder} is labelled by labels.json, whose call types are what it measures", file=sys.stderr)
         raise typer.Exit(2)
     try:
-        report = evaluate_real_dir(folder, rubric) if real else evaluate_dir(folder, rubric, call_type)
+        report = evaluate_real_dir(folder, rubric) if real else _evaluate(folder, rubric, call_type, llm=llm, quiet=quiet)
     except CoachError as exc:
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -65,7 +79,10 @@ def eval_command(
         print_real_report(report)
     else:
         # Off a terminal, wide enough that the confusion table keeps one line per item.
-        print_report(report, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+        print_report(report, console)
+        if report.llm is not None:
+            print_llm_report(report.llm, console)
     if report.errors or not report.calls:
         if not report.calls:
             print(f"coach: error: {folder}: no labelled calls could be evaluated", file=sys.stderr)
@@ -92,6 +109,29 @@ def print_real_report(report: RealEvalReport) -> None:
     for r in misses:
         print(f"  {r.name}: labelled {r.expected_type.value} (seller {r.seller}), found {r.call_type.value} "
               f"(sellers {', '.join(r.sellers_found) or 'none'})")
+
+
+def _evaluate(folder: Path, rubric: Path | None, call_type: CallType | None, *, llm: bool, quiet: bool) -> EvalReport:
+    total = len(labelled_pairs(folder)[0])
+    with RunProgress(total=total, enabled=wanted(quiet)) as progress:
+        on_call = lambda _name, ok: progress.call_done(ok=ok)  # noqa: E731
+        if not llm:
+            return evaluate_dir(folder, rubric, call_type, on_call=on_call)
+        from coach.llm.choice import choose_llm
+        from coach.llm.jobs import grade_with_job, llm_job
+        from coach.llm.settings import load_settings
+        from coach.rubric import load_rubric
+
+        settings = load_settings()
+        choice = choose_llm(settings, fallback_embedded=True)
+        with llm_job(choice, rubric=load_rubric(rubric), settings=settings) as job:
+            if job.mode != "grade":
+                raise CoachError(f"the LLM cannot grade: {job.reason}", source="--llm")
+
+            def grade(transcript: Transcript, card: Scorecard, rubric_model: Rubric) -> Scorecard:
+                return grade_with_job(job, transcript, card, rubric_model, on_window=progress.window_done)
+
+            return evaluate_dir(folder, rubric, call_type, grade=grade, on_call=on_call)
 
 
 def print_report(report: EvalReport, console: Console) -> None:
@@ -130,3 +170,35 @@ def print_report(report: EvalReport, console: Console) -> None:
 
 def _fact_line(fact: FactAgreement) -> str:
     return f"{fact.name}: accuracy {_pct(fact.accuracy)} ({fact.correct}/{fact.n})"
+
+
+def print_llm_report(agreement: LLMAgreement, console: Console) -> None:
+    """Per item: accuracy without and with the LLM, the LLM's own opinion, dropped claims; then cost per call."""
+    who = f"{agreement.endpoint_kind or ''} model {agreement.model or '?'}".strip()
+    table = Table(
+        title=f"With the LLM ({who}): accuracy against the labels without it, with it (final verdicts), and of its own evidenced opinion",
+        title_justify="left",
+    )
+    for column in ("item", "asked", "n", "without", "with", "changed", "disputed", "LLM judged", "LLM right", "dropped"):
+        table.add_column(column, justify="left" if column == "item" else "right")
+    for item in agreement.items:
+        if not item.graded_by_llm and not item.changed:
+            continue
+        table.add_row(
+            item.id, "yes" if item.graded_by_llm else "advice", str(item.n), _pct(item.accuracy_without),
+            _pct(item.accuracy_with), str(item.changed), str(item.disputed), str(item.llm_judged),
+            f"{item.llm_correct} ({_pct(item.llm_accuracy)})", str(item.llm_dropped),
+        )  # fmt: skip
+    console.print(table)
+    graded = agreement.graded_calls
+    failed = len(agreement.calls) - len(graded)
+    line = f"LLM graded {len(graded)} of {len(agreement.calls)} calls"
+    if failed:
+        line += f" ({failed} failed: the heuristic verdicts stood)"
+    if graded:
+        line += (
+            f"; per graded call: {agreement.mean('tokens_in'):.0f} tokens in, {agreement.mean('tokens_out'):.0f} out, "
+            f"{agreement.mean('seconds'):.1f} s, {agreement.mean('requests'):.1f} requests, "
+            f"{agreement.mean('dropped_claims'):.1f} claims dropped for unverified quotes"
+        )
+    console.print(line)

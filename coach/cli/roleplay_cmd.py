@@ -98,9 +98,9 @@ def _show_turn(console: Console, state: SessionState, result: TurnResult, *, ech
                 title=f"Facilitator: {note.rule.replace('_', ' ')}", title_align="left", border_style="yellow",
             )
         )  # fmt: skip
-    # Mark the lines where the model's reply was unusable and the scripted line stood in.
-    source = " [dim](scripted)[/]" if result.customer.fallback_reason else ""
-    console.print(f"[bold magenta]{escape(state.scenario.persona.name)}:[/] {escape(result.customer.text)}{source}")
+    # Where the model's reply was unusable the scripted line stands in, unmarked: the customer
+    # speaks with one voice (the reason is kept in the saved session for whoever debugs it).
+    console.print(f"[bold magenta]{escape(state.scenario.persona.name)}:[/] {escape(result.customer.text)}")
 
 
 def _open_actor(stack: ExitStack, console: Console, no_llm: bool) -> Actor:

@@ -3,6 +3,8 @@
 Folders are expanded to the calls directly inside them and scored on both
 cores. A file that cannot be read or scored is reported on one line and
 skipped; the run ends with a summary and exits 2 if any file failed.
+Heuristics only unless an LLM is configured or asked for (`coach.llm.choice`);
+a progress bar on a terminal unless `--quiet`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import typer
 from coach import batch, callfiles
 from coach.cli import app
 from coach.errors import CoachError
+from coach.cli.progress import RunProgress, wanted
+from coach.llm.choice import NOT_CONFIGURED, choose_llm
 from coach.llm.jobs import llm_job
+from coach.llm.settings import LLMMode, load_settings
 from coach.render import OutputFormat
 from coach.roles import load_roles_file
 from coach.rubric import load_rubric
@@ -61,9 +66,17 @@ def score_command(
         CallType | None,
         typer.Option("--call-type", help="Say what kind of call it is (expansion, new_logo, not_sales, unknown) instead of letting the coach decide."),
     ] = None,
-    no_llm: Annotated[
-        bool, typer.Option("--no-llm", help="Heuristics only: skip the LLM grader (default: configured endpoint, else the embedded model).")
-    ] = False,
+    llm: Annotated[
+        LLMMode | None,
+        typer.Option(
+            "--llm",
+            help="Who grades beside the heuristics: auto (a configured endpoint, else nobody), embedded (the small "
+            "local model; needs the local-llm extra), endpoint, or off. Default: COACH_LLM, else auto.",
+            show_default=False,
+        ),
+    ] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Heuristics only (same as --llm off).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no LLM line on stderr.")] = False,
 ) -> None:
     """Score calls against the expansion rubric: verdicts with evidence and advice."""
     try:
@@ -95,15 +108,21 @@ def score_command(
     width = min(shutil.get_terminal_size((100, 24)).columns, 160) if to_terminal else 100
     llm_scope = ExitStack()
     try:
-        # The embedded model (when no endpoint is configured) runs for the whole batch and stops after it.
-        llm = llm_scope.enter_context(llm_job(enabled=not no_llm, rubric=rubric_model))
+        settings = load_settings()
+        choice = choose_llm(settings, LLMMode.off if no_llm else llm)
+        # The embedded model (when asked for) runs for the whole batch and stops after it.
+        job = llm_scope.enter_context(llm_job(choice, rubric=rubric_model, settings=settings))
     except CoachError as exc:
         _error(exc.one_line())
         raise typer.Exit(EXIT_FAILED) from None
+    if not quiet and not to_terminal and (choice.grades or choice.reason == NOT_CONFIGURED):
+        # The terminal scorecard says it in its header; other outputs get it once on stderr,
+        # unless the user turned the LLM off themselves (--no-llm, COACH_LLM=off).
+        print(f"coach: {choice.summary()}", file=sys.stderr)
     jobs = [
         batch.ScoreJob(
             path=p, sellers=tuple(seller), roles_file=roles, rubric=rubric, format=fmt,
-            color=to_terminal, width=width, llm=llm, call_type=call_type,
+            color=to_terminal, width=width, llm=job, call_type=call_type,
         )
         for p in files
     ]
@@ -113,11 +132,13 @@ def score_command(
     failed: list[batch.ScoreOutcome] = []
     scored: list[batch.ScoreOutcome] = []
     taken: set[Path] = set()
-    with llm_scope:  # stops the embedded model after the batch
-        for outcome in batch.run(jobs, workers=workers):
+    progress = RunProgress(total=len(files), enabled=wanted(quiet) and (many or choice.grades))
+    with llm_scope, progress:  # stops the embedded model after the batch
+        for outcome in batch.run(jobs, workers=workers, on_window=progress.window_done):
+            progress.call_done(ok=outcome.ok)
             if not outcome.ok:
                 failed.append(outcome)
-                _error(outcome.error or "")
+                progress.print(f"coach: error: {outcome.error or ''}")
                 continue
             scored.append(outcome)
             text = outcome.output or ""

@@ -261,13 +261,19 @@ def reset_capability_cache() -> None:
 
 
 @contextmanager
-def open_chat_model(settings: LLMSettings, *, server: EmbeddedServer | None = None) -> Iterator[OpenAIChatModel]:
+def open_chat_model(
+    settings: LLMSettings, *, server: EmbeddedServer | None = None, embedded: bool | None = None
+) -> Iterator[OpenAIChatModel]:
     """A ready model for these settings; starts (and finally stops) the embedded server if none is configured.
 
-    Pass `server` to reuse an already running embedded server (tests, benchmarks).
+    `embedded=True` uses the embedded model even when an endpoint is configured
+    (`--llm embedded`). Pass `server` to reuse an already running embedded server
+    (tests, benchmarks).
     """
     kind = settings.endpoint_kind()
-    if kind is not EndpointKind.embedded:
+    if embedded is None:
+        embedded = kind is EndpointKind.embedded
+    if not embedded:
         if not settings.model:
             raise ConfigError("COACH_LLM_MODEL must name the model when an endpoint is configured", source="environment")
         yield OpenAIChatModel(

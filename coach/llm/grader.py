@@ -13,7 +13,9 @@ Whenever both ran and disagree the item is marked `disputed` and keeps both
 opinions; a manager looks at those first.
 
 Advice: every item whose final verdict is `fail` gets the LLM's advice when it
-wrote usable advice for it, the rubric's otherwise. The same single request asks
+wrote useful advice for it (`coach.llm.advice`: names something said in the call,
+proposes a line the rep could say, no placeholders, not the item read back), the
+rubric's otherwise. The same single request asks
 for it: each LLM-graded item's judgment carries advice whatever the verdict
 (shown only if the item ends up failed, so a `both` item the heuristics fail
 gets LLM advice even when the LLM passed it), and an `advice_for` object
@@ -39,6 +41,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, Field, create_model
 
 from coach.errors import RubricError
+from coach.llm.advice import call_vocabulary, useful
+from coach.llm.advice import clean as clean_advice
 from coach.llm.errors import LLMError
 from coach.llm.prompting import (
     GradePrompt,
@@ -56,13 +60,12 @@ from coach.llm.prompting import (
 from coach.llm.protocol import ChatMessage, ChatModel, Usage
 from coach.llm.quotes import find_quote
 from coach.llm.redact import INSTRUCTION_TOKEN, RedactedText, redact, speaker_name
-from coach.scorecard import CallType, Evidence, ItemResult, LLMRun, Opinion, Scorecard, Verdict, VerdictSource
+from coach.scorecard import CallType, DisputeNote, Evidence, ItemResult, LLMRun, Opinion, Scorecard, Verdict, VerdictSource
 from coach.transcript import Role, Transcript, Turn
 
 MAX_EVIDENCE = 2
 MAX_QUOTE_CHARS = 150  # the prompt asks for 5 to 25 words
 MAX_ADVICE_CHARS = 240
-MIN_ADVICE_WORDS = 5
 # Reply budgets are the schema's worst case, not a typical reply: the embedded model fills
 # every string to its maxLength, and a reply cut at max_tokens is invalid JSON. The junk it
 # fills them with ("-a-m-n-o-f-...") runs at ~1.4 characters a token (an hour call's window
@@ -156,22 +159,6 @@ def reply_schema(
         )
         fields[ADVICE_KEY] = (advice, ...)
     return create_model("CallGrading", **fields)  # type: ignore[call-overload,no-any-return]
-
-
-def clean_advice(text: str) -> str:
-    """The advice with whitespace folded, or "" when it is not usable coaching.
-
-    Small models answer "yes", repeat one word, or fill the string with
-    punctuation; the rubric's advice is better than any of that.
-    """
-    advice = " ".join(text.split())
-    words = advice.lower().split()
-    if len(words) < MIN_ADVICE_WORDS or len(set(words)) < max(MIN_ADVICE_WORDS - 1, len(words) // 2):
-        return ""
-    visible = advice.replace(" ", "")
-    if sum(ch.isalpha() for ch in visible) < 0.6 * len(visible):
-        return ""
-    return advice
 
 
 # -- the call as the model sees it ---------------------------------------------------------
@@ -356,11 +343,28 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
     update["disputed"] = True
     # Only a verdict with checked evidence may overturn the heuristics; an LLM's
     # "not applicable" has none, so it is recorded but never wins.
-    if item.grader == "llm" and llm.verdict is not Verdict.not_applicable:
+    llm_wins = item.grader == "llm" and llm.verdict is not Verdict.not_applicable
+    if llm_wins:
         update.update(verdict=llm.verdict, evidence=llm.evidence, source=VerdictSource.llm)
         update["advice"] = ""  # the heuristic's advice was about its own verdict
+    update["dispute_note"] = DisputeNote(
+        llm_verdict=llm.verdict, llm_evidence=llm.evidence[0] if llm.evidence else None,
+        stands="llm" if llm_wins else "heuristic", why=_why_it_stands(item.grader, llm.verdict, llm_wins),
+    )  # fmt: skip
     result = heuristic.model_copy(update=update)
     return _with_advice(result, outcome.advice, item)
+
+
+def _why_it_stands(policy: str, llm_verdict: Verdict, llm_wins: bool) -> str:
+    """The merge policy in one sentence, for a disputed item."""
+    if llm_wins:
+        return "the rubric lets the LLM decide this item (grader: llm) and its quote was found in the call"
+    if policy == "llm":
+        return "an LLM 'not applicable' carries no evidence, so it never overturns a verdict"
+    return (
+        "the rubric takes the LLM as a second opinion on this item (grader: both): the heuristic checks, "
+        "measured against labelled calls, stay final"
+    )
 
 
 def _with_advice(result: ItemResult, llm_advice: str, item: GradedItem) -> ItemResult:
@@ -458,6 +462,8 @@ class LLMGrader:
     concurrency: int = 1  # calls in flight at once in grade_many
     clock: Callable[[], float] = time.perf_counter
     last_prompts: list[list[ChatMessage]] = field(default_factory=list, repr=False)
+    # Progress of one call's requests (windows): called with (answered, total) before the first and after each.
+    on_window: Callable[[int, int], None] | None = field(default=None, repr=False)
 
     def llm_items(self, rubric: GradedRubric) -> list[GradedItem]:
         return [item for item in rubric.items if item.grader in ("llm", "both")]
@@ -488,6 +494,8 @@ class LLMGrader:
             planned = self.plan(transcript, scorecard, rubric, turns=turns)
             per_window = []
             self.last_prompts = []
+            if self.on_window is not None:
+                self.on_window(0, len(planned))
             for request in planned:
                 advice_ids = [a.id for a in request.window.advice]
                 schema = reply_schema(item_ids, [t.turn.index for t in request.window.turns], advice_ids)
@@ -496,6 +504,8 @@ class LLMGrader:
                 usage = usage + reply.usage
                 requests += reply.attempts
                 per_window.append(judge_window(reply.value, item_ids, turns, advice_ids))
+                if self.on_window is not None:
+                    self.on_window(len(per_window), len(planned))
         except (LLMError, RubricError) as exc:
             reason = exc.short_reason() if isinstance(exc, LLMError) else exc.one_line()
             # What the failed request cost is still spent: the reproducibility block shows it.
@@ -511,6 +521,7 @@ class LLMGrader:
             return scorecard.model_copy(update={"llm": failed})
         advised = [a.id for r in planned for a in r.window.advice]
         outcomes = merge_windows(per_window, [*item_ids, *advised])
+        self._keep_useful_advice(outcomes, rubric, transcript)
         merged_items = self._merge(scorecard, rubric, items, outcomes)
         run = run.model_copy(update={
             "tokens_in": usage.prompt_tokens, "tokens_out": usage.completion_tokens,
@@ -583,6 +594,20 @@ class LLMGrader:
         return requests
 
     # -- helpers --------------------------------------------------------------------------
+    def _keep_useful_advice(self, outcomes: dict[str, LLMOutcome], rubric: GradedRubric, transcript: Transcript) -> None:
+        """Drops LLM advice that fails `coach.llm.advice`'s checks: the rubric's advice stands instead."""
+        call_words = call_vocabulary(t.text for t in transcript.turns)
+        items = {i.id: i for i in rubric.items}
+        for item_id, outcome in outcomes.items():
+            item = items[item_id]
+            item_text = " ".join([item.title, item.description, *item.advice.values()])
+            outcome.advice = useful(outcome.advice, item_text, call_words)
+            if outcome.opinion is not None and outcome.opinion.advice:
+                outcome.opinion = outcome.opinion.model_copy(
+                    update={"advice": useful(outcome.opinion.advice, item_text, call_words)}
+                )
+
+
     def _request(self, transcript: Transcript, rubric: GradedRubric, window: Window) -> PlannedRequest:
         items = self.llm_items(rubric)
         messages = grade_messages(self._prompt(transcript, rubric, items, window))

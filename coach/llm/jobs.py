@@ -1,15 +1,17 @@
 """LLM grading inside batch worker processes.
 
 `coach score` scores calls in worker processes; the parent decides once how
-the LLM is reached (`llm_job`): a configured endpoint, or the embedded server
-it starts and stops around the whole batch. The decision travels to workers as
+the LLM is reached (`llm_job`, by `coach.llm.choice`'s rule): a configured
+endpoint, the embedded server it starts and stops around the whole batch, or
+none (heuristics only, the default). The decision travels to workers as
 an `LLMJob` (picklable, no API key: workers read the key from the same
 environment or config file), and each worker builds one client per process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Literal
@@ -18,7 +20,8 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.llm.errors import LLMError
 from coach.llm.grader import GradedRubric, LLMGrader, SkippedGrader
-from coach.llm.settings import EndpointKind, LLMSettings, StructuredMode, load_settings
+from coach.llm.choice import LLMChoice, choose_llm
+from coach.llm.settings import EndpointKind, LLMMode, LLMSettings, StructuredMode, load_settings
 from coach.scorecard import Scorecard
 from coach.transcript import Transcript
 
@@ -49,20 +52,25 @@ def _has_llm_items(rubric: GradedRubric | None) -> bool:
 
 @contextmanager
 def llm_job(
-    *, enabled: bool = True, rubric: GradedRubric | None = None, settings: LLMSettings | None = None
+    choice: LLMChoice | None = None,
+    *,
+    enabled: bool = True,
+    rubric: GradedRubric | None = None,
+    settings: LLMSettings | None = None,
 ) -> Iterator[LLMJob]:
-    """How this batch reaches its model; starts the embedded server for the batch's lifetime if needed.
+    """How this batch reaches its model; starts the embedded server for the batch's lifetime if chosen.
 
-    A configuration error (`ConfigError`) propagates: the user asked for something
-    we cannot do. A model that cannot be started becomes a `failed` job, so every
-    scorecard says so and keeps its heuristic verdicts.
+    `choice` is `coach.llm.choice.choose_llm`'s decision (made here from the
+    settings when not given; `enabled=False` is `--no-llm`). A configuration
+    error (`ConfigError`) propagates: the user asked for something we cannot do.
+    A model that cannot be started becomes a `failed` job, so every scorecard
+    says so and keeps its heuristic verdicts.
     """
-    if not enabled:
-        yield LLMJob(mode="skip", reason="--no-llm")
-        return
     settings = settings or load_settings()
-    if not settings.enabled:
-        yield LLMJob(mode="skip", reason="COACH_LLM_ENABLED is off")
+    if choice is None:
+        choice = choose_llm(settings, None if enabled else LLMMode.off)
+    if not choice.grades:
+        yield LLMJob(mode="skip", reason=choice.reason)
         return
     if not _has_llm_items(rubric):
         yield LLMJob(mode="skip", reason="no LLM-graded items")
@@ -73,7 +81,7 @@ def llm_job(
         max_output_tokens=settings.max_output_tokens,
     )  # fmt: skip
     kind = settings.endpoint_kind()
-    if kind is not EndpointKind.embedded:
+    if choice.use == "endpoint":
         from coach.llm.client import open_chat_model
 
         with open_chat_model(settings):  # validates the settings (model name...) once, up front
@@ -119,14 +127,25 @@ def _grader_for(job: LLMJob) -> LLMGrader:
 
 
 def grade_with_job(
-    job: LLMJob, transcript: Transcript, scorecard: Scorecard, rubric: GradedRubric | None
+    job: LLMJob,
+    transcript: Transcript,
+    scorecard: Scorecard,
+    rubric: GradedRubric | None,
+    *,
+    on_window: Callable[[int, int], None] | None = None,
 ) -> Scorecard:
-    """The scorecard with the LLM's part added; never raises for an LLM failure."""
+    """The scorecard with the LLM's part added; never raises for an LLM failure.
+
+    `on_window(answered, total)` follows the call's requests (progress in a terminal).
+    """
     if rubric is None:
         from coach.scoring import score_items  # noqa: F401  (imported first: coach.rubric alone has an import cycle)
         from coach.rubric import load_rubric
 
         rubric = load_rubric()
     if job.mode == "grade":
-        return _grader_for(job).grade(transcript, scorecard, rubric)
+        grader = _grader_for(job)
+        if on_window is not None:
+            grader = dataclasses.replace(grader, on_window=on_window)
+        return grader.grade(transcript, scorecard, rubric)
     return SkippedGrader(job.reason, failed=job.mode == "failed").grade(transcript, scorecard, rubric)

@@ -43,9 +43,19 @@ class RedactMode(StrEnum):
     off = "off"
 
 
+class LLMMode(StrEnum):
+    """Which model grades (`--llm MODE`, `COACH_LLM=MODE`); `coach.llm.choice` turns it into a decision."""
+
+    auto = "auto"  # a configured endpoint if there is one, else heuristics only (the default)
+    embedded = "embedded"  # the bundled SmolLM2 server; needs the `local-llm` extra
+    endpoint = "endpoint"  # the configured endpoint, and an error if there is none
+    off = "off"  # heuristics only
+
+
 class LLMSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_LLM_", extra="ignore", populate_by_name=True)
 
+    mode: LLMMode = Field(default=LLMMode.auto, validation_alias=AliasChoices("COACH_LLM", "mode"))
     enabled: bool = Field(default=True, description="COACH_LLM_ENABLED=false turns the LLM off, like --no-llm")
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "api_key"))
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "base_url"))

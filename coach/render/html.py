@@ -21,6 +21,7 @@ from coach.render.view import (
     format_time,
     item_anchor,
     item_title,
+    dispute_text,
     llm_line,
     practice_line,
     iso_duration,
@@ -51,6 +52,7 @@ def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Enviro
         iso_duration=iso_duration,
         enum_label=enum_label,
         item_anchor=item_anchor,
+        dispute_text=dispute_text,
         **extra_globals,
     )
     return env

@@ -13,6 +13,7 @@ from coach.render.view import (
     evidence_label,
     item_anchor,
     item_title,
+    dispute_text,
     llm_line,
     practice_line,
     metric_rows,
@@ -87,6 +88,8 @@ def render_markdown(
         ]
         if item.reason:
             lines += [f"_Why:_ {md_escape(item.reason)}", ""]
+        if item.dispute_note is not None:
+            lines += [f"_Disputed:_ {md_escape(dispute_text(item.dispute_note, item.verdict))}", ""]
         for evidence in item.evidence:
             link = f"[{md_escape(evidence_label(evidence))}](#turn-{evidence.turn})" if transcript else md_escape(
                 evidence_label(evidence)

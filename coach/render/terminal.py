@@ -19,6 +19,7 @@ from coach.render.view import (
     enum_label,
     evidence_label,
     item_title,
+    dispute_text,
     llm_line,
     practice_line,
     metric_rows,
@@ -77,6 +78,8 @@ def print_scorecard(
             if evidence.note:
                 line.append(f" ({evidence.note})", style="dim")
             body.append(line)
+        if item.dispute_note is not None:
+            body.append(Text(f"disputed: {dispute_text(item.dispute_note, item.verdict)}", style="yellow"))
         if item.advice:
             body.append(Text(f"→ {item.advice}", style="italic"))
         verdict = Text(verdict_text(item.verdict), style=VERDICT_STYLES[item.verdict])

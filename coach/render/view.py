@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.scorecard import Evidence, ItemResult, LLMRun, Scorecard, SpeakerInfo, Verdict
+from coach.scorecard import DisputeNote, Evidence, ItemResult, LLMRun, Scorecard, SpeakerInfo, Verdict
 from coach.transcript import Role, Transcript, Turn
 
 VERDICT_LABELS = {
@@ -301,3 +301,14 @@ def llm_line(run: LLMRun) -> str:
     if run.dropped_claims:
         parts.append(f"{run.dropped_claims} unverified claim{'s' if run.dropped_claims != 1 else ''} dropped")
     return " · ".join(parts)
+
+
+def dispute_text(note: DisputeNote, heuristic: Verdict | None = None) -> str:
+    """What the LLM thought, its quote, and why the verdict shown stands: one paragraph for every view."""
+    said = f"The LLM judged this {VERDICT_LABELS[note.llm_verdict].lower()}"
+    if note.llm_evidence is not None:
+        said += f", quoting {evidence_label(note.llm_evidence)}: “{note.llm_evidence.quote}”"
+    stands = "The LLM's verdict stands" if note.stands == "llm" else "The heuristic verdict stands"
+    if heuristic is not None and note.stands == "heuristic":
+        stands += f" ({VERDICT_LABELS[heuristic].lower()})"
+    return f"{said}. {stands}: {note.why}."

@@ -150,7 +150,11 @@ class LLMActor:
             return Voiced(text=move.scripted, source="script", fallback_reason=f"model failed: {exc.short_reason()}")
         except ValidationError:
             return Voiced(text=move.scripted, source="script", fallback_reason="reply was not the JSON asked for")
-        reason = unusable(text, move, state.scenario, state.rep_name)
+        customer_lines = [t.text for t in state.turns if t.role == "customer"]
+        said = " ".join(t.text for t in state.turns) + " " + rep_line
+        reason = unusable(
+            text, move, state.scenario, state.rep_name, said=said, previous=customer_lines[-1] if customer_lines else ""
+        )
         if reason is not None:
             return Voiced(text=move.scripted, source="script", fallback_reason=reason)
         return Voiced(text=" ".join(text.split()), source="llm")

@@ -2,7 +2,9 @@
 
 A reply is unusable when it is empty, too long, speaks as the seller (a
 speaker label, or a discovery question / pitch / commercial ask of its own),
-or contradicts the move (a yes where the move is a soft no, a refusal where
+writes another speaker's turn ("... Rep: ..." inside the line), states a number
+neither the scenario nor the conversation gave it ("212,000"), repeats the
+customer's previous line, or contradicts the move (a yes where the move is a soft no, a refusal where
 it accepts a meeting, a reveal that does not mention the fact, a fact it was
 not given). Checks run on the same per-line detectors as everything else.
 """
@@ -23,11 +25,31 @@ _PROMPT_ECHOES = ("your mood is", "director:", "answer briefly", "in your own wo
 _SELLER_LABELS = {"seller", "rep", "ae", "csm", "am", "sales", "salesperson", "vendor", "assistant", "account manager"}
 
 
-def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | None:
-    """Why `text` cannot voice `move`, or None when it can."""
+_INNER_LABEL = re.compile(r"(?:^|[\s\"“(.!?])([A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,2})\s*:\s")
+_NUMBER = re.compile(r"\d[\d,.]*")
+_OTHER_LABELS = {"customer", "director", "facilitator", "user", "system", "narrator"}
+REPEAT_OVERLAP = 0.7  # share of words in common (Jaccard) above which a line repeats the previous one
+
+
+def unusable(
+    text: str, move: Move, scenario: Scenario, rep_name: str, *, said: str = "", previous: str = ""
+) -> str | None:
+    """Why `text` cannot voice `move`, or None when it can.
+
+    `said` is what the customer may draw numbers from besides the scenario (the
+    conversation so far); `previous` is the customer's previous line.
+    """
     line = " ".join(text.split())
     if not line:
         return "empty"
+    tagged = _speaker_tag_inside(line, scenario, rep_name)
+    if tagged:
+        return f"writes another speaker's turn ({tagged}:)"
+    invented = _invented_number(line, move, scenario, said)
+    if invented:
+        return f"states a number not in the scenario ({invented})"
+    if previous and _repeats(line, previous):
+        return "repeats its previous line"
     if len(line) > MAX_CHARS or len(line.split()) > MAX_WORDS:
         return "too long"
     label = _LABEL.match(line)
@@ -75,3 +97,38 @@ def unusable(text: str, move: Move, scenario: Scenario, rep_name: str) -> str | 
 
 def _said_before(move: Move) -> str:
     return move.scripted.lower()
+
+
+def _speaker_tag_inside(line: str, scenario: Scenario, rep_name: str) -> str | None:
+    """A speaker label after the line's start: the model wrote a script, not one spoken line."""
+    names = {rep_name.lower(), *rep_name.lower().split(), scenario.persona.name.lower(), *scenario.persona.name.lower().split()}
+    for match in _INNER_LABEL.finditer(line):
+        if match.start(1) == 0:
+            continue  # a label at the start is judged by the seller/someone-else rules
+        label = match.group(1)
+        if label.lower() in _SELLER_LABELS | _OTHER_LABELS | names:
+            return label
+    return None
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _invented_number(line: str, move: Move, scenario: Scenario, said: str) -> str | None:
+    """A figure the customer states that no known text gave it; hidden facts count only once released."""
+    hidden = {f.id for f in scenario.facts if f.id not in move.fact_ids}
+    known = scenario.model_dump(mode="json", exclude={"facts"})
+    released = [f.says for f in scenario.facts if f.id not in hidden]
+    allowed = _numbers(" ".join([str(known), *released, move.scripted, said]))
+    for number in (n.replace(",", "").rstrip(".") for n in _NUMBER.findall(line)):  # in order: the first one is named
+        if number not in allowed:
+            return number
+    return None
+
+
+def _repeats(line: str, previous: str) -> bool:
+    mine, theirs = set(re.findall(r"\w+", line.lower())), set(re.findall(r"\w+", previous.lower()))
+    if not mine or not theirs:
+        return False
+    return len(mine & theirs) / len(mine | theirs) >= REPEAT_OVERLAP

@@ -51,6 +51,7 @@ def use_endpoint(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("COACH_LLM_MODEL", MODEL_ALIAS)
     monkeypatch.setenv("COACH_LLM_STRUCTURED_MODE", "json_object")  # no capability probe: one request per call
     monkeypatch.setenv("COACH_LLM_RETRIES", "0")
+    monkeypatch.setenv("COACH_LLM_TIMEOUT_S", "3600")  # recording on a busy shared machine; replay never waits
 
 
 def principal(db: Database, world: World, who: str) -> Principal:

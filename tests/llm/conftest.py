@@ -73,7 +73,7 @@ def no_llm_environment(monkeypatch):
     import os
 
     for name in list(os.environ):
-        if name.startswith(("OPENAI_", "COACH_LLM_")) and name != "COACH_RECORD_CASSETTES":
+        if (name.startswith(("OPENAI_", "COACH_LLM_")) or name == "COACH_LLM") and name != "COACH_RECORD_CASSETTES":
             monkeypatch.delenv(name)
 
 

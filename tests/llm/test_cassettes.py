@@ -11,7 +11,9 @@ returning a stale answer. To re-record (starts the embedded server):
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,7 @@ def chat(base_url) -> OpenAIChatModel:
     return OpenAIChatModel(
         base_url=base_url, api_key=None, model=MODEL_ALIAS, kind=EndpointKind.embedded,
         temperature=0.0, seed=7, retries=0, tokenizer=embedded_tokenizer(),
-        timeout_s=900,  # recording on a shared 2-core machine; replay never waits
+        timeout_s=3600,  # recording on a shared, busy 2-core machine; replay never waits
     )  # fmt: skip
 
 
@@ -134,3 +136,51 @@ def test_reply_cut_at_max_tokens_gets_one_repair_then_a_typed_error(chat):
         cassette.responses[0]["body"]["string"]
     )["choices"][0]["message"]["content"]
     assert "cut off at the token limit" in second[-1]["content"]
+
+
+def test_disputed_items_explain_themselves_and_junk_advice_gives_way_to_the_rubric(chat):
+    # The bundled rubric and the real heuristic scorecard of the README's sample call, graded by the
+    # embedded model: where it disagrees, every view says what it thought, its quote, and why the
+    # heuristic verdict stands; advice it wrote is shown only if it passes the usefulness check.
+    from coach.llm.advice import call_vocabulary, why_not_useful
+    from coach.render import OutputFormat, render
+    from coach.rubric import load_rubric
+    from coach.scoring import score_transcript
+
+    rubric = load_rubric()
+    call = read_path(ROOT / "fixtures/sample/expansion_call.vtt", sellers=SELLERS)
+    card = score_transcript(call, rubric)
+    with recorder.use_cassette("disputed_sample_call.yaml") as cassette:
+        out = LLMGrader(chat).grade(call, card, rubric)
+    assert out.llm.llm_status == "ok" and len(cassette.requests) == 1
+    texts = {t.index: t.text for t in call.turns}
+    disputed = [i for i in out.items if i.disputed]
+    assert all((i.dispute_note is not None) == i.disputed for i in out.items)
+    views = {fmt: render(fmt, out, call, width=2000) for fmt in (OutputFormat.text, OutputFormat.md, OutputFormat.html)}
+    for item in disputed:
+        note = item.dispute_note
+        assert note.llm_verdict is item.llm_opinion.verdict and note.stands == "heuristic"
+        assert item.verdict is item.heuristic_opinion.verdict  # `both`: the heuristic verdict stays final
+        assert "grader: both" in note.why
+        if note.llm_evidence is not None:
+            assert note.llm_evidence.quote in texts[note.llm_evidence.turn]
+        for fmt, text in views.items():
+            text = {OutputFormat.html: html.unescape(text), OutputFormat.md: re.sub(r"\\(.)", r"\1", text)}.get(fmt, text)
+            flat = " ".join(text.split())
+            assert "The heuristic verdict stands" in flat, fmt
+            if note.llm_evidence is not None:
+                assert " ".join(note.llm_evidence.quote.split()) in flat, fmt
+    api_json = json.loads(out.model_dump_json())
+    assert [i["id"] for i in api_json["items"] if i["dispute_note"]] == [i.id for i in disputed]
+    # Advice: the LLM's is shown only when useful; otherwise the rubric's, with no placeholder left.
+    words = call_vocabulary(texts.values())
+    rubric_items = {i.id: i for i in rubric.items}
+    for item in out.items:
+        if item.advice_source == "llm":
+            ri = rubric_items[item.id]
+            assert why_not_useful(item.advice, " ".join([ri.title, ri.description, *ri.advice.values()]), words) is None
+        assert not re.search(r"\[[a-z_ ]+\]", item.advice)
+    reply = json.loads(json.loads(cassette.responses[0]["body"]["string"])["choices"][0]["message"]["content"])
+    written = [v["advice"] for k, v in reply.items() if k != "advice_for"] + list(reply.get("advice_for", {}).values())
+    shown = {i.advice for i in out.items if i.advice_source == "llm"}
+    assert all(" ".join(w.split()) not in shown for w in written if why_not_useful(w, "", words) is not None)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "fixtures/sample/expansion_call.txt"
 SELLERS = ["--seller", "Priya Shah", "--seller", "Dan Ortiz"]
 OPENING = "your team crossed 212 of your 250 licensed seats this month"
-SPONSOR_ADVICE = "Ask Marcus who signs off on a purchase this size and agree how you both reach them."
+SPONSOR_ADVICE = 'Ask Marcus: "Who else signs off on a purchase this size, and how do we reach them together?"'
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,9 @@
-"""The real thing: `coach score` starts the embedded SmolLM2 server, grades a call, stops the server.
+"""The real thing: `coach score --llm embedded` starts the embedded SmolLM2 server, grades a call,
+stops the server.
 
 Slow (half a minute on a quiet 2-core machine) and run by CI all the same: it is the
-one test that proves the offline default works with no endpoint configured.
+one test that proves the offline model works with no endpoint configured. It needs the
+`local-llm` extra (`scripts/test.sh` installs it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.llm.choice import LLMChoice
 from coach.llm.embedded import MODEL_ALIAS
 from coach.llm.jobs import llm_job
 from coach.readers import read_path
@@ -29,14 +32,14 @@ pytestmark = pytest.mark.slow
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_LLM_"))}
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_LLM"))}
 
 
-def test_coach_score_grades_with_the_embedded_model_by_default():
+def test_coach_score_grades_with_the_embedded_model_when_asked():
     # The bundled rubric and the README's sample call, exactly as a new user runs them. At
     # temperature 0 with a fixed seed the embedded model answers the same way every run, and
     # that answer is valid JSON within the token limit: a failed grading here is a regression.
-    args = [sys.executable, "-m", "coach", "score", str(SAMPLE), "-f", "json"]
+    args = [sys.executable, "-m", "coach", "score", str(SAMPLE), "-f", "json", "--llm", "embedded"]
     for name in SELLERS:
         args += ["--seller", name]
     proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=clean_env(), timeout=900)
@@ -67,7 +70,7 @@ def test_coach_score_grades_with_the_embedded_model_by_default():
 
 
 def test_embedded_server_stops_when_the_batch_ends():
-    with llm_job(settings=None) as job:
+    with llm_job(LLMChoice(use="embedded")) as job:
         assert job.mode == "grade" and job.kind.value == "embedded"
         with urllib.request.urlopen(f"{job.base_url}/models", timeout=5) as response:
             models = json.load(response)

@@ -51,7 +51,7 @@ def test_both_policy_keeps_the_heuristic_verdict_and_flags_the_dispute(call):
     fake = FakeChatModel().enqueue(
         reply(
             diagnostic_framing=judgement("pass", (4, DIAGNOSTIC_QUOTE)),
-            next_step=judgement("fail", (5, "That works. Thursday at 10am"), advice="Name who joins and who owns the invite."),
+            next_step=judgement("fail", (5, "That works. Thursday at 10am"), advice='Name the invite: "Thursday at 10am works; who else should join, and shall I send it?"'),
         )
     )
     out = LLMGrader(fake).grade(call, card, rubric)
@@ -59,13 +59,13 @@ def test_both_policy_keeps_the_heuristic_verdict_and_flags_the_dispute(call):
     assert diagnostic.verdict is F and diagnostic.disputed and diagnostic.source is VerdictSource.heuristic
     assert diagnostic.advice == "static advice" and diagnostic.llm_opinion.verdict is P
     assert step.verdict is P and step.disputed and step.source is VerdictSource.heuristic
-    assert step.advice == "" and step.llm_opinion.advice == "Name who joins and who owns the invite."
+    assert step.advice == "" and step.llm_opinion.advice.startswith("Name the invite")
 
 
 def test_agreed_fail_gets_the_llms_advice(call):
     rubric = make_rubric(next_step="both")
     card = heuristic_card(call, {"next_step": F})
-    advice = "Close with Thursday at 10am, Dana on the invite, and you owning it."
+    advice = 'Close with "Thursday at 10am then, I will send Dana the invite" and own it.'
     fake = FakeChatModel().enqueue(reply(next_step=judgement("fail", (5, "That works. Thursday at 10am"), advice=advice)))
     item = LLMGrader(fake).grade(call, card, rubric).item("next_step")
     assert item.verdict is F and item.source is VerdictSource.both and not item.disputed
@@ -274,7 +274,7 @@ def test_long_calls_are_graded_in_overlapping_windows_and_any_fail_wins():
     fake.enqueue(*[
         reply(diagnostic_framing=judgement("pass", (0, "Seller point number 0 about the reconciliation")))
     ] + [reply(diagnostic_framing=judgement("fail", (100, "Seller point number 50 about the reconciliation"),
-                                             advice="Offer a diagnostic, not a demo."))] * 20)  # fmt: skip
+                                             advice='Offer "a diagnostic of your reconciliation process" instead of a demo.'))] * 20)  # fmt: skip
     grader = LLMGrader(fake, max_output_tokens=256)
     out = grader.grade(call, heuristic_card(call, {"diagnostic_framing": P}), rubric)
     windows = out.llm.windows
@@ -290,7 +290,7 @@ def test_long_calls_are_graded_in_overlapping_windows_and_any_fail_wins():
     for c in fake.history:
         assert grader._count(c.messages) + 256 <= 1800
     item = out.item("diagnostic_framing")
-    assert item.verdict is F and item.advice == "Offer a diagnostic, not a demo."
+    assert item.verdict is F and item.advice == 'Offer "a diagnostic of your reconciliation process" instead of a demo.'
 
 
 def test_grade_many_keeps_each_calls_failure_on_its_own_card(call):
@@ -330,7 +330,7 @@ def test_one_word_advice_falls_back_to_the_rubric(call):
 def test_heuristic_fails_the_llm_does_not_judge_get_llm_advice_from_the_same_request(call):
     rubric = make_rubric(signal_first_opening="llm", never_say="heuristic", next_step="heuristic", ask_once="heuristic")
     card = heuristic_card(call, {"signal_first_opening": P, "never_say": F, "next_step": F, "ask_once": P})
-    advice = "Close with Thursday at 10am, Dana on the invite, and you owning it."
+    advice = 'Close with "Thursday at 10am then, I will send Dana the invite" and own it.'
     fake = FakeChatModel().enqueue(json.dumps({
         "signal_first_opening": judgement("pass", (2, SIGNAL_QUOTE)),
         "advice_for": {"never_say": "no no no no no no", "next_step": advice},
@@ -351,7 +351,7 @@ def test_heuristic_fails_the_llm_does_not_judge_get_llm_advice_from_the_same_req
 def test_a_both_item_the_heuristics_fail_gets_llm_advice_even_when_the_llm_passed_it(call):
     rubric = make_rubric(diagnostic_framing="both")
     card = heuristic_card(call, {"diagnostic_framing": F})
-    advice = "Offer twenty minutes mapping how the team reconciles invoices today, not a demo."
+    advice = 'Offer "twenty minutes mapping how your team handles matching today" instead of a demo.'
     fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement("pass", (4, DIAGNOSTIC_QUOTE), advice=advice)))
     item = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
     assert item.verdict is F and item.disputed

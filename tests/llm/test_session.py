@@ -48,7 +48,7 @@ def test_tampered_weights_are_refused_and_the_scorecard_keeps_its_heuristics(mon
     monkeypatch.setattr(embedded, "gguf_path", lambda: fake)
     with pytest.raises(EmbeddedServerError, match="SHA-256 mismatch"):
         embedded.verified_gguf()
-    with llm_grader(load_settings(base_url=None, api_key=None)) as grader:
+    with llm_grader(load_settings(base_url=None, api_key=None, mode="embedded")) as grader:
         call = make_call(SAMPLE_LINES)
         card = heuristic_card(call, {"next_step": Verdict.fail})
         out = grader.grade(call, card, make_rubric(next_step="llm"))

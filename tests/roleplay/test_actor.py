@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from coach.llm.errors import LLMUnavailableError
 from coach.llm.protocol import FakeChatModel
@@ -99,3 +102,30 @@ def test_partial_line_reads_the_words_out_of_a_json_stream():
     assert partial_line('{ "line" : "He said \\"no') == 'He said "no'
     assert partial_line('{"li') == "" and partial_line("") == ""
     assert partial_line('{"line": "ends with a slash \\') == "ends with a slash "
+
+
+JUNK = yaml.safe_load((Path(__file__).parent / "data" / "junk_replies.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=[j["reason"].split(" (")[0] for j in JUNK])
+def test_junk_the_embedded_model_wrote_falls_back_to_the_scripted_line(junk):
+    result, _ = turn(junk["rep"], junk["reply"])
+    assert result.customer.source == "script" and result.customer.text == result.customer.move.scripted
+    assert junk["reason"] in (result.customer.fallback_reason or "")
+    assert "Rep:" not in result.customer.text and "212" not in result.customer.text
+
+
+def test_a_number_the_scenario_or_the_rep_gave_may_be_said():
+    # 85% is in the scenario's situation; 50 seats came from the rep's own question.
+    result, _ = turn("Hi Maya, thanks for making time.", CustomerLine(line="Sure. We're at 85% of seats, it's been busy."))
+    assert result.customer.source == "llm", result.customer.fallback_reason
+    ask = "Would you like to add 50 seats this quarter?"
+    result, _ = turn(ask, CustomerLine(line="50 seats? Not sure yet, I need to check with Tom first."))
+    assert result.customer.source == "llm", result.customer.fallback_reason
+
+
+def test_the_customer_does_not_repeat_its_previous_line():
+    first, _ = turn("Hi Maya, thanks for making time.", CustomerLine(line="Busy quarter, the new hubs came on board fast."))
+    assert first.customer.source == "llm"
+    again, _ = turn("How are the new hubs doing?", CustomerLine(line="Busy quarter, the new hubs came on board fast!"), state=first.state)
+    assert again.customer.source == "script" and again.customer.fallback_reason == "repeats its previous line"
