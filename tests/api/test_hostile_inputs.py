@@ -21,7 +21,7 @@ def test_one_long_run_of_infixes_is_refused_naming_the_limit(client: TestClient,
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert "over the 20000-character limit for one turn" in response.json()["detail"]
+    assert "over the 20000-character limit for one line" in response.json()["detail"]
 
 
 def test_a_long_run_allowed_through_scores_and_every_other_organisation_goes_on(make_client) -> None:  # type: ignore[no-untyped-def]

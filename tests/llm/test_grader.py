@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SAMPLE_LINES, heuristic_card, make_call, make_rubric
+from conftest import SAMPLE_LINES, StubItem, StubRubric, heuristic_card, make_call, make_rubric
 
 from coach.llm.errors import LLMUnavailableError
 from coach.llm.grader import PROMPT_OVERHEAD_TOKENS, LLMGrader, SkippedGrader, clean_advice, transcript_tokens
@@ -464,8 +464,6 @@ def test_a_not_sales_call_is_never_sent_to_the_model(call):
 
 def test_an_item_kept_off_this_call_type_is_not_graded(call):
     from dataclasses import dataclass
-
-    from conftest import StubItem, StubRubric
 
     from coach.scorecard import CallType
 
