@@ -38,6 +38,8 @@ class Upload:
     title: str | None = None
     occurred_at: dt.datetime | None = None
     metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    # The read a front end already made (the web form reads first to ask about roles).
+    read_in: ReadUpload | None = None
 
     def fingerprint(self) -> str:
         described = json.dumps(
@@ -66,7 +68,7 @@ def create_call(
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
-    read_in = read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
+    read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
