@@ -111,7 +111,7 @@ def _cpu_used() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _child_score(transcript_json: str, cpu_s: float) -> str:
+def _child_score(transcript_json: str, cpu_s: float) -> Scorecard:
     assert _child_scorer is not None
     _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
     if cpu_s > 0:
@@ -119,7 +119,9 @@ def _child_score(transcript_json: str, cpu_s: float) -> str:
         limit = int(_cpu_used() + cpu_s) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     try:
-        return _child_scorer(Transcript.from_json(transcript_json)).model_dump_json()
+        # The validated model crosses the process boundary as is (pickled): no JSON written
+        # out here to be parsed and validated again by the parent.
+        return _child_scorer(Transcript.from_json(transcript_json))
     except MemoryError:
         raise ScoreBudgetExceeded("scoring used more than its memory budget") from None
     finally:
@@ -142,10 +144,10 @@ class ProcessScorer:
             self._free.put(pool)
 
     def __call__(self, transcript: Transcript) -> Scorecard:
-        return Scorecard.model_validate_json(self.score_json(transcript.to_json(indent=None)))
+        return self.score_stored(transcript.to_json(indent=None))
 
-    def score_json(self, transcript_json: str) -> str:
-        """The stored transcript JSON in, the scorecard JSON out. A child that dies raises
+    def score_stored(self, transcript_json: str) -> Scorecard:
+        """The stored transcript JSON in, the child's validated scorecard out. A child that dies raises
         BrokenProcessPool; one past its budget raises ScoreBudgetExceeded."""
         pool = self._free.get()
         try:
@@ -403,7 +405,7 @@ class JobRunner:
 
         def score() -> Scorecard:
             if isinstance(self.scorer, ProcessScorer):
-                return Scorecard.model_validate_json(self.scorer.score_json(found.transcript_json))
+                return self.scorer.score_stored(found.transcript_json)
             return self.scorer(Transcript.from_json(found.transcript_json))
 
         scorecard = self._attempt(job_id, attempt, score)

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.store.errors import Conflict, Forbidden, Invalid, NotFound, StoreError, Throttled
 from coach.errors import CoachError, TranscriptError
 
 log = logging.getLogger("coach.api")
@@ -71,6 +72,22 @@ def invalid(detail: str, *, loc: list[str | int] | None = None) -> ApiProblem:
     return ApiProblem(422, detail, type="urn:coach:problem:validation", title="Invalid request", errors=errors)
 
 
+def store_problem(exc: StoreError) -> ApiProblem:
+    """The one place a store refusal becomes an HTTP status."""
+    kind = {"type": exc.type} if exc.type else {}
+    if isinstance(exc, NotFound):
+        return ApiProblem(404, exc.detail, **kind)
+    if isinstance(exc, Forbidden):
+        return ApiProblem(403, exc.detail, **kind)
+    if isinstance(exc, Conflict):
+        return ApiProblem(409, exc.detail, **kind)
+    if isinstance(exc, Throttled):
+        return ApiProblem(429, exc.detail, headers={"Retry-After": str(exc.retry_after_s)}, **kind)
+    if isinstance(exc, Invalid) and exc.type is None:
+        return invalid(exc.detail, loc=exc.loc)
+    return ApiProblem(422, exc.detail, **kind)
+
+
 def _response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         problem.model_dump(exclude_none=True), status_code=problem.status, headers=headers, media_type=PROBLEM_JSON
@@ -89,6 +106,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(_request: Request, exc: ApiProblem) -> JSONResponse:
         return problem_response(exc)
+
+    @app.exception_handler(StoreError)
+    async def _store(_request: Request, exc: StoreError) -> JSONResponse:
+        return problem_response(store_problem(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -5,7 +5,8 @@ inference). In the server process that CPU serialises every upload behind one
 GIL, so 20 clients uploading back to back queue for one core; read in a pool
 of child processes, uploads use every core and the server process only frames
 requests and writes rows. The result crosses the process boundary as the
-transcript's JSON, which is what gets stored anyway.
+validated transcript (for the pages that show its speakers) and its JSON, which
+is what gets stored, so nothing reads or parses the upload again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from api.children import ChildPool
 from coach.readers import ReadLimits, read_bytes
+from coach.transcript import Transcript
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class ReadUpload:
     turns: int
     duration_s: float | None
     transcript_json: str
+    transcript: Transcript
 
 
 def read_upload(
@@ -40,6 +43,7 @@ def read_upload(
         turns=len(transcript.turns),
         duration_s=transcript.duration_s,
         transcript_json=transcript.to_json(indent=None),
+        transcript=transcript,
     )
 
 

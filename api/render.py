@@ -4,13 +4,13 @@ what the machine said is added beside it here."""
 
 from __future__ import annotations
 
-import html
 import math
 
 from api.schemas.scorecards import ReviewedItem, ScorecardPublic
 from api.store.rubrics import item_titles
 from api.store.scorecards import shown_scorecard
 from coach.render import OutputFormat, render
+from coach.render.html import Review, ReviewRow, render_html
 from coach.transcript import Transcript
 
 
@@ -24,11 +24,13 @@ def render_scorecard_json(public_json: str, transcript_json: str | None, fmt: st
 def render_scorecard(public: ScorecardPublic, transcript: Transcript | None, fmt: str) -> tuple[str, str]:
     output = OutputFormat(fmt)
     titles = item_titles()
-    text = render(output, shown_scorecard(public), transcript, titles=titles)
+    shown = shown_scorecard(public)
     reviewed = [item for item in public.items if item.override is not None]
     if output is OutputFormat.md:
+        text = render(output, shown, transcript, titles=titles)
         return text + _markdown_reviews(public, reviewed, titles), "text/markdown; charset=utf-8"
-    return _html_with_reviews(public, text, reviewed, titles), "text/html; charset=utf-8"
+    page = render_html(shown, transcript, titles=titles, review=_review(public, reviewed, titles))
+    return page, "text/html; charset=utf-8"
 
 
 def machine_score_line(public: ScorecardPublic) -> str:
@@ -52,21 +54,15 @@ def _markdown_reviews(public: ScorecardPublic, reviewed: list[ReviewedItem], tit
     return "\n".join(lines) + "\n"
 
 
-def _html_with_reviews(public: ScorecardPublic, page: str, reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
-    if not reviewed:
-        return page
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(titles.get(i.id, i.id))}</td><td>{e(i.machine_verdict.value)}</td>"
-        f"<td>{e(i.override.verdict.value)}</td><td>{e(i.override.comment)}</td></tr>"
-        for i in reviewed
-        if i.override is not None
-    )
-    section = (
-        f'<section class="manager-review"><h2>Manager review</h2><p>{e(machine_score_line(public))}</p>'
-        "<table><thead><tr><th>item</th>"
-        "<th>machine verdict</th><th>manager verdict</th><th>comment</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></section>"
-    )
-    at = page.rfind("</body>")
-    return page[:at] + section + page[at:] if at >= 0 else page + section
+def _review(public: ScorecardPublic, reviewed: list[ReviewedItem], titles: dict[str, str]) -> Review:
+    rows = [
+        ReviewRow(
+            title=titles.get(item.id, item.id),
+            machine_verdict=item.machine_verdict,
+            manager_verdict=item.override.verdict,
+            comment=item.override.comment,
+        )
+        for item in reviewed
+        if item.override is not None
+    ]
+    return Review(summary=machine_score_line(public), rows=rows)

@@ -12,26 +12,18 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from api.settings import ApiSettings
-from coach.roleplay.session import Actor, ScriptedActor
+from coach.roleplay.actor import open_actor
+from coach.roleplay.session import Actor
 
 log = logging.getLogger("coach.api")
 
 
 @contextmanager
 def roleplay_actor(settings: ApiSettings) -> Iterator[Actor]:
-    if not settings.roleplay_llm:
-        yield ScriptedActor()
-        return
-    from coach.llm.client import open_chat_model
-    from coach.llm.errors import LLMError
-    from coach.llm.settings import load_settings
-    from coach.roleplay.actor import LLMActor
+    """The app's actor, open as long as the app (the embedded model server with it)."""
+
+    def unavailable(why: str) -> None:
+        log.warning("role-play LLM unavailable, using scripted lines: %s", why)
 
     with ExitStack() as stack:
-        try:
-            model = stack.enter_context(open_chat_model(load_settings()))
-        except LLMError as exc:
-            log.warning("role-play LLM unavailable, using scripted lines: %s", exc.one_line())
-            yield ScriptedActor()
-            return
-        yield LLMActor(model)
+        yield open_actor(stack, use_llm=settings.roleplay_llm, unavailable=unavailable)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from api.access import visible
 from api.db.models import Call, CallBlob, ReviewSource, ScorecardRow, User, VerdictReview
 from api.principal import Principal
-from api.problems import invalid
+from api.store.errors import Invalid
 from api.schemas.calls import KindFilter
 from api.schemas.disputes import AgreementPoint, Calibration, ItemCalibration
 from api.store.calls import call_title
@@ -38,7 +38,7 @@ LABELS_SUFFIX = ".labels.yaml"
 
 def _window_check(since: dt.datetime | None, until: dt.datetime | None) -> None:
     if since is not None and until is not None and since >= until:
-        raise invalid("since must be before until", loc=["query", "since"])
+        raise Invalid("since must be before until", loc=["query", "since"])
 
 
 def current_reviews(

@@ -16,7 +16,7 @@ from api.access import visible, visible_users
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
 from api.principal import Principal
-from api.problems import ApiProblem, forbidden, invalid, not_found
+from api.store.errors import Forbidden, Invalid, NotFound
 from api.reading import ReadUpload, read_upload
 from api.schemas.calls import CallPublic, JobPublic, KindFilter, MetadataValue
 from api.store import paging
@@ -38,6 +38,8 @@ class Upload:
     title: str | None = None
     occurred_at: dt.datetime | None = None
     metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    # The read a front end already made (the web form reads first to ask about roles).
+    read_in: ReadUpload | None = None
 
     def fingerprint(self) -> str:
         described = json.dumps(
@@ -66,7 +68,7 @@ def create_call(
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
-    read_in = read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
+    read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
@@ -111,8 +113,7 @@ def _by_idempotency_key(db: Database, user: Principal, key: str, fingerprint: st
         if call is None:
             return None
         if call.request_hash != fingerprint:
-            raise ApiProblem(
-                422,
+            raise Invalid(
                 "this Idempotency-Key was already used with a different request",
                 type="urn:coach:problem:idempotency-key-reused",
             )
@@ -132,7 +133,7 @@ def _resolve_rep(db: Database, user: Principal, rep_id: int | None) -> _Rep:
     with db.reader() as session:
         rep = session.scalars(select(User).where(User.id == rep_id, visible_users(user))).one_or_none()
     if rep is None:
-        raise not_found("user", rep_id)
+        raise NotFound("user", rep_id)
     return _Rep(rep.id, rep.org_id, rep.team_id)
 
 
@@ -145,7 +146,7 @@ def get_visible_call(session: Session, user: Principal, call_id: int) -> Call:
         select(Call).where(Call.id == call_id, visible(user, Call.org_id, Call.team_id, Call.rep_id))
     ).one_or_none()
     if call is None:
-        raise not_found("call", call_id)
+        raise NotFound("call", call_id)
     return call
 
 
@@ -158,7 +159,7 @@ def delete_call(db: Database, user: Principal, call_id: int) -> None:
     with db.write() as session:
         call = get_visible_call(session, user, call_id)
         if not (user.role is Role.admin or call.rep_id == user.user_id):
-            raise forbidden("only the call's rep or an admin may delete it")
+            raise Forbidden("only the call's rep or an admin may delete it")
         session.delete(call)
 
 
@@ -222,7 +223,7 @@ def page_calls(
     if flt.until is not None:
         query = query.where(when < flt.until)
     if flt.since is not None and flt.until is not None and flt.since >= flt.until:
-        raise invalid("since must be before until", loc=["query", "since"])
+        raise Invalid("since must be before until", loc=["query", "since"])
     if cursor:
         query = query.where(paging.before_time_and_id(cursor, when, Call.id))
     found = list(session.scalars(query.order_by(when.desc(), Call.id.desc()).limit(limit + 1)))

@@ -22,7 +22,7 @@ from api.db.models import (
     utcnow,
 )
 from api.principal import Principal
-from api.problems import ApiProblem, forbidden, invalid, not_found
+from api.store.errors import Conflict, Forbidden, Invalid, NotFound
 from api.schemas.calls import KindFilter
 from api.schemas.disputes import DisputeAccept, DisputeCreate, DisputeEventPublic, DisputePublic, DisputeReject
 from api.schemas.scorecards import OverrideCreate
@@ -35,8 +35,8 @@ from coach.scorecard import Verdict
 DEFAULT_THRESHOLD = 70.0
 
 
-def _conflict(detail: str) -> ApiProblem:
-    return ApiProblem(409, detail, type="urn:coach:problem:conflict")
+def _conflict(detail: str) -> Conflict:
+    return Conflict(detail, type="urn:coach:problem:conflict")
 
 
 def _item_row(session: Session, user: Principal, call_id: int, item_id: str) -> tuple[ScorecardRow, ScorecardItemRow]:
@@ -46,23 +46,23 @@ def _item_row(session: Session, user: Principal, call_id: int, item_id: str) -> 
         )
     ).one_or_none()
     if row is None:
-        raise not_found("scorecard for call", call_id)
+        raise NotFound("scorecard for call", call_id)
     item = session.scalars(
         select(ScorecardItemRow)
         .where(ScorecardItemRow.scorecard_id == row.id, ScorecardItemRow.item_id == item_id)
         .with_for_update()
     ).one_or_none()
     if item is None:
-        raise not_found(f"item {item_id!r} on the scorecard of call", call_id)
+        raise NotFound(f"item {item_id!r} on the scorecard of call", call_id)
     return row, item
 
 
 def open_dispute(session: Session, user: Principal, call_id: int, item_id: str, body: DisputeCreate) -> DisputePublic:
     row, item = _item_row(session, user, call_id, item_id)
     if row.rep_id != user.user_id:
-        raise forbidden("only the call's rep may dispute its verdicts")
+        raise Forbidden("only the call's rep may dispute its verdicts")
     if body.verdict is not None and body.verdict.value == item.verdict:
-        raise invalid(f"the verdict is already {body.verdict.value}", loc=["body", "verdict"])
+        raise Invalid(f"the verdict is already {body.verdict.value}", loc=["body", "verdict"])
     already = session.scalars(
         select(Dispute.id).where(
             Dispute.call_id == call_id, Dispute.item_id == item_id, Dispute.status == DisputeStatus.open.value
@@ -91,7 +91,7 @@ def _visible_dispute(session: Session, user: Principal, dispute_id: int, *, lock
     )
     found = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if found is None:
-        raise not_found("dispute", dispute_id)
+        raise NotFound("dispute", dispute_id)
     return found
 
 
@@ -102,9 +102,9 @@ def get_dispute(session: Session, user: Principal, dispute_id: int, threshold: f
 def _resolvable(session: Session, user: Principal, dispute_id: int) -> Dispute:
     dispute = _visible_dispute(session, user, dispute_id, lock=True)
     if user.role is Role.rep:
-        raise forbidden("only the team's manager or an admin may resolve a dispute")
+        raise Forbidden("only the team's manager or an admin may resolve a dispute")
     if dispute.raised_by == user.user_id:
-        raise forbidden("a dispute is resolved by someone other than the person who raised it")
+        raise Forbidden("a dispute is resolved by someone other than the person who raised it")
     if dispute.status != DisputeStatus.open.value:
         raise _conflict(f"dispute {dispute_id} is already {dispute.status}")
     return dispute
@@ -114,7 +114,7 @@ def accept_dispute(session: Session, user: Principal, dispute_id: int, body: Dis
     dispute = _resolvable(session, user, dispute_id)
     chosen = body.verdict or (Verdict(dispute.proposed_verdict) if dispute.proposed_verdict else None)
     if chosen is None:
-        raise invalid("the rep proposed no verdict: say which verdict stands", loc=["body", "verdict"])
+        raise Invalid("the rep proposed no verdict: say which verdict stands", loc=["body", "verdict"])
     row, item = _item_row(session, user, dispute.call_id, dispute.item_id)
     apply_override(
         session, user, row, item, OverrideCreate(verdict=chosen, comment=body.comment),

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 
-from api.problems import invalid
+from api.store.errors import Invalid
 from api.schemas.calls import KindFilter
 
 
@@ -39,7 +39,7 @@ def decode(cursor: str, *fields: str) -> dict[str, Any]:
             raise TypeError
         return value
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
+        raise Invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
 
 
 def before_time_and_id(cursor: str, time_col, id_col) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
@@ -49,7 +49,7 @@ def before_time_and_id(cursor: str, time_col, id_col) -> ColumnElement[bool]:  #
         at = dt.datetime.fromisoformat(key["at"])
         last_id = int(key["id"])
     except (TypeError, ValueError):
-        raise invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
+        raise Invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
     return or_(time_col < at, and_(time_col == at, id_col < last_id))
@@ -58,5 +58,5 @@ def before_time_and_id(cursor: str, time_col, id_col) -> ColumnElement[bool]:  #
 def after_id(cursor: str, id_col) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     key = decode(cursor, "after")
     if not isinstance(key["after"], int):
-        raise invalid("cursor is not one this API returned", loc=["query", "cursor"])
+        raise Invalid("cursor is not one this API returned", loc=["query", "cursor"])
     return id_col > key["after"]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.access import visible, visible_users
 from api.db.models import Call, CallKind, ScorecardRow, User
 from api.principal import Principal
-from api.problems import not_found
+from api.store.errors import NotFound
 from api.schemas.rollups import PracticeSession, RepPractice, ScenarioPractice
 from coach.errors import CoachError
 from coach.roleplay.scenario import get_scenario
@@ -28,7 +28,7 @@ def _scenario_title(scenario_id: str, call_title: str | None) -> str:
 def rep_practice(session: Session, user: Principal, rep_id: int) -> RepPractice:
     rep = session.scalars(select(User).where(User.id == rep_id, visible_users(user))).one_or_none()
     if rep is None:
-        raise not_found("rep", rep_id)
+        raise NotFound("rep", rep_id)
     rows = session.execute(
         select(ScorecardRow.call_id, ScorecardRow.occurred_at, ScorecardRow.score, Call.meta, Call.title)
         .join(Call, Call.id == ScorecardRow.call_id)

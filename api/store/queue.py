@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from api.db import Database
 from api.db.models import Call, CallStatus, Job, JobStatus
 from api.principal import Principal
-from api.problems import ApiProblem, forbidden, not_found
+from api.store.errors import Conflict, Forbidden, NotFound, Throttled
 from api.db.models import Role
 
 WAITING = (CallStatus.queued.value, CallStatus.scoring.value)
@@ -26,12 +26,11 @@ def check_backlog(db: Database, org_id: int, bound: int, retry_after_s: int) -> 
     with db.reader() as session:
         waiting = backlog(session, org_id)
     if waiting >= bound:
-        raise ApiProblem(
-            429,
+        raise Throttled(
             f"your organisation has {waiting} calls waiting to be scored (the limit is {bound}); "
             f"retry in {retry_after_s} s",
             type="urn:coach:problem:backlog",
-            headers={"Retry-After": str(retry_after_s)},
+            retry_after_s=retry_after_s,
         )
 
 
@@ -57,11 +56,11 @@ def requeue_call(db: Database, user: Principal, call_id: int) -> Call:
     with db.write() as session:
         call = session.scalars(select(Call).where(Call.id == call_id, Call.org_id == user.org_id)).one_or_none()
         if call is None:
-            raise not_found("call", call_id)
+            raise NotFound("call", call_id)
         if user.role is not Role.admin:
-            raise forbidden("only an admin may re-queue a call")
+            raise Forbidden("only an admin may re-queue a call")
         if call.status != CallStatus.failed.value:
-            raise ApiProblem(409, f"call {call_id} is {call.status}, not failed; only failed calls are re-queued")
+            raise Conflict(f"call {call_id} is {call.status}, not failed; only failed calls are re-queued")
         requeue_failed(session, [call_id])
         session.flush()
         session.refresh(call)

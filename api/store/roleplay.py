@@ -15,7 +15,7 @@ from api.access import visible
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, RoleplaySessionRow, utcnow
 from api.principal import Principal
-from api.problems import ApiProblem, forbidden, invalid, not_found
+from api.store.errors import Conflict, Forbidden, Invalid, NotFound
 from api.schemas.roleplay import (
     PersonaPublic,
     RoleplaySessionCreate,
@@ -62,7 +62,7 @@ def start(db: Database, user: Principal, body: RoleplaySessionCreate) -> Rolepla
     try:
         scenario = get_scenario(body.scenario)
     except RubricError as exc:
-        raise invalid(exc.message, loc=["body", "scenario"]) from None
+        raise Invalid(exc.message, loc=["body", "scenario"]) from None
     rep_name = user.name if user.name != scenario.persona.name else f"{user.name} (rep)"
     state = start_session(scenario, seed=body.seed, rep_name=rep_name, difficulty=body.difficulty)
     with db.write() as session:
@@ -83,13 +83,13 @@ def get_visible_session(session: Session, user: Principal, session_id: int, *, l
     )
     row = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if row is None:
-        raise not_found("role-play session", session_id)
+        raise NotFound("role-play session", session_id)
     return row
 
 
 def _own(row: RoleplaySessionRow, user: Principal) -> None:
     if row.user_id != user.user_id:
-        raise forbidden("only the rep who started a role-play session may play or finish it")
+        raise Forbidden("only the rep who started a role-play session may play or finish it")
 
 
 def play(db: Database, user: Principal, session_id: int, line: str, actor: Actor) -> RoleplayTurnPublic:
@@ -97,11 +97,11 @@ def play(db: Database, user: Principal, session_id: int, line: str, actor: Actor
         row = get_visible_session(session, user, session_id, lock=True)
         _own(row, user)
         if row.status != Status.active.value:
-            raise ApiProblem(409, f"role-play session {session_id} is {row.status}; no more turns", type="urn:coach:problem:session-closed")
+            raise Conflict(f"role-play session {session_id} is {row.status}; no more turns", type="urn:coach:problem:session-closed")
         try:
             result = play_turn(SessionState.from_json(row.state), line, actor)
         except RoleplayError as exc:
-            raise invalid(exc.message, loc=["body", "line"]) from None
+            raise Invalid(exc.message, loc=["body", "line"]) from None
         row.state = result.state.to_json()
         row.status = result.state.status.value
         row.updated_at = utcnow()
@@ -122,7 +122,7 @@ def finish(db: Database, user: Principal, session_id: int) -> ScorecardPublic:
         try:
             card = score_session(state)
         except RoleplayError as exc:
-            raise ApiProblem(409, exc.message, type="urn:coach:problem:session-empty") from None
+            raise Conflict(exc.message, type="urn:coach:problem:session-empty") from None
         transcript = to_transcript(state)
         raw = transcript.to_json(indent=None).encode()
         now = utcnow()

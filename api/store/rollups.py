@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api.access import visible_teams, visible_users
 from api.db.models import ScorecardItemRow, ScorecardRow, Team, User
 from api.principal import Principal
-from api.problems import invalid, not_found
+from api.store.errors import Invalid, NotFound
 from api.schemas.calls import KindFilter
 from api.schemas.rollups import GroupBy, ItemRate, RepProgress, RollupGroup, TeamRollup
 
@@ -49,7 +49,7 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 def _window(since: dt.datetime | None, until: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     since, until = _utc(since), _utc(until)
     if since and until and since >= until:
-        raise invalid("since must be before until", loc=["query", "since"])
+        raise Invalid("since must be before until", loc=["query", "since"])
     return since, until
 
 
@@ -133,7 +133,7 @@ def team_rollup(
 ) -> TeamRollup:
     since, until = _window(since, until)
     if session.scalars(select(Team.id).where(Team.id == team_id, visible_teams(user))).first() is None:
-        raise not_found("team", team_id)
+        raise NotFound("team", team_id)
     key = "rep_id" if group_by is GroupBy.rep else "week"
     calls, counts = _grouped(session, "team_id", team_id, since, until, key, kind)
     groups: list[RollupGroup] = []
@@ -159,7 +159,7 @@ def rep_progress(
     since, until = _window(since, until)
     rep = session.scalars(select(User).where(User.id == rep_id, visible_users(user))).one_or_none()
     if rep is None:
-        raise not_found("rep", rep_id)
+        raise NotFound("rep", rep_id)
     calls, counts = _grouped(session, "rep_id", rep_id, since, until, "week", kind)
     weeks = [_group(calls[w], counts[w], week=w) for w in sorted(calls)]
     total = _total(calls)

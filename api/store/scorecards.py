@@ -18,7 +18,7 @@ from api.access import visible
 from api.db.bounds import INT_MAX
 from api.db.models import Call, ReviewSource, Role, ScorecardItemRow, ScorecardRow, VerdictReview, utcnow
 from api.principal import Principal
-from api.problems import forbidden, invalid, not_found
+from api.store.errors import Forbidden, Invalid, NotFound
 from api.schemas.calls import KindFilter
 from api.store import paging
 from api.schemas.scorecards import (
@@ -118,7 +118,7 @@ def _visible_scorecard(session: Session, user: Principal, call_id: int) -> Score
         )
     ).one_or_none()
     if row is None:
-        raise not_found("scorecard for call", call_id)
+        raise NotFound("scorecard for call", call_id)
     return row
 
 
@@ -184,12 +184,12 @@ def set_override(
     """Override one item's verdict (or clear the override with `body=None`)."""
     row = _visible_scorecard(session, user, call_id)
     if user.role is Role.rep:
-        raise forbidden("only a manager or an admin may override a verdict")
+        raise Forbidden("only a manager or an admin may override a verdict")
     item = session.scalars(
         select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id, ScorecardItemRow.item_id == item_id)
     ).one_or_none()
     if item is None:
-        raise not_found(f"item {item_id!r} on the scorecard of call", call_id)
+        raise NotFound(f"item {item_id!r} on the scorecard of call", call_id)
     apply_override(session, user, row, item, body, source=ReviewSource.override)
     items = session.scalars(
         select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).order_by(ScorecardItemRow.id)
@@ -252,12 +252,12 @@ def decode_cursor(cursor: str) -> int:
             raise TypeError  # a forged or foreign cursor; ours only ever hold a row id
         return value
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
+        raise Invalid("cursor is not one this API returned", loc=["query", "cursor"]) from None
 
 
 def _query(user: Principal, flt: ScorecardFilter) -> Select[tuple[ScorecardRow]]:
     if flt.verdict is not None and flt.item is None:
-        raise invalid("verdict filters one item: give item as well", loc=["query", "verdict"])
+        raise Invalid("verdict filters one item: give item as well", loc=["query", "verdict"])
     query = select(ScorecardRow).where(visible(user, ScorecardRow.org_id, ScorecardRow.team_id, ScorecardRow.rep_id))
     query = paging.placed(query, ScorecardRow, rep_id=flt.rep_id, team_id=flt.team_id, kind=flt.kind)
     if flt.since is not None:

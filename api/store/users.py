@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from api.access import visible_users
 from api.db.models import Role, Team, User
 from api.principal import Principal
-from api.problems import not_found
+from api.store.errors import NotFound
 from api.schemas.users import UserPublic
 from api.store import paging
 
@@ -44,5 +44,5 @@ def page_users(
 def get_user(session: Session, caller: Principal, user_id: int) -> UserPublic:
     row = session.execute(_query(caller).where(User.id == user_id)).first()
     if row is None:
-        raise not_found("user", user_id)
+        raise NotFound("user", user_id)
     return _public(row[0], row[1])

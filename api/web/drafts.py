@@ -14,11 +14,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from coach.roles import DEFAULT_THRESHOLD
 from coach.transcript import Role, RoleSource, Transcript
 
 DRAFT_TTL_S = 3600
-# Below this, a role the text suggests is a guess worth showing the rep before scoring.
-CONFIRM_BELOW = 0.8
 
 
 class Draft(BaseModel):
@@ -94,8 +93,9 @@ def roles_uncertain(transcript: Transcript) -> bool:
     speakers = transcript.speakers
     if not any(s.role is Role.seller for s in speakers) or not any(s.role is Role.customer for s in speakers):
         return True
+    # The reader's own confidence threshold: below it a heuristic role is a guess to confirm.
     return any(
-        s.role is Role.unknown or (s.role_source is RoleSource.heuristic and s.role_confidence < CONFIRM_BELOW)
+        s.role is Role.unknown or (s.role_source is RoleSource.heuristic and s.role_confidence < DEFAULT_THRESHOLD)
         for s in speakers
     )
 

@@ -21,7 +21,8 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.faults import problem_for
-from api.problems import ApiProblem
+from api.problems import ApiProblem, store_problem
+from api.store.errors import StoreError
 from api.web.auth import CsrfRejected, SignInRequired
 from api.web.session import SessionCodec, WebSession, cookie_name
 from api.web.templating import render
@@ -115,8 +116,9 @@ class PageRoute(APIRoute):
                 response = error_page(
                     request, 403, "The form was stale or did not come from this site. Reload the page and try again."
                 )
-            except ApiProblem as exc:
-                response = error_page(request, exc.problem.status, exc.problem.detail, headers=exc.headers)
+            except (ApiProblem, StoreError) as exc:
+                answer = store_problem(exc) if isinstance(exc, StoreError) else exc
+                response = error_page(request, answer.problem.status, answer.problem.detail, headers=answer.headers)
             except RequestValidationError as exc:
                 first = exc.errors()[0] if exc.errors() else {}
                 where = first.get("loc", ())

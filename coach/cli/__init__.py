@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 import coach
+from coach.cli.plugins import MountingGroup
 from coach.errors import CoachError
 
 # `-h` as well as `--help`; sub-commands and sub-groups inherit it from this context.
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings=CONTEXT,
+    cls=MountingGroup,
 )
 
 
@@ -41,12 +43,11 @@ def _root(
 ) -> None:
     """Expansion-call coach: read, score and practise upsell and cross-sell conversations."""
 
-# Sub-commands register themselves on import.
+# Sub-commands register themselves on import; `serve` and `admin` come from the API
+# package through `coach.cli.plugins` when the command tree is built.
 from coach.cli import inspect_cmd  # noqa: E402,F401
 from coach.cli import score_cmd  # noqa: E402,F401
 from coach.cli import eval_cmd  # noqa: E402,F401
-from coach.cli import serve_cmd  # noqa: E402,F401
-from coach.cli import admin_cmd  # noqa: E402,F401
 from coach.cli import roleplay_cmd  # noqa: E402,F401
 
 

@@ -27,12 +27,12 @@ from rich.panel import Panel
 from coach.cli import app
 from coach.errors import CoachError
 from coach.render import OutputFormat, render
+from coach.roleplay.actor import open_actor
 from coach.roleplay.practice import from_scorecard
 from coach.roleplay.commands import COMMANDS, hint, parse_command
 from coach.roleplay.scenario import Difficulty, Scenario, get_scenario, load_scenarios
 from coach.roleplay.session import (
     Actor,
-    ScriptedActor,
     SessionState,
     Status,
     TurnResult,
@@ -104,19 +104,10 @@ def _show_turn(console: Console, state: SessionState, result: TurnResult, *, ech
 
 
 def _open_actor(stack: ExitStack, console: Console, no_llm: bool) -> Actor:
-    if no_llm:
-        return ScriptedActor()
-    from coach.llm.client import open_chat_model
-    from coach.llm.errors import LLMError
-    from coach.llm.settings import load_settings
-    from coach.roleplay.actor import LLMActor
+    def unavailable(why: str) -> None:
+        console.print(f"[yellow]model unavailable ({escape(why)}); using scripted lines[/]")
 
-    try:
-        model = stack.enter_context(open_chat_model(load_settings()))
-    except LLMError as exc:
-        console.print(f"[yellow]model unavailable ({escape(exc.one_line())}); using scripted lines[/]")
-        return ScriptedActor()
-    return LLMActor(model)
+    return open_actor(stack, use_llm=not no_llm, unavailable=unavailable)
 
 
 def _save(state: SessionState, save: Path | None) -> tuple[Path, Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
+from pydantic import BaseModel
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from coach.render.view import (
@@ -29,10 +30,24 @@ from coach.render.view import (
     call_type_text,
     score_text,
 )
-from coach.scorecard import Scorecard
+from coach.scorecard import Scorecard, Verdict
 from coach.transcript import Transcript
 
 TEMPLATE = "scorecard.html.j2"
+
+
+class ReviewRow(BaseModel):
+    title: str
+    machine_verdict: Verdict
+    manager_verdict: Verdict
+    comment: str
+
+
+class Review(BaseModel):
+    """The managers' changes to the machine's verdicts, shown as a section of the page."""
+
+    summary: str
+    rows: list[ReviewRow]
 
 
 def scorecard_environment(loader: BaseLoader, **extra_globals: object) -> Environment:
@@ -66,7 +81,11 @@ def _environment() -> Environment:
 
 
 def render_html(
-    scorecard: Scorecard, transcript: Transcript | None = None, *, titles: Mapping[str, str] | None = None
+    scorecard: Scorecard,
+    transcript: Transcript | None = None,
+    *,
+    titles: Mapping[str, str] | None = None,
+    review: Review | None = None,
 ) -> str:
     timeline = build_timeline(scorecard, transcript, titles) if transcript is not None else []
     counts = {v: sum(1 for i in scorecard.items if i.verdict is v) for v in VERDICT_LABELS}
@@ -81,4 +100,5 @@ def render_html(
         timeline=timeline,
         has_transcript=transcript is not None,
         turn_ids={t.index for t in timeline},
+        review=review if review is not None and review.rows else None,
     )

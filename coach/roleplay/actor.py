@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,7 +25,7 @@ from coach.llm.protocol import ChatMessage, ChatModel
 from coach.llm.structured import parse_reply
 from coach.roleplay.checks import unusable
 from coach.roleplay.director import Move, MoveKind
-from coach.roleplay.session import SessionState, Voiced
+from coach.roleplay.session import Actor, ScriptedActor, SessionState, Voiced
 
 TEMPLATES = ("roleplay_customer.system.j2", "roleplay_customer.user.j2")
 MAX_TOKENS = 96  # a spoken line of up to ~60 words plus the JSON wrapper
@@ -175,3 +176,20 @@ class LLMActor:
         reply = self.model.structured(messages, CustomerLine, max_tokens=MAX_TOKENS, name="customer_line")
         self.last_raw = reply.raw
         return reply.value.line
+
+
+def open_actor(stack: ExitStack, *, use_llm: bool, unavailable: Callable[[str], None]) -> Actor:
+    """The customer's voice for every front end: the LLM actor on the configured model (kept
+    open on `stack`), or scripted lines when the LLM is off or cannot start, in which case
+    `unavailable` is told why in one line."""
+    if not use_llm:
+        return ScriptedActor()
+    from coach.llm.client import open_chat_model
+    from coach.llm.settings import load_settings
+
+    try:
+        model = stack.enter_context(open_chat_model(load_settings()))
+    except LLMError as exc:
+        unavailable(exc.one_line())
+        return ScriptedActor()
+    return LLMActor(model)

@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+import coach.readers as readers
 from api.db.models import Call
 from tests.api.support import (
     ROOT,
@@ -98,6 +99,34 @@ def test_uncertain_roles_ask_who_the_seller_is_before_storing(web_client: TestCl
         "/upload/confirm", data={"csrf_token": token, "draft": draft, "sellers": ["Alex"]}, follow_redirects=False
     )
     assert again.status_code == 410 and "upload the file again" in again.text
+
+
+def test_an_upload_is_read_once_and_a_confirmed_one_once_more(
+    web_client: TestClient, web_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every read of bytes, whoever asks (these settings read in the server process), counted.
+    reads: list[str] = []
+    real = readers._read_bytes
+
+    def counted(data, name, *args):  # type: ignore[no-untyped-def]
+        reads.append(name)
+        return real(data, name, *args)
+
+    monkeypatch.setattr(readers, "_read_bytes", counted)
+    sign_in(web_client, web_world.a1)
+    call_id = scored_call(web_client, title="Northwind")
+    assert reads == ["call.txt"]  # the form's read is the call's read
+
+    reads.clear()
+    response = upload(web_client, UNSURE, "unsure.txt")
+    draft = re.search(r'name="draft" value="([^"]+)"', response.text).group(1)  # type: ignore[union-attr]
+    done = web_client.post(
+        "/upload/confirm", data={"csrf_token": csrf(web_client, "/upload"), "draft": draft, "sellers": ["Alex"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and call_id_of(done.headers["location"]) != call_id
+    # one read to ask who sells, one with the sellers ticked that the call is stored from
+    assert reads == ["unsure.txt", "unsure.txt"]
 
 
 def test_a_draft_belongs_to_its_uploader(web_client: TestClient, web_world: World) -> None:

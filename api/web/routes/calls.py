@@ -20,6 +20,7 @@ from api.access import visible_users
 from api.db import Database
 from api.db.models import CallStatus, Role, User
 from api.headers import DOCUMENT_CSP
+from api.reading import ReadUpload
 from api.deps import DbDep, Principal, ReadSession, SettingsDep
 from api.schemas.disputes import DisputeCreate
 from api.schemas.scorecards import OverrideCreate
@@ -35,7 +36,6 @@ from api.web.drafts import Draft, DraftStore, roles_uncertain, speaker_choices
 from api.web.routing import PageRoute
 from api.web.templating import render
 from coach.errors import TranscriptError
-from coach.readers import read_bytes
 from coach.render import render_html
 from coach.render.view import item_anchor
 from coach.scorecard import Verdict
@@ -91,12 +91,16 @@ def upload_form(request: Request, user: PageUser, session: ReadSession) -> Respo
 def _create(
     request: Request, db: Database, user: Principal, settings: ApiSettings, raw: bytes, filename: str, *,
     sellers: list[str], title: str | None, occurred_at: dt.datetime | None, rep_id: int | None, key: str | None,
+    read_in: ReadUpload,
 ) -> Response:
     check_backlog(db, user.org_id, settings.max_queued_per_org, settings.backlog_retry_after_s)
     created = call_store.create_call(
         db,
         user,
-        call_store.Upload(raw=raw, filename=filename, sellers=sellers, title=title, occurred_at=occurred_at, rep_id=rep_id),
+        call_store.Upload(
+            raw=raw, filename=filename, sellers=sellers, title=title, occurred_at=occurred_at, rep_id=rep_id,
+            read_in=read_in,
+        ),
         max_bytes=settings.max_upload_bytes,
         idempotency_key=key,
         read=request.app.state.reader,
@@ -135,18 +139,19 @@ async def upload(request: Request, user: PageUser, db: DbDep, settings: Settings
         return again("Choose the rep from the list.")
     sellers = [s.strip() for s in values["sellers"].split(",") if s.strip()]
     filename = Path(file.filename).name[:300] or "upload.txt"
+    reader = request.app.state.reader
     try:
-        transcript = await run_in_threadpool(
-            read_bytes, raw, name=filename, sellers=sellers, max_bytes=settings.max_upload_bytes,
-            limits=settings.read_limits(),
-        )
+        # The one read of this upload: the call is created from it when the roles are clear.
+        read_in = await run_in_threadpool(reader, raw, filename, None, sellers, settings.max_upload_bytes)
     except TranscriptError as exc:
         return again(f"We could not read that file: {exc.one_line()}")
+    transcript = read_in.transcript
     key = _text(form, "idempotency_key")[:200] or None
     if not values["confirm"] and (sellers or not roles_uncertain(transcript)):
         return await run_in_threadpool(
             _create, request, db, user, settings, raw, filename,
             sellers=sellers, title=values["title"] or None, occurred_at=occurred_at, rep_id=rep_id, key=key,
+            read_in=read_in,
         )
     draft = Draft(user_id=user.user_id, filename=filename, title=values["title"] or None, occurred_at=occurred_at,
                   rep_id=rep_id, created=dt.datetime.now(dt.UTC).timestamp())
@@ -171,9 +176,9 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
                                 error="That upload waited too long for confirmation; please upload the file again.")
     draft, raw = found
     chosen = [v.strip() for v in form.getlist("sellers") if isinstance(v, str) and v.strip()]
-    transcript = await run_in_threadpool(
-        read_bytes, raw, name=draft.filename, max_bytes=settings.max_upload_bytes, limits=settings.read_limits()
-    )
+    # One read of the kept bytes with the sellers as ticked; the call is created from it.
+    read_in = await run_in_threadpool(request.app.state.reader, raw, draft.filename, None, chosen, settings.max_upload_bytes)
+    transcript = read_in.transcript
     names = [s.name for s in transcript.speakers]
     error = None
     if not chosen:
@@ -194,6 +199,7 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
     response = await run_in_threadpool(
         _create, request, db, user, settings, raw, draft.filename, sellers=chosen, title=draft.title,
         occurred_at=draft.occurred_at, rep_id=draft.rep_id, key=_text(form, "idempotency_key")[:200] or None,
+        read_in=read_in,
     )
     store.discard(token)
     return response

@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from api.access import visible
 from api.db.models import RoleplaySessionRow
 from api.deps import DbDep, Principal, ReadSession
-from api.problems import ApiProblem
 from api.schemas.roleplay import RoleplaySessionCreate, RoleplaySessionPublic, TurnPublic
 from api.store import roleplay as store
+from api.store.errors import Conflict, Invalid
 from api.web.auth import Csrf, PageUser
 from api.web.routing import PageRoute
 from api.web.templating import render
@@ -173,11 +173,10 @@ async def roleplay_turn(
             return _session_page(request, session, user, session_id, error="Write what you would say.", status=422)
     try:
         played = await run_in_threadpool(store.play, db, user, session_id, line, _actor(request))
-    except ApiProblem as exc:
-        if exc.problem.status not in (409, 422):
-            raise
+    except (Conflict, Invalid) as exc:
+        status = 409 if isinstance(exc, Conflict) else 422
         with db.reader() as session:
-            return _session_page(request, session, user, session_id, error=exc.problem.detail, status=exc.problem.status)
+            return _session_page(request, session, user, session_id, error=exc.detail, status=status)
     return RedirectResponse(f"/roleplay/{session_id}#turn-{played.customer.index}", status_code=303)
 
 
@@ -185,9 +184,7 @@ async def roleplay_turn(
 async def roleplay_finish(request: Request, session_id: int, user: PageUser, db: DbDep) -> Response:
     try:
         card = await run_in_threadpool(store.finish, db, user, session_id)
-    except ApiProblem as exc:
-        if exc.problem.status != 409:
-            raise
+    except Conflict as exc:
         with db.reader() as session:
-            return _session_page(request, session, user, session_id, error=exc.problem.detail, status=409)
+            return _session_page(request, session, user, session_id, error=exc.detail, status=409)
     return RedirectResponse(f"/calls/{card.call_id}", status_code=303)

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-from coach.cli import app
+from coach.cli import CONTEXT
+
+serve = typer.Typer(context_settings=CONTEXT)
 
 
-@app.command("serve")
+@serve.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from coach.cli import CONTEXT, app
+from coach.cli import CONTEXT
 
 admin = typer.Typer(help="Create organisations, teams and users (prints API keys once).", no_args_is_help=True,
                     context_settings=CONTEXT)
-app.add_typer(admin, name="admin")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the SQLite database lives (COACH_DATA_DIR).")]
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL (COACH_DATABASE_URL).")]

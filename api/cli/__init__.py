@@ -1,0 +1,21 @@
+"""The API's sub-commands of `coach` (`serve`, `admin ...`).
+
+They live with the API because they import it; the core CLI mounts them through the
+`coach.cli` entry point group (see `coach.cli.plugins`) when it builds its command tree,
+so importing `coach` never imports `api`.
+"""
+
+from __future__ import annotations
+
+import click
+import typer.main
+
+from api.cli.admin_cmd import admin
+from api.cli.serve_cmd import serve
+
+
+def commands() -> dict[str, click.Command]:
+    """The click commands to add to `coach`'s root group, by name."""
+    found = dict(typer.main.get_group(serve).commands)
+    found["admin"] = typer.main.get_command(admin)
+    return found
