@@ -17,5 +17,7 @@ from api.cli.serve_cmd import serve
 def commands() -> dict[str, click.Command]:
     """The click commands to add to `coach`'s root group, by name."""
     found = dict(typer.main.get_group(serve).commands)
-    found["admin"] = typer.main.get_command(admin)
+    group = typer.main.get_command(admin)
+    group.name = "admin"  # a typer app built on its own has no name; help lists commands by it
+    found["admin"] = group
     return found

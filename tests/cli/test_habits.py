@@ -110,3 +110,10 @@ def test_a_folder_run_names_what_it_skipped(runner, tmp_path: Path) -> None:  # 
             f"coach: {tmp_path / 'notes.md'}: skipped, not a transcript file (reads .json, .srt, .txt, .vtt)",
             f"coach: {tmp_path / 'older'}: skipped, a sub-folder (sub-folders are not searched; name it to read the calls in it)",
         ], command[0]
+
+
+def test_every_command_is_listed_by_name_in_the_help(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    for name in ("inspect", "score", "eval", "roleplay", "serve", "admin"):
+        assert re.search(rf"│ {name}\s", result.stdout), name
