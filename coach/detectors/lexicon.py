@@ -19,7 +19,7 @@ from coach.detectors.matching import DocArrays, FastMatcher
 from coach.detectors.params import BannedPhrase, QuestionSpec
 from coach.nlp import get_nlp, lemma_ids, lemma_of
 from coach.patterns import compile_patterns
-from coach.rubric import Rubric
+from coach.rubric import Rubric, RubricItem
 
 Spans = dict[str, list[tuple[int, int]]]  # key -> token (start, end) spans in a doc
 
@@ -78,6 +78,17 @@ def _audience(detector_type: str, group: str) -> str | None:
     return None if detector_type in _BOTH_SIDES else "seller"
 
 
+_SIDE_AUDIENCE = {"seller": "seller", "customer": "customer", "any": None}
+
+
+def _item_audience(item: RubricItem, group: str) -> str | None:
+    """A general check declares its side in the data (`side:`); bespoke detectors use the table above."""
+    side = getattr(item.detector.params, "side", None)
+    if side is not None:
+        return _SIDE_AUDIENCE[side]
+    return _audience(item.detector.type, group)
+
+
 class Lexicon:
     def __init__(self, rubric: Rubric, nlp: Language):
         self.rubric = rubric
@@ -89,7 +100,7 @@ class Lexicon:
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
             for key, patterns in _groups(item.id, item.detector.params):
-                groups.append((key, patterns, _audience(item.detector.type, key.split(".", 1)[1])))
+                groups.append((key, patterns, _item_audience(item, key.split(".", 1)[1])))
         # Interrogative forms matter only in sentences without final punctuation (speech-to-text),
         # and their words ("do you", "is it") are everywhere: a matcher of their own, run only
         # on turns that have such a sentence, keeps them off every punctuated call's bill.

@@ -158,6 +158,24 @@ class ExecSponsorParams(_Params):
     vendor_side: PatternList = []
 
 
+class PhraseGroupParams(_Params):
+    """The general phrase-group shape (coach/checks/phrase.py): who says it and what does not count."""
+
+    patterns: PatternList = Field(min_length=1)
+    side: Literal["seller", "customer", "any"] = "seller"
+    skip_negated: bool = True
+    skip_reported: bool = True
+    questions: Literal["any", "only", "exclude"] = "any"
+
+
+class PresenceParams(PhraseGroupParams):
+    FAILURE_MODES = ("missing",)
+
+
+class AbsenceParams(PhraseGroupParams):
+    FAILURE_MODES = ("said",)
+
+
 class _Detector(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -221,6 +239,16 @@ class ExecSponsorDetector(_Detector):
     params: ExecSponsorParams
 
 
+class PresenceCheck(_Detector):
+    type: Literal["presence.v1"]
+    params: PresenceParams
+
+
+class AbsenceCheck(_Detector):
+    type: Literal["absence.v1"]
+    params: AbsenceParams
+
+
 DetectorConfig = Annotated[
     Union[
         SignalFirstOpeningDetector,
@@ -235,6 +263,8 @@ DetectorConfig = Annotated[
         EscalationGuardDetector,
         NextStepDetector,
         ExecSponsorDetector,
+        PresenceCheck,
+        AbsenceCheck,
     ],
     Field(discriminator="type"),
 ]
@@ -252,4 +282,6 @@ DETECTOR_TYPES: tuple[str, ...] = (
     "escalation_guard.v1",
     "next_step.v1",
     "exec_sponsor.v1",
+    "presence.v1",
+    "absence.v1",
 )

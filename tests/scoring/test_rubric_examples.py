@@ -37,7 +37,6 @@ def test_every_item_has_pass_and_fail_examples():
         assert item.examples.fail, f"{item.id} has no fail example"
 
 
-def test_examples_cover_all_twelve_items():
+def test_examples_cover_every_item():
     covered = {case.values[0] for case in CASES}
     assert covered == {item.id for item in RUBRIC.items}
-    assert len(covered) == 12
