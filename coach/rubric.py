@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.checks.shapes import GENERAL_TYPES
 from coach.datafiles import load_data_file, validate
 from coach.detectors.params import DetectorConfig
 from coach.patterns import Pattern
@@ -118,6 +119,13 @@ class Rubric(_Model):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate item ids {dupes}")
+        bespoke = [i.detector.type for i in self.items if i.detector.type not in GENERAL_TYPES]
+        twice = sorted({t for t in bespoke if bespoke.count(t) > 1})
+        if twice:
+            raise ValueError(
+                f"detector type(s) {twice} used by more than one item: a bespoke detector serves one item; "
+                f"use a general type ({', '.join(sorted(GENERAL_TYPES))}) for more"
+            )
         return self
 
     def item(self, item_id: str) -> RubricItem:
@@ -127,7 +135,8 @@ class Rubric(_Model):
         raise KeyError(item_id)
 
     def find(self, detector_type: str) -> RubricItem | None:
-        """The first item using a detector type (cross-item signals read their patterns from it)."""
+        """The item using a bespoke detector type (at most one per rubric, checked on load); cross-item
+        signals read their patterns from it. General types are read through each item's own keys."""
         return next((i for i in self.items if i.detector.type == detector_type), None)
 
 

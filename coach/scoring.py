@@ -9,7 +9,7 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 from __future__ import annotations
 
 from coach.calltype import CallTypeResult, classify_call
-from coach.checks import ITEM_CHECKS
+from coach.checks.registry import ITEM_CHECKS
 from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
 from coach.detectors.registry import NO_EXPANSION
 from coach.detectors.context import CallContext

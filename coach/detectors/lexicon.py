@@ -83,7 +83,10 @@ _SIDE_AUDIENCE = {"seller": "seller", "customer": "customer", "any": None}
 
 def _item_audience(item: RubricItem, group: str) -> str | None:
     """A general check declares its side in the data (`side:`); bespoke detectors use the table above."""
-    side = getattr(item.detector.params, "side", None)
+    spec: object = item.detector.params
+    for part in group.split(".")[:-1]:  # a nested phrase spec ("first.patterns") declares its own side
+        spec = getattr(spec, part, None)
+    side = getattr(spec, "side", None)
     if side is not None:
         return _SIDE_AUDIENCE[side]
     return _audience(item.detector.type, group)

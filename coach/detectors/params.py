@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coach.checks.shapes import AbsenceParams, AfterAnswerParams, CountParams, OrderParams, PresenceParams
 from coach.patterns import Pattern
 
 PatternList = list[Pattern]
@@ -158,24 +159,6 @@ class ExecSponsorParams(_Params):
     vendor_side: PatternList = []
 
 
-class PhraseGroupParams(_Params):
-    """The general phrase-group shape (coach/checks/phrase.py): who says it and what does not count."""
-
-    patterns: PatternList = Field(min_length=1)
-    side: Literal["seller", "customer", "any"] = "seller"
-    skip_negated: bool = True
-    skip_reported: bool = True
-    questions: Literal["any", "only", "exclude"] = "any"
-
-
-class PresenceParams(PhraseGroupParams):
-    FAILURE_MODES = ("missing",)
-
-
-class AbsenceParams(PhraseGroupParams):
-    FAILURE_MODES = ("said",)
-
-
 class _Detector(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -249,6 +232,21 @@ class AbsenceCheck(_Detector):
     params: AbsenceParams
 
 
+class OrderCheck(_Detector):
+    type: Literal["order.v1"]
+    params: OrderParams
+
+
+class AfterAnswerCheck(_Detector):
+    type: Literal["after_answer.v1"]
+    params: AfterAnswerParams
+
+
+class CountCheck(_Detector):
+    type: Literal["count.v1"]
+    params: CountParams
+
+
 DetectorConfig = Annotated[
     Union[
         SignalFirstOpeningDetector,
@@ -265,6 +263,9 @@ DetectorConfig = Annotated[
         ExecSponsorDetector,
         PresenceCheck,
         AbsenceCheck,
+        OrderCheck,
+        AfterAnswerCheck,
+        CountCheck,
     ],
     Field(discriminator="type"),
 ]
@@ -284,4 +285,7 @@ DETECTOR_TYPES: tuple[str, ...] = (
     "exec_sponsor.v1",
     "presence.v1",
     "absence.v1",
+    "order.v1",
+    "after_answer.v1",
+    "count.v1",
 )

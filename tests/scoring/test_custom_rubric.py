@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
+
+from coach.errors import RubricError
 
 from coach.readers import read_path
 from coach.resources import data_file
@@ -20,23 +23,33 @@ def _item(item_id: str, check: str, params: dict, fail_mode: str, passing: str, 
     return {
         "id": item_id, "title": item_id.replace("_", " "), "description": f"custom {check} item", "weight": 1,
         "detector": {"type": check, "params": params},
-        "advice": {fail_mode: f"advice for {item_id}"},
+        "advice": {mode: f"advice for {item_id}" for mode in fail_mode.split(",")},
         "examples": {"pass": [{"call": passing}], "fail": [{"call": failing}]},
     }  # fmt: skip
 
 
-CUSTOM_ITEMS = [
+CUSTOM_ITEMS = [  # one item per general check type, plus a second presence item
     _item("asks_about_offsite", "presence.v1", {"patterns": ["offsite"], "questions": "only"}, "missing",
           "AE: How was the offsite?", "AE: Hello there."),
     _item("names_the_seat_count", "presence.v1", {"patterns": ["licensed seats"]}, "missing",
           "AE: You crossed 212 of your 250 licensed seats.", "AE: Hello there."),
-    _item("customer_mentions_excel", "presence.v1", {"patterns": ["excel"], "side": "customer"}, "missing",
-          "AE: How do you do it?\nBuyer: Excel, mostly.", "AE: We replace Excel.\nBuyer: Okay."),
-    _item("never_mentions_discount", "absence.v1", {"patterns": ["discount"]}, "said",
-          "AE: The price is the list price.", "AE: I can give you a discount."),
     _item("never_says_whiteboard", "absence.v1", {"patterns": ["whiteboard"], "side": "any"}, "said",
           "AE: Hi.", "AE: Hi.\nBuyer: We used a whiteboard."),
+    _item("usage_before_diagnostic", "order.v1",
+          {"first": {"patterns": ["licensed seats"]}, "then": {"patterns": ["diagnostic"]}}, "out_of_order",
+          "AE: You use 250 licensed seats.\nBuyer: Yes.\nAE: Shall we run a diagnostic?",
+          "AE: Shall we run a diagnostic?\nBuyer: Yes.\nAE: You use 250 licensed seats."),
+    _item("echo_after_answer", "after_answer.v1",
+          {"question": {"patterns": ["walk me through"]}, "then": {"patterns": ["eight days"]}}, "before_answer,missing",
+          "AE: Walk me through the close.\nBuyer: It takes eight days.\nAE: Eight days, okay.",
+          "AE: I bet it takes eight days. Walk me through the close.\nBuyer: Yes, eight days."),
+    _item("dana_at_most_three_times", "count.v1",
+          {"phrase": {"patterns": ["dana"], "side": "any"}, "max": 3, "after": {"patterns": ["restatement"], "side": "customer"}},
+          "too_many",
+          "AE: How is it?\nBuyer: We had a restatement.\nAE: Let's ask Dana.",
+          "AE: How is it?\nBuyer: We had a restatement.\nAE: Dana? Dana! Dana. Dana, hi."),
 ]  # fmt: skip
+
 
 
 def _write_rubric(folder: Path, items: list[dict], *, keep_bundled: bool) -> Path:
@@ -56,19 +69,27 @@ def test_custom_general_items_score_a_fixture_call_with_evidence(tmp_path):
     assert verdicts == {
         "asks_about_offsite": "pass",  # "How was the offsite?" (a question, seller side)
         "names_the_seat_count": "pass",
-        "customer_mentions_excel": "pass",  # Marcus: "It's Excel plus CSV exports"
-        "never_mentions_discount": "pass",
         "never_says_whiteboard": "fail",  # the customer said it and side is `any`
+        "usage_before_diagnostic": "pass",
+        "echo_after_answer": "pass",  # Dan: "Eight days, okay." after Marcus's answer
+        "dana_at_most_three_times": "fail",
     }
     offsite = card.item("asks_about_offsite")
     assert "offsite" in offsite.evidence[0].quote and offsite.evidence[0].speaker == "Priya Shah"
     seats = card.item("names_the_seat_count")
     assert "250 licensed seats" in seats.evidence[0].quote  # its own patterns, not the first presence item's
-    excel = card.item("customer_mentions_excel")
-    assert excel.evidence[0].speaker == "Marcus Lee" and "Excel" in excel.evidence[0].quote
     board = card.item("never_says_whiteboard")
     assert board.evidence[0].speaker == "Marcus Lee" and "whiteboard" in board.evidence[0].quote
-    assert board.advice and card.score is not None
+    assert "advice for never_says_whiteboard" in str(board.advice)
+    order = card.item("usage_before_diagnostic")
+    assert "licensed seats" in order.evidence[0].quote and "diagnostic" in order.evidence[1].quote
+    echo = card.item("echo_after_answer")
+    assert "walk me through" in echo.evidence[0].quote.lower()
+    assert echo.evidence[1].speaker == "Dan Ortiz" and "Eight days" in echo.evidence[1].quote
+    dana = card.item("dana_at_most_three_times")
+    assert "restatement" in dana.evidence[0].quote  # counted from the customer's restatement
+    assert len(dana.evidence) - 1 > 3 and all("Dana" in e.quote for e in dana.evidence[1:])
+    assert card.score is not None
 
 
 def test_custom_items_examples_get_their_verdicts(tmp_path):
@@ -86,8 +107,10 @@ def test_negated_and_reported_mentions_do_not_count(tmp_path):
     rubric = load_rubric(_write_rubric(tmp_path, CUSTOM_ITEMS, keep_bundled=False))
     from tests.scoring.conftest import score
 
-    card = score("AE: I won't offer a discount.\nAE: Other vendors say a discount is coming.\nBuyer: ok", ("AE",), rubric)
-    assert card.item("never_mentions_discount").verdict.value == "pass"
+    said = score("AE: Buyer, we used a whiteboard.\nBuyer: ok", ("AE",), rubric)
+    assert said.item("never_says_whiteboard").verdict.value == "fail"
+    card = score("AE: We never used a whiteboard.\nAE: Other vendors say a whiteboard works.\nBuyer: ok", ("AE",), rubric)
+    assert card.item("never_says_whiteboard").verdict.value == "pass"
 
 
 def test_adding_one_presence_item_touches_only_the_rubric_file(tmp_path):
@@ -102,3 +125,22 @@ def test_adding_one_presence_item_touches_only_the_rubric_file(tmp_path):
     assert "reconciliation" in card.item("mentions_reconciliation").evidence[0].quote
     for before in base.items:  # the bundled items judge as before
         assert card.item(before.id).verdict == before.verdict
+
+
+def test_order_and_count_say_when_they_cannot_judge(tmp_path):
+    rubric = load_rubric(_write_rubric(tmp_path, CUSTOM_ITEMS, keep_bundled=False))
+    from tests.scoring.conftest import score
+
+    card = score("AE: Hello.\nBuyer: Hi, all good.", ("AE",), rubric)
+    assert card.item("usage_before_diagnostic").verdict.value == "not_applicable"
+    assert "never happened" in card.item("usage_before_diagnostic").reason
+    assert card.item("echo_after_answer").verdict.value == "not_applicable"
+    assert card.item("dana_at_most_three_times").verdict.value == "not_applicable"
+
+
+def test_a_bespoke_detector_used_twice_is_refused_naming_the_type(tmp_path):
+    data = yaml.safe_load(data_file("rubrics", "expansion_call.yaml").read_text())
+    copy = dict(data["items"][3], id="never_say_again")
+    path = _write_rubric(tmp_path, [copy], keep_bundled=True)
+    with pytest.raises(RubricError, match=r"team\.yaml.*never_say\.v1.*more than one item"):
+        load_rubric(path)
