@@ -77,6 +77,10 @@ class BannedPhrase(_Params):
     says: str = Field(min_length=1)  # the playbook's wording, shown to the rep
     patterns: PatternList = Field(min_length=1)
     instead: str = ""  # what to say instead, appended to the advice
+    # Cross-item links, data not code: counts as product talk for the signal-first opening;
+    # puts an expansion topic on the table (off for "loop in finance", a next-step habit).
+    product_talk: bool = False
+    expansion_talk: bool = True
 
 
 class NeverSayParams(_Params):
