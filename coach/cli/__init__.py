@@ -48,6 +48,7 @@ from coach.cli import eval_cmd  # noqa: E402,F401
 from coach.cli import serve_cmd  # noqa: E402,F401
 from coach.cli import admin_cmd  # noqa: E402,F401
 from coach.cli import roleplay_cmd  # noqa: E402,F401
+from coach.cli import rubric_cmd  # noqa: E402,F401
 
 
 def main() -> None:
