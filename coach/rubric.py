@@ -19,6 +19,8 @@ from coach.patterns import Pattern
 from coach.scorecard import CallType
 
 BUNDLED_RUBRIC = "expansion_call.yaml"
+# Every rubric shipped in rubrics/ (the API lists them; their examples are tests).
+BUNDLED_RUBRICS = (BUNDLED_RUBRIC, "first_call_discovery.yaml")
 
 PatternList = list[Pattern]
 
@@ -33,6 +35,9 @@ class Example(_Model):
     call: str = Field(min_length=1)
     sellers: list[str] = ["AE", "CSM"]
     note: str = ""
+    # The call type the snippet is scored as; None: the item's only type when it has one (a
+    # three-line snippet rarely shows what kind of call it came from), else the classifier's.
+    call_type: CallType | None = None
 
 
 class Examples(_Model):
@@ -96,6 +101,11 @@ class RubricItem(_Model):
             raise ValueError("lists a call type twice")
         return value
 
+    def example_call_type(self, example: Example) -> CallType | None:
+        if example.call_type is not None:
+            return example.call_type
+        return self.applies_to[0] if len(self.applies_to) == 1 else None
+
     @model_validator(mode="after")
     def _advice_for_every_failure_mode(self) -> "RubricItem":
         missing = [m for m in type(self.detector.params).FAILURE_MODES if not self.advice.get(m, "").strip()]
@@ -142,6 +152,12 @@ class Rubric(_Model):
 
 def parse_rubric(data: object, *, source: str) -> Rubric:
     return validate(Rubric, data, source=source)
+
+
+def load_bundled_rubrics() -> list[Rubric]:
+    from coach.resources import data_file
+
+    return [load_rubric(data_file("rubrics", name)) for name in BUNDLED_RUBRICS]
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:

@@ -53,7 +53,7 @@ def _example_issues(rubric: Rubric, source: str) -> list[LintIssue]:
                                   ("not_applicable", item.examples.not_applicable)):  # fmt: skip
             for n, example in enumerate(examples):
                 transcript = read_bytes(example.call.strip().encode(), name="example.txt", sellers=example.sellers)
-                got = score_transcript(transcript, rubric).item(item.id)
+                got = score_transcript(transcript, rubric, call_type=item.example_call_type(example)).item(item.id)
                 if got.verdict.value != verdict:
                     issues.append(LintIssue(source=source, item=item.id, field=f"examples.{verdict}[{n}]",
                                             problem=f"scores {got.verdict.value}, not {verdict} ({got.reason})"))  # fmt: skip

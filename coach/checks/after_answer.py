@@ -28,7 +28,7 @@ def after_answer(ctx: "CallContext", item: "RubricItem") -> DetectorResult:
     then = mentions(ctx, f"{item.id}.then", params.then)
     q_evidence = question.evidence(ctx, "the question")
     if answer is not None:
-        after = [m for m in then if m.at[0] > answer.position]
+        after = [m for m in then if m.at[0] >= answer.position]  # the answer itself may say it
         if after:
             return DetectorResult(verdict=Verdict.pass_, confidence=0.75,
                                   evidence=[q_evidence, after[0].evidence(ctx, "after the customer's answer")],

@@ -59,10 +59,22 @@ def presence(ctx: "CallContext", item: "RubricItem") -> DetectorResult:
     found = mentions(ctx, item.id, params)
     who = SIDE_NAMES[params.side]
     if not found:
-        return DetectorResult(verdict=Verdict.fail, mode="missing", confidence=0.7, reason=f"{who} never said it: {item.title}")
+        return DetectorResult(verdict=Verdict.fail, mode="missing", confidence=0.7, evidence=_span_of_side(ctx, params),
+                              reason=f"{who} never said it: {item.title}")  # fmt: skip
     first = found[0]
     return DetectorResult(verdict=Verdict.pass_, confidence=0.75, evidence=[first.evidence(ctx, item.title)],
                           reason=f"said by {who} in turn {first.view.turn.index}")  # fmt: skip
+
+
+def _span_of_side(ctx: "CallContext", spec: PhraseSpec) -> list[Evidence]:
+    """A missing phrase has no quote of its own: cite the side's first and last lines, the
+    stretch of call it was owed in."""
+    views = [v for v in ctx.by_role(_ROLES[spec.side]) if v.sentences]
+    if not views:
+        return []
+    ends = [views[0]] if len(views) == 1 else [views[0], views[-1]]
+    notes = ["first line read: not said from here", "last line read: not said by here"]
+    return [ctx.evidence(v, v.sentence_text(v.sentences[0 if n == 0 else -1]), note) for n, (v, note) in enumerate(zip(ends, notes))]
 
 
 def absence(ctx: "CallContext", item: "RubricItem") -> DetectorResult:
