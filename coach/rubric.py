@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coach.checks.shapes import GENERAL_TYPES
+from coach.checks.shapes import GENERAL_TYPES, Side
 from coach.datafiles import load_data_file, validate
 from coach.detectors.params import DetectorConfig
 from coach.patterns import Pattern
@@ -84,6 +84,10 @@ class RubricItem(_Model):
     weight: float = Field(gt=0)
     grader: Literal["heuristic", "llm", "both"] = "heuristic"
     detector: DetectorConfig
+    # Whose lines a bespoke detector's pattern groups are read from: `side` for all of them,
+    # `sides` per group (`{soft_answer: customer}`). General types declare it in their params.
+    side: Side = "seller"
+    sides: dict[str, Side] = {}
     advice: dict[str, str]
     examples: Examples
     # The call types the item judges; on others it is not_applicable with the reason. `unknown`
@@ -105,6 +109,13 @@ class RubricItem(_Model):
         if example.call_type is not None:
             return example.call_type
         return self.applies_to[0] if len(self.applies_to) == 1 else None
+
+    @model_validator(mode="after")
+    def _sides_name_groups(self) -> "RubricItem":
+        unknown = sorted(set(self.sides) - set(type(self.detector.params).model_fields))
+        if unknown:
+            raise ValueError(f"sides names unknown pattern group(s) {unknown} of detector {self.detector.type}")
+        return self
 
     @model_validator(mode="after")
     def _advice_for_every_failure_mode(self) -> "RubricItem":

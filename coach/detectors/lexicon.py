@@ -60,36 +60,19 @@ def _with_lemmas(pattern: list[dict]) -> list[dict]:
     return out
 
 
-# Which side's lines each pattern group is read from (see the detectors); the rest are seller-only.
-_CUSTOMER_GROUPS = {
-    ("ask_once.v1", "soft_answer"),
-    ("ask_once.v1", "yes_answer"),
-    ("ask_once.v1", "change_of_mind"),
-    ("soft_no_reopen.v1", "info_request"),
-    ("escalation_guard.v1", "escalation"),
-    ("never_say.v1", "price_question"),
-}
-_BOTH_SIDES = {"exec_sponsor.v1", "next_step.v1"}
-
-
-def _audience(detector_type: str, group: str) -> str | None:
-    if (detector_type, group) in _CUSTOMER_GROUPS:
-        return "customer"
-    return None if detector_type in _BOTH_SIDES else "seller"
-
-
 _SIDE_AUDIENCE = {"seller": "seller", "customer": "customer", "any": None}
 
 
 def _item_audience(item: RubricItem, group: str) -> str | None:
-    """A general check declares its side in the data (`side:`); bespoke detectors use the table above."""
+    """Whose lines a group is matched on: a general check's phrase spec says it; a bespoke
+    item's `side` / `sides` fields say it."""
     spec: object = item.detector.params
     for part in group.split(".")[:-1]:  # a nested phrase spec ("first.patterns") declares its own side
         spec = getattr(spec, part, None)
     side = getattr(spec, "side", None)
     if side is not None:
         return _SIDE_AUDIENCE[side]
-    return _audience(item.detector.type, group)
+    return _SIDE_AUDIENCE[item.sides.get(group.split(".", 1)[0], item.side)]
 
 
 class Lexicon:

@@ -144,3 +144,14 @@ def test_a_bespoke_detector_used_twice_is_refused_naming_the_type(tmp_path):
     path = _write_rubric(tmp_path, [copy], keep_bundled=True)
     with pytest.raises(RubricError, match=r"team\.yaml.*never_say\.v1.*more than one item"):
         load_rubric(path)
+
+
+def test_who_says_a_bespoke_group_is_rubric_data(tmp_path):
+    data = yaml.safe_load(data_file("rubrics", "expansion_call.yaml").read_text())
+    ask = next(i for i in data["items"] if i["id"] == "ask_once")
+    assert ask["sides"]["soft_answer"] == "customer"
+    ask["sides"]["soft_answers"] = "customer"
+    path = tmp_path / "team.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(RubricError, match=r"team\.yaml.*sides names unknown pattern group\(s\) \['soft_answers'\]"):
+        load_rubric(path)
