@@ -12,12 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.checks.shapes import GENERAL_TYPES, Side
 from coach.datafiles import load_data_file, validate
 from coach.detectors.params import DetectorConfig
 from coach.patterns import Pattern
 from coach.scorecard import CallType
 
 BUNDLED_RUBRIC = "expansion_call.yaml"
+# Every rubric shipped in rubrics/ (the API lists them; their examples are tests).
+BUNDLED_RUBRICS = (BUNDLED_RUBRIC, "first_call_discovery.yaml")
 
 PatternList = list[Pattern]
 
@@ -32,6 +35,9 @@ class Example(_Model):
     call: str = Field(min_length=1)
     sellers: list[str] = ["AE", "CSM"]
     note: str = ""
+    # The call type the snippet is scored as; None: the item's only type when it has one (a
+    # three-line snippet rarely shows what kind of call it came from), else the classifier's.
+    call_type: CallType | None = None
 
 
 class Examples(_Model):
@@ -78,6 +84,10 @@ class RubricItem(_Model):
     weight: float = Field(gt=0)
     grader: Literal["heuristic", "llm", "both"] = "heuristic"
     detector: DetectorConfig
+    # Whose lines a bespoke detector's pattern groups are read from: `side` for all of them,
+    # `sides` per group (`{soft_answer: customer}`). General types declare it in their params.
+    side: Side = "seller"
+    sides: dict[str, Side] = {}
     advice: dict[str, str]
     examples: Examples
     # The call types the item judges; on others it is not_applicable with the reason. `unknown`
@@ -94,6 +104,18 @@ class RubricItem(_Model):
         if len(set(value)) != len(value):
             raise ValueError("lists a call type twice")
         return value
+
+    def example_call_type(self, example: Example) -> CallType | None:
+        if example.call_type is not None:
+            return example.call_type
+        return self.applies_to[0] if len(self.applies_to) == 1 else None
+
+    @model_validator(mode="after")
+    def _sides_name_groups(self) -> "RubricItem":
+        unknown = sorted(set(self.sides) - set(type(self.detector.params).model_fields))
+        if unknown:
+            raise ValueError(f"sides names unknown pattern group(s) {unknown} of detector {self.detector.type}")
+        return self
 
     @model_validator(mode="after")
     def _advice_for_every_failure_mode(self) -> "RubricItem":
@@ -118,6 +140,13 @@ class Rubric(_Model):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate item ids {dupes}")
+        bespoke = [i.detector.type for i in self.items if i.detector.type not in GENERAL_TYPES]
+        twice = sorted({t for t in bespoke if bespoke.count(t) > 1})
+        if twice:
+            raise ValueError(
+                f"detector type(s) {twice} used by more than one item: a bespoke detector serves one item; "
+                f"use a general type ({', '.join(sorted(GENERAL_TYPES))}) for more"
+            )
         return self
 
     def item(self, item_id: str) -> RubricItem:
@@ -127,12 +156,19 @@ class Rubric(_Model):
         raise KeyError(item_id)
 
     def find(self, detector_type: str) -> RubricItem | None:
-        """The first item using a detector type (cross-item signals read their patterns from it)."""
+        """The item using a bespoke detector type (at most one per rubric, checked on load); cross-item
+        signals read their patterns from it. General types are read through each item's own keys."""
         return next((i for i in self.items if i.detector.type == detector_type), None)
 
 
 def parse_rubric(data: object, *, source: str) -> Rubric:
     return validate(Rubric, data, source=source)
+
+
+def load_bundled_rubrics() -> list[Rubric]:
+    from coach.resources import data_file
+
+    return [load_rubric(data_file("rubrics", name)) for name in BUNDLED_RUBRICS]
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:

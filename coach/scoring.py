@@ -9,6 +9,7 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 from __future__ import annotations
 
 from coach.calltype import CallTypeResult, classify_call
+from coach.checks.registry import ITEM_CHECKS
 from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
 from coach.detectors.registry import NO_EXPANSION
 from coach.detectors.context import CallContext
@@ -164,7 +165,8 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
         elif not has_seller and item.detector.type not in WORKS_WITHOUT_SELLER:
             result = DetectorResult(verdict=Verdict.not_applicable, reason=NO_SELLER, confidence=0.0)
         else:
-            result = REGISTRY[item.detector.type](ctx, item.detector.params)
+            check = ITEM_CHECKS.get(item.detector.type)
+            result = check(ctx, item) if check else REGISTRY[item.detector.type](ctx, item.detector.params)
             if result.reason == NO_EXPANSION and ctx.escalation_named:
                 result = result.model_copy(update={"reason": PARKED})
         results.append(_item_result(item, result))

@@ -8,12 +8,11 @@ from functools import cache
 # fails (partially initialised module), so the detectors package goes first.
 import coach.detectors  # noqa: F401  isort: skip
 from api.schemas.misc import RubricItemPublic, RubricPublic
-from coach.rubric import load_rubric
+from coach.rubric import load_bundled_rubrics, load_rubric
 
 
 @cache
 def bundled_rubrics() -> list[RubricPublic]:
-    rubric = load_rubric()
     return [
         RubricPublic(
             id=rubric.id,
@@ -21,6 +20,7 @@ def bundled_rubrics() -> list[RubricPublic]:
             title=rubric.title or None,
             items=[RubricItemPublic(id=i.id, title=i.title) for i in rubric.items],
         )
+        for rubric in load_bundled_rubrics()
     ]
 
 

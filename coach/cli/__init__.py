@@ -49,6 +49,7 @@ from coach.cli import inspect_cmd  # noqa: E402,F401
 from coach.cli import score_cmd  # noqa: E402,F401
 from coach.cli import eval_cmd  # noqa: E402,F401
 from coach.cli import roleplay_cmd  # noqa: E402,F401
+from coach.cli import rubric_cmd  # noqa: E402,F401
 
 
 def main() -> None:

@@ -6,13 +6,14 @@ from here and never run spaCy themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from spacy.language import Language
 from coach.detectors.callpass import call_arrays
 from coach.detectors.matching import DocArrays
+from coach.detectors.params import BannedPhrase
 from coach.gcpause import collector_paused
 from coach.detectors.lines import NO_SIGNALS, LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.nlp import normalise
@@ -155,6 +156,12 @@ class CallContext:
         item = self.rubric.find(detector_type)
         return f"{item.id}.{group}" if item else None
 
+    def never_say_phrases(self, keep: Callable[[BannedPhrase], bool]) -> frozenset[str]:
+        """Ids of the never-say item's phrases with a property (`product_talk`, `expansion_talk`)."""
+        item = self.rubric.find("never_say.v1")
+        phrases = item.detector.params.phrases if item is not None else []  # type: ignore[union-attr]
+        return frozenset(p.id for p in phrases if keep(p))
+
     @cached_property
     def has_seller(self) -> bool:
         return any(t.role is Role.seller for t in self.turns)
@@ -165,9 +172,10 @@ class CallContext:
         moves = []
         # a screen-share alone is not expansion: onboarding and support calls share screens too
         kinds = ("commercial_ask", "pitch", "demo_proposal", "pricing", "discovery", "diagnostic", "never_say")
+        not_expansion = self.never_say_phrases(lambda p: not p.expansion_talk)
         for kind in kinds:
             for view, hit in self.hits(kind):
-                if kind == "never_say" and hit.label in {"loop_in_finance"}:
+                if kind == "never_say" and hit.label in not_expansion:
                     continue
                 if self.about_open_problem(view, hit):
                     continue

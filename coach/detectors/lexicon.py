@@ -19,7 +19,7 @@ from coach.detectors.matching import DocArrays, FastMatcher
 from coach.detectors.params import BannedPhrase, QuestionSpec
 from coach.nlp import get_nlp, lemma_ids, lemma_of
 from coach.patterns import compile_patterns
-from coach.rubric import Rubric
+from coach.rubric import Rubric, RubricItem
 
 Spans = dict[str, list[tuple[int, int]]]  # key -> token (start, end) spans in a doc
 
@@ -60,22 +60,19 @@ def _with_lemmas(pattern: list[dict]) -> list[dict]:
     return out
 
 
-# Which side's lines each pattern group is read from (see the detectors); the rest are seller-only.
-_CUSTOMER_GROUPS = {
-    ("ask_once.v1", "soft_answer"),
-    ("ask_once.v1", "yes_answer"),
-    ("ask_once.v1", "change_of_mind"),
-    ("soft_no_reopen.v1", "info_request"),
-    ("escalation_guard.v1", "escalation"),
-    ("never_say.v1", "price_question"),
-}
-_BOTH_SIDES = {"exec_sponsor.v1", "next_step.v1"}
+_SIDE_AUDIENCE = {"seller": "seller", "customer": "customer", "any": None}
 
 
-def _audience(detector_type: str, group: str) -> str | None:
-    if (detector_type, group) in _CUSTOMER_GROUPS:
-        return "customer"
-    return None if detector_type in _BOTH_SIDES else "seller"
+def _item_audience(item: RubricItem, group: str) -> str | None:
+    """Whose lines a group is matched on: a general check's phrase spec says it; a bespoke
+    item's `side` / `sides` fields say it."""
+    spec: object = item.detector.params
+    for part in group.split(".")[:-1]:  # a nested phrase spec ("first.patterns") declares its own side
+        spec = getattr(spec, part, None)
+    side = getattr(spec, "side", None)
+    if side is not None:
+        return _SIDE_AUDIENCE[side]
+    return _SIDE_AUDIENCE[item.sides.get(group.split(".", 1)[0], item.side)]
 
 
 class Lexicon:
@@ -89,7 +86,7 @@ class Lexicon:
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
             for key, patterns in _groups(item.id, item.detector.params):
-                groups.append((key, patterns, _audience(item.detector.type, key.split(".", 1)[1])))
+                groups.append((key, patterns, _item_audience(item, key.split(".", 1)[1])))
         # Interrogative forms matter only in sentences without final punctuation (speech-to-text),
         # and their words ("do you", "is it") are everywhere: a matcher of their own, run only
         # on turns that have such a sentence, keeps them off every punctuated call's bill.

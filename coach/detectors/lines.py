@@ -174,7 +174,7 @@ def is_negated(lowers: list[int], sent_start: int, start: int, lexicon: Lexicon)
     return False
 
 
-def _is_reported(arrays: DocArrays, sent_start: int, start: int, lexicon: Lexicon) -> bool:
+def is_reported(arrays: DocArrays, sent_start: int, start: int, lexicon: Lexicon) -> bool:
     """A reporting verb before the match whose subject is not the seller: "vendors say ...", "you've heard ..."."""
     lowers, lemmas = arrays.lowers, arrays.lemmas
     reporting, first_person = lexicon.reporting_ids, lexicon.first_person_ids
@@ -338,7 +338,7 @@ class LineAnalyser:
                 )
 
             def live(span: tuple[int, int]) -> bool:
-                return not is_negated(arrays.lowers, sent.start_token, span[0], lexicon) and not _is_reported(
+                return not is_negated(arrays.lowers, sent.start_token, span[0], lexicon) and not is_reported(
                     arrays, sent.start_token, span[0], lexicon
                 )
 

@@ -9,7 +9,6 @@ from coach.scorecard import Verdict
 
 # Seller moves that count as "product first" when they come before any signal.
 PRODUCT_KINDS = ("pitch", "commercial_ask", "demo", "demo_proposal", "pricing")
-PRODUCT_PHRASES = {"new_product", "customers_like_you", "future_of_category", "send_deck", "discount_this_quarter"}
 
 
 @detector("signal_first_opening.v1")
@@ -17,7 +16,8 @@ def signal_first_opening(ctx: CallContext, params: SignalFirstParams) -> Detecto
     if not ctx.expansion_topic:
         return not_applicable(NO_EXPANSION)
     products = [((v.position, h.match_start), v, h) for kind in PRODUCT_KINDS for v, h in ctx.hits(kind)]
-    products += [((v.position, h.match_start), v, h) for v, h in ctx.hits("never_say") if h.label in PRODUCT_PHRASES]
+    product_phrases = ctx.never_say_phrases(lambda p: p.product_talk)
+    products += [((v.position, h.match_start), v, h) for v, h in ctx.hits("never_say") if h.label in product_phrases]
     # A sentence that pitches, prices or discounts is not the customer's signal, whatever it mentions.
     selling = {(v.position, h.start) for _, v, h in products}
     signals = [((v.position, h.match_start), v, h) for v, h in ctx.hits("signal") if (v.position, h.start) not in selling]

@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coach.checks.shapes import AbsenceParams, AfterAnswerParams, CountParams, OrderParams, PresenceParams
 from coach.patterns import Pattern
 
 PatternList = list[Pattern]
@@ -76,6 +77,10 @@ class BannedPhrase(_Params):
     says: str = Field(min_length=1)  # the playbook's wording, shown to the rep
     patterns: PatternList = Field(min_length=1)
     instead: str = ""  # what to say instead, appended to the advice
+    # Cross-item links, data not code: counts as product talk for the signal-first opening;
+    # puts an expansion topic on the table (off for "loop in finance", a next-step habit).
+    product_talk: bool = False
+    expansion_talk: bool = True
 
 
 class NeverSayParams(_Params):
@@ -221,6 +226,31 @@ class ExecSponsorDetector(_Detector):
     params: ExecSponsorParams
 
 
+class PresenceCheck(_Detector):
+    type: Literal["presence.v1"]
+    params: PresenceParams
+
+
+class AbsenceCheck(_Detector):
+    type: Literal["absence.v1"]
+    params: AbsenceParams
+
+
+class OrderCheck(_Detector):
+    type: Literal["order.v1"]
+    params: OrderParams
+
+
+class AfterAnswerCheck(_Detector):
+    type: Literal["after_answer.v1"]
+    params: AfterAnswerParams
+
+
+class CountCheck(_Detector):
+    type: Literal["count.v1"]
+    params: CountParams
+
+
 DetectorConfig = Annotated[
     Union[
         SignalFirstOpeningDetector,
@@ -235,6 +265,11 @@ DetectorConfig = Annotated[
         EscalationGuardDetector,
         NextStepDetector,
         ExecSponsorDetector,
+        PresenceCheck,
+        AbsenceCheck,
+        OrderCheck,
+        AfterAnswerCheck,
+        CountCheck,
     ],
     Field(discriminator="type"),
 ]
@@ -252,4 +287,9 @@ DETECTOR_TYPES: tuple[str, ...] = (
     "escalation_guard.v1",
     "next_step.v1",
     "exec_sponsor.v1",
+    "presence.v1",
+    "absence.v1",
+    "order.v1",
+    "after_answer.v1",
+    "count.v1",
 )

@@ -40,7 +40,7 @@ def test_multipart_upload_is_stored_then_scored(client: TestClient, world: World
     expected = score_transcript(read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS))
     assert card["scorecard"]["items"] == [i.model_dump(mode="json") for i in expected.items]
     assert [i["id"] for i in card["items"]] == [i.id for i in expected.items]
-    assert len(card["items"]) == 12
+    assert len(card["items"]) == len(expected.items) > 0
     assert all(i["verdict"] == i["machine_verdict"] and i["override"] is None for i in card["items"])
     assert card["score"] == expected.score
     roles = {s["name"]: s["role"] for s in card["scorecard"]["call"]["speakers"]}

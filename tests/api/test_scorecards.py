@@ -133,7 +133,9 @@ def test_unknown_scorecard_format_is_422(client: TestClient, world: World) -> No
 def test_rubrics_are_listed(client: TestClient, world: World) -> None:
     response = client.get("/v1/rubrics", headers=world.a1.auth)
     assert response.status_code == 200
-    [rubric] = response.json()
-    assert rubric["id"] == "expansion_call"
+    rubric, discovery = response.json()
+    assert rubric["id"] == "expansion_call" and rubric["version"]
     assert {i["id"] for i in rubric["items"]} == ALL_ITEMS
     assert all(i["title"] for i in rubric["items"])
+    assert discovery["id"] == "first_call_discovery" and discovery["version"] == "0.1.0"
+    assert "quantified_pain" in {i["id"] for i in discovery["items"]}

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from coach.rubric import load_rubric
-from tests.scoring.conftest import score
+from coach.rubric import load_bundled_rubrics
+from coach.scoring import score_transcript
+from tests.scoring.conftest import snippet
 
-RUBRIC = load_rubric()
+# Every bundled rubric's examples are tests (the second one is built from general check types only).
+RUBRICS = load_bundled_rubrics()
 CASES = [
-    pytest.param(item.id, expected, example, id=f"{item.id}-{expected}-{n}")
-    for item in RUBRIC.items
+    pytest.param(rubric, item, expected, example, id=f"{rubric.id}-{item.id}-{expected}-{n}")
+    for rubric in RUBRICS
+    for item in rubric.items
     for expected, examples in (
         ("pass", item.examples.pass_),
         ("fail", item.examples.fail),
@@ -20,10 +23,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("item_id", "expected", "example"), CASES)
-def test_example_gets_its_verdict(item_id, expected, example):
-    result = score(example.call, example.sellers).item(item_id)
-    assert result.verdict.value == expected, f"{item_id}: {result.reason} {[e.quote for e in result.evidence]}"
+@pytest.mark.parametrize(("rubric", "item", "expected", "example"), CASES)
+def test_example_gets_its_verdict(rubric, item, expected, example):
+    card = score_transcript(snippet(example.call, example.sellers), rubric, call_type=item.example_call_type(example))
+    result = card.item(item.id)
+    assert result.verdict.value == expected, f"{item.id}: {result.reason} {[e.quote for e in result.evidence]}"
     if expected == "fail":
         assert result.evidence, "a fail must cite evidence"
         assert result.advice, "a fail must carry advice"
@@ -32,12 +36,11 @@ def test_example_gets_its_verdict(item_id, expected, example):
 
 
 def test_every_item_has_pass_and_fail_examples():
-    for item in RUBRIC.items:
+    for item in (i for r in RUBRICS for i in r.items):
         assert item.examples.pass_, f"{item.id} has no pass example"
         assert item.examples.fail, f"{item.id} has no fail example"
 
 
-def test_examples_cover_all_twelve_items():
-    covered = {case.values[0] for case in CASES}
-    assert covered == {item.id for item in RUBRIC.items}
-    assert len(covered) == 12
+def test_examples_cover_every_item():
+    covered = {(case.values[0].id, case.values[1].id) for case in CASES}
+    assert covered == {(r.id, item.id) for r in RUBRICS for item in r.items}
