@@ -13,10 +13,13 @@ from graphlib import CycleError, TopologicalSorter
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# The rubric model imports the detectors' parameter types and the detectors read the
-# rubric: issue 12 moves both (coach/rubric/, coach/checks/) in a branch merged beside
-# this one, so this pair is the one cycle tolerated until that layout lands.
-PENDING = ({"coach.rubric", "coach.detectors"},)
+# Cycles tolerated until issue 12's layout lands (the text engine in coach/text/ under
+# both the general checks and the bespoke detectors, the schema in coach/rubric/):
+# - the rubric model imports the detectors' parameter types and the detectors read the rubric;
+# - the general checks read the detectors' call context, and the detectors' parameter
+#   union names the checks' data shapes.
+# Any other cycle fails.
+PENDING = ({"coach.rubric", "coach.detectors"}, {"coach.detectors", "coach.checks"})
 
 
 def _module_name(path: Path) -> str:
