@@ -20,8 +20,9 @@ from api.deps import PrincipalCache
 from api.docs import install as install_docs
 from api.headers import SecurityHeaders
 from api.jobs import JobRunner, Scorer
+from api.worker import QueueWorkers
 from api.limits import BodySizeLimit
-from api.llm_grading import api_grader
+from api.llm_grading import Grader, api_grader
 from api.ratelimit import RateLimiter
 from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
@@ -46,7 +47,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         upgrade(db)
         stack = ExitStack()
         grader = stack.enter_context(api_grader(settings))
-        runner = JobRunner(db, settings, scorer, grader)
+        runner = job_runner(db, settings, scorer, grader)
         reader = UploadReader(settings.read_processes, settings.read_limits())
         app.state.db = db
         app.state.jobs = runner
@@ -95,6 +96,14 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.add_middleware(SecurityHeaders)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
+
+
+def job_runner(db: Database, settings: ApiSettings, scorer: Scorer | None, grader: Grader | None) -> JobRunner | QueueWorkers:
+    """SQLite: jobs run in this process. PostgreSQL: Procrastinate workers, here (unless
+    `job_workers` is 0, the web tier of a deployment with `coach worker` processes) and anywhere else."""
+    if db.is_sqlite:
+        return JobRunner(db, settings, scorer, grader)
+    return QueueWorkers(db, settings, scorer=scorer, grader=grader)
 
 
 def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:

@@ -47,6 +47,7 @@ from coach.cli import score_cmd  # noqa: E402,F401
 from coach.cli import eval_cmd  # noqa: E402,F401
 from coach.cli import serve_cmd  # noqa: E402,F401
 from coach.cli import admin_cmd  # noqa: E402,F401
+from coach.cli import worker_cmd  # noqa: E402,F401
 from coach.cli import roleplay_cmd  # noqa: E402,F401
 
 
