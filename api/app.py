@@ -28,7 +28,7 @@ from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
 from api.openapi_docs import add_examples
 from api.request_id import RequestId
-from api.routes import calls, disputes, health, reps, requeue, roleplay, rubrics, scorecards, teams, users
+from api.routes import calls, disputes, health, reps, requeue, rescore, roleplay, rubrics, scorecards, teams, users
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.store.rubrics import bundled_rubrics
@@ -88,7 +88,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     faults.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
     _outermost(app, RequestId)
-    for module in (health, calls, requeue, scorecards, teams, reps, users, disputes, rubrics, roleplay):
+    for module in (health, calls, requeue, rescore, scorecards, teams, reps, users, disputes, rubrics, roleplay):
         app.include_router(module.router)
     _document_json_upload(app)
     install_pages(app, settings)
