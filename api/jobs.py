@@ -366,13 +366,15 @@ class JobRunner:
         return None
 
 
-def make_scorer(settings: ApiSettings) -> Scorer:
-    """The configured scorer: in niced child processes under the per-call budget when
-    `job_processes` > 0, else in the calling thread. A bad setting fails here, at start."""
+def make_scorer(settings: ApiSettings, niceness: int = 19) -> Scorer:
+    """The configured scorer: in child processes under the per-call budget when `job_processes`
+    > 0 (niced by default, so that a server's requests go first), else in the calling thread.
+    A bad setting fails here, at start."""
     if settings.job_processes > 0:
         load_scorer(settings.scorer)
         return ProcessScorer(
-            settings.scorer, settings.job_processes, cpu_s=settings.score_cpu_s, memory_mb=settings.score_memory_mb
+            settings.scorer, settings.job_processes, niceness=niceness, cpu_s=settings.score_cpu_s,
+            memory_mb=settings.score_memory_mb,
         )
     return load_scorer(settings.scorer)
 

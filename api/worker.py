@@ -143,7 +143,7 @@ class QueueWorkers:
 
     def __init__(
         self, db: Database, settings: ApiSettings, *, scorer: Scorer | None = None, grader: Grader | None = None,
-        concurrency: int | None = None,
+        concurrency: int | None = None, niceness: int = 19,
     ):
         require_postgresql(db.url)
         self.db = db
@@ -152,7 +152,7 @@ class QueueWorkers:
         wanted = settings.job_workers if concurrency is None else concurrency
         if scorer is None:
             # The web tier of a split deployment (`--workers 0`) starts no scorer children.
-            scorer = make_scorer(settings) if wanted > 0 else load_scorer(settings.scorer)
+            scorer = make_scorer(settings, niceness) if wanted > 0 else load_scorer(settings.scorer)
         self.scorer = scorer
         if isinstance(self.scorer, ProcessScorer):
             # One job per scorer child: a job taken and then waiting for a busy child would
@@ -299,7 +299,8 @@ def run(settings: ApiSettings, concurrency: int) -> None:
     try:
         upgrade(db)
         with api_grader(settings) as grader:
-            workers = QueueWorkers(db, settings, grader=grader, concurrency=concurrency)
+            # Scoring is this process's whole job: its scorer children are not niced, unlike a server's.
+            workers = QueueWorkers(db, settings, grader=grader, concurrency=concurrency, niceness=0)
             try:
                 asyncio.run(workers.run(handle_signals=True))
             finally:
