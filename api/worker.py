@@ -31,6 +31,7 @@ from procrastinate import App, JobContext, PsycopgConnector, RetryDecision
 from procrastinate.retry import BaseRetryStrategy
 from procrastinate.worker import Worker
 from sqlalchemy import make_url, select, text
+from sqlalchemy.exc import OperationalError
 
 from api.db import Database
 from api.db.models import Job, JobStatus
@@ -222,6 +223,9 @@ class QueueWorkers:
                     update_heartbeat_interval=self.settings.queue_heartbeat_s,
                     stalled_worker_timeout=self.settings.queue_stalled_s,
                     shutdown_graceful_timeout=30,
+                    # Our `jobs` rows keep each call's history; the queue keeps only what is
+                    # waiting, running or failed for good (the dead letters).
+                    delete_jobs="successful",
                 )
                 for kind, concurrency in self._plan()
             ]  # fmt: skip
@@ -237,9 +241,12 @@ class QueueWorkers:
             stalled.cancel()
             for worker in self._workers:
                 worker.stop()
-            await asyncio.gather(*runs, stalled, return_exceptions=True)
+            ended = await asyncio.gather(*runs, stalled, return_exceptions=True)
             stop.cancel()
             self._running = 0
+        for outcome in ended[: len(runs)]:
+            if isinstance(outcome, Exception):  # a worker that could not run (the database went away)
+                raise ConfigError(f"queue worker stopped: {_reason(outcome)}", source="coach worker")
 
     async def _stalled_loop(self) -> None:
         while True:
@@ -267,6 +274,10 @@ class QueueWorkers:
         return len(stalled)
 
 
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(getattr(exc, "orig", exc)).split())[:300] or type(exc).__name__
+
+
 def check(settings: ApiSettings) -> str:
     """`coach worker --check`: one line saying the queue is reachable, or a ConfigError saying why not."""
     url = settings.resolved_database_url()
@@ -276,8 +287,7 @@ def check(settings: ApiSettings) -> str:
     try:
         status = queue_status(db, settings.queue_stalled_s)
     except Exception as exc:
-        reason = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
-        raise ConfigError(f"queue unreachable at {where}: {reason}", source="coach worker --check") from None
+        raise ConfigError(f"queue unreachable at {where}: {_reason(exc)}", source="coach worker --check") from None
     finally:
         db.dispose()
     if not status.schema:
@@ -297,7 +307,11 @@ def run(settings: ApiSettings, concurrency: int) -> None:
     require_postgresql(url)
     db = Database(url)
     try:
-        upgrade(db)
+        try:
+            upgrade(db)
+        except OperationalError as exc:
+            where = make_url(url).render_as_string(hide_password=True)
+            raise ConfigError(f"queue unreachable at {where}: {_reason(exc)}", source="coach worker") from None
         with api_grader(settings) as grader:
             # Scoring is this process's whole job: its scorer children are not niced, unlike a server's.
             workers = QueueWorkers(db, settings, grader=grader, concurrency=concurrency, niceness=0)
