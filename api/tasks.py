@@ -82,7 +82,7 @@ def retry_delay(settings: ApiSettings, attempt: int) -> float:
     return min(settings.job_retry_backoff_s * 2 ** max(attempt - 1, 0), 300.0)
 
 
-def begin_run(session: Session, job: Job, ctx_instance: str, settings: ApiSettings, *, lease_s: float | None) -> int | None:
+def begin_run(session: Session, job: Job, instance: str, settings: ApiSettings, *, lease_s: float | None) -> int | None:
     """Mark `job` running for this worker (in the caller's transaction); its attempt number, or
     None when it was given up (a call whose every run takes its worker down)."""
     now = utcnow()
@@ -100,7 +100,7 @@ def begin_run(session: Session, job: Job, ctx_instance: str, settings: ApiSettin
         return None
     job.status = JobStatus.running
     job.attempts += 1
-    job.worker = ctx_instance
+    job.worker = instance
     job.started_at = now
     job.lease_until = now + dt.timedelta(seconds=lease_s) if lease_s else None
     if kind is JobKind.score:

@@ -20,8 +20,11 @@ def queue_rescoring(session: Session, user: Principal, wanted: RescoreRequest) -
     if wanted.since is not None and wanted.until is not None and wanted.since >= wanted.until:
         raise invalid("since must be before until", loc=["body", "since"])
     when = func.coalesce(Call.occurred_at, Call.created_at)
+    waiting = exists().where(
+        and_(Job.call_id == Call.id, Job.kind == "score", Job.status.in_([JobStatus.queued, JobStatus.running]))
+    )
     query = (
-        select(Call.id, Call.org_id)
+        select(Call.id, Call.org_id, waiting.label("busy"))
         .join(ScorecardRow, ScorecardRow.call_id == Call.id)
         .join(CallBlob, CallBlob.call_id == Call.id)
         .where(Call.org_id == user.org_id)
@@ -34,11 +37,7 @@ def queue_rescoring(session: Session, user: Principal, wanted: RescoreRequest) -
         query = query.where(when >= wanted.since)
     if wanted.until is not None:
         query = query.where(when < wanted.until)
-    waiting = exists().where(
-        and_(Job.call_id == Call.id, Job.kind == "score", Job.status.in_([JobStatus.queued, JobStatus.running]))
-    )
     matched = session.execute(query.order_by(Call.id)).all()
-    busy = set(session.scalars(select(Call.id).where(Call.id.in_([m.id for m in matched]), waiting))) if matched else set()
-    todo = [(call_id, org_id) for call_id, org_id in matched if call_id not in busy]
+    todo = [(row.id, row.org_id) for row in matched if not row.busy]
     add_jobs(session, todo, "score", Lane.backfill)
-    return RescoreQueued(queued=len(todo), already_waiting=len(busy))
+    return RescoreQueued(queued=len(todo), already_waiting=len(matched) - len(todo))

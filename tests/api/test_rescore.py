@@ -80,6 +80,9 @@ def test_uploads_go_before_a_rescoring_backlog_of_the_same_organisation(db: Data
         pass
     with db.write() as session:
         assert queue_rescoring(session, _as(world.admin_a), RescoreRequest()).queued == 4
+    with db.write() as session:  # asked again: a call already waiting is not queued twice
+        again = queue_rescoring(session, _as(world.admin_a), RescoreRequest())
+    assert (again.queued, again.already_waiting) == (0, 4)
     new = _store(db, world.a1, 1)[0]  # queued after the whole rescoring backlog
     assert _status(db, new) == "queued"
     assert runner.run_once()
