@@ -93,3 +93,54 @@ def test_uploads_go_before_a_rescoring_backlog_of_the_same_organisation(db: Data
     assert all(_jobs(db, c)[-1].status == JobStatus.done for c in old)
     with db.reader() as session:
         assert set(session.scalars(select(Call.status))) == {"scored"}
+
+
+def test_procrastinate_priorities_put_lanes_first_then_round_robin_over_organisations(postgres_url: str) -> None:
+    """What the PostgreSQL workers will fetch (highest priority, then oldest): every upload
+    before any rescoring, and each organisation's k-th waiting job after every other's k-th."""
+    from sqlalchemy import text
+
+    from api.enqueue import priority
+    from tests.api.conftest import _truncate
+
+    _truncate(postgres_url)
+    db = Database(postgres_url)
+    try:
+        world = build_world(db)
+        a = _store(db, world.a1, 3)
+        with db.write() as session:
+            assert queue_rescoring(session, _as(world.admin_b), RescoreRequest()).queued == 0
+        b = _store(db, world.b1, 2)
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT (args->>'job_id')::int, priority, lock FROM procrastinate_jobs ORDER BY priority DESC, id"
+            )).all()
+        with db.reader() as session:
+            call_of = dict(session.execute(select(Job.id, Job.call_id)).all())
+        order = [call_of[job_id] for job_id, _p, _l in rows]
+        assert order == [a[0], b[0], a[1], b[1], a[2]]
+        assert [p for _j, p, _l in rows] == [priority(Lane.interactive, r) for r in (0, 0, 1, 1, 2)]
+        assert all(lock == f"call-{call_of[job_id]}" for job_id, _p, lock in rows)
+        # Org B's calls scored, then rescored: below every upload, whatever its rank.
+        for job_id, _p, _l in rows:
+            with db.write() as session:
+                session.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.done))
+        with db.write() as session:
+            session.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded'"))
+            for call_id in b:
+                session.add(ScorecardRow(call_id=call_id, org_id=world.b1.org_id, team_id=world.b1.team_id, rep_id=world.b1.id,
+                                         occurred_at=session.get(Call, call_id).occurred_at, week=session.get(Call, call_id).occurred_at.date(),
+                                         score=None, machine_score=None, rubric_id="r", rubric_version="1", body="{}"))
+        with db.write() as session:
+            assert queue_rescoring(session, _as(world.admin_b), RescoreRequest()).queued == 2
+        later = _store(db, world.a1, 1)[0]
+        with db.engine.connect() as conn:
+            todo = conn.execute(text(
+                "SELECT (args->>'job_id')::int, priority FROM procrastinate_jobs WHERE status = 'todo' ORDER BY priority DESC, id"
+            )).all()
+        with db.reader() as session:
+            call_of = dict(session.execute(select(Job.id, Job.call_id)).all())
+        assert [call_of[j] for j, _p in todo] == [later, *b]
+        assert [p for _j, p in todo] == [priority(Lane.interactive, 0), priority(Lane.backfill, 0), priority(Lane.backfill, 1)]
+    finally:
+        db.dispose()
