@@ -34,8 +34,9 @@ def worker_command(
         overrides["llm_grading"] = llm_grading
     if concurrency is not None:
         overrides["job_workers"] = concurrency
-        overrides["job_processes"] = concurrency
     settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+    if settings.job_processes > 0:  # one scorer child per call scored at once (0: in threads)
+        settings = settings.model_copy(update={"job_processes": settings.job_workers})
     if check:
         print(worker.check(settings))
         return
