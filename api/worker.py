@@ -173,7 +173,8 @@ class QueueWorkers:
     # -- the interface the app shares with api.jobs.JobRunner ---------------------------------
     @property
     def wanted_workers(self) -> int:
-        return len(self._plan())
+        """Jobs this process runs at once (the in-process runner's threads, counted alike)."""
+        return sum(concurrency for _kind, concurrency in self._plan())
 
     @property
     def alive_workers(self) -> int:
@@ -231,7 +232,10 @@ class QueueWorkers:
             ]  # fmt: skip
             runs = [asyncio.create_task(worker.run(), name=f"worker-{n}") for n, worker in enumerate(self._workers)]
             stalled = asyncio.create_task(self._stalled_loop(), name="stalled-jobs")
-            self._running = len(runs)
+            # Ready once every worker has registered (and so beats in the queue), or failed.
+            while any(w.worker_id is None for w in self._workers) and not any(t.done() for t in runs):
+                await asyncio.sleep(0.01)
+            self._running = self.wanted_workers
             if started is not None:
                 started.set()
             log.info("queue workers %s running: %s", self.instance, self._plan())

@@ -32,7 +32,7 @@ def free_disk_mb(db: Database, settings: ApiSettings) -> int | None:
         return None
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Problem}})
+@router.get("/readyz", response_model=Readiness, response_model_exclude_none=True, responses={503: {"model": Problem}})
 def readyz(db: DbDep, request: Request) -> Readiness:
     """The database answers, its disk has room, and the job workers are running."""
     try:
