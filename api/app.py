@@ -20,14 +20,15 @@ from api.deps import PrincipalCache
 from api.docs import install as install_docs
 from api.headers import SecurityHeaders
 from api.jobs import JobRunner, Scorer
+from api.worker import QueueWorkers
 from api.limits import BodySizeLimit
-from api.llm_grading import api_grader
+from api.llm_grading import Grader, api_grader
 from api.ratelimit import RateLimiter
 from api.reading import UploadReader
 from api.roleplay_actor import roleplay_actor
 from api.openapi_docs import add_examples
 from api.request_id import RequestId
-from api.routes import calls, disputes, health, reps, requeue, roleplay, rubrics, scorecards, teams, users
+from api.routes import calls, disputes, health, reps, requeue, rescore, roleplay, rubrics, scorecards, teams, users
 from api.schemas.calls import CallCreate
 from api.settings import ApiSettings
 from api.store.rubrics import bundled_rubrics
@@ -46,7 +47,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         upgrade(db)
         stack = ExitStack()
         grader = stack.enter_context(api_grader(settings))
-        runner = JobRunner(db, settings, scorer, grader)
+        runner = job_runner(db, settings, scorer, grader)
         reader = UploadReader(settings.read_processes, settings.read_limits())
         app.state.db = db
         app.state.jobs = runner
@@ -87,7 +88,7 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     faults.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes, slack=_BODY_OVERHEAD)
     _outermost(app, RequestId)
-    for module in (health, calls, requeue, scorecards, teams, reps, users, disputes, rubrics, roleplay):
+    for module in (health, calls, requeue, rescore, scorecards, teams, reps, users, disputes, rubrics, roleplay):
         app.include_router(module.router)
     _document_json_upload(app)
     install_pages(app, settings)
@@ -95,6 +96,14 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     app.add_middleware(SecurityHeaders)
     logging.getLogger("coach.api").setLevel(logging.INFO)
     return app
+
+
+def job_runner(db: Database, settings: ApiSettings, scorer: Scorer | None, grader: Grader | None) -> JobRunner | QueueWorkers:
+    """SQLite: jobs run in this process. PostgreSQL: Procrastinate workers, here (unless
+    `job_workers` is 0, the web tier of a deployment with `coach worker` processes) and anywhere else."""
+    if db.is_sqlite:
+        return JobRunner(db, settings, scorer, grader)
+    return QueueWorkers(db, settings, scorer=scorer, grader=grader)
 
 
 def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:

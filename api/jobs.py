@@ -1,4 +1,6 @@
-"""Scoring jobs: rows in the database, run by a pool of worker threads in the server.
+"""Scoring jobs on SQLite: rows in the database, run by a pool of worker threads in the server
+(on PostgreSQL, Procrastinate workers run them: `api.worker`). Both run the same task
+functions (`api.tasks`); this module owns the in-process claiming, leases and the scorer.
 
 A job is claimed by setting it `running` with a lease; finishing it stores the
 scorecard and marks job and call in one transaction. Nothing lives only in
@@ -38,8 +40,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -47,18 +47,17 @@ from sqlalchemy.orm import Session
 
 from api.children import ChildPool
 from api.db import Database
-from api.db.models import Call, CallBlob, CallStatus, Job, JobStatus, ScorecardRow, utcnow
-from api.llm_grading import Grader, llm_rubric
+from api.db.models import Call, CallStatus, Job, JobStatus, utcnow
+from api.llm_grading import Grader
 from api.settings import ApiSettings
-from api.store.scorecards import save_scorecard, update_machine_scorecard
+from api.tasks import TASKS, JobKind, Outcome, Scorer, TaskContext, begin_run
 from coach.errors import CoachError, ConfigError
-from coach.scorecard import LLMRun, Scorecard
+from coach.scorecard import Scorecard
 from coach.transcript import Transcript
 
+__all__ = ["JobKind", "JobRunner", "ProcessScorer", "Scorer", "load_scorer", "make_scorer"]
+
 log = logging.getLogger("coach.api.jobs")
-
-Scorer = Callable[[Transcript], Scorecard]
-
 
 def load_scorer(spec: str) -> Scorer:
     module_name, _, attr = spec.partition(":")
@@ -69,12 +68,6 @@ def load_scorer(spec: str) -> Scorer:
     if not callable(scorer):
         raise ConfigError(f"scorer {spec!r} is not callable", source="COACH_SCORER")
     return scorer
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, CoachError):
-        return exc.one_line()
-    return " ".join(f"{type(exc).__name__}: {exc}".split())[:1000]
 
 
 # -- scoring in child processes -------------------------------------------------------------
@@ -159,17 +152,17 @@ class ProcessScorer:
             except FutureTimeout:
                 pool.kill()
                 raise ScoreBudgetExceeded(f"scoring did not finish within {timeout:.0f} s; its process was killed") from None
+            except ScoreBudgetExceeded:
+                # A child that ran past its budget may keep what it grabbed (freed arenas stay
+                # mapped against RLIMIT_AS); a fresh child keeps it from failing the next call.
+                pool.kill()
+                raise
         finally:
             self._free.put(pool)
 
     def shutdown(self) -> None:
         for pool in self.pools:
             pool.shutdown()
-
-
-class JobKind(StrEnum):
-    score = "score"  # the heuristic scorecard: fast, stored first
-    llm = "llm"  # the LLM grader's follow-up on a stored scorecard (when LLM grading is on)
 
 
 class JobRunner:
@@ -180,15 +173,7 @@ class JobRunner:
         self.db = db
         self.settings = settings
         self.grader = grader
-        if scorer is not None:
-            self.scorer: Scorer = scorer
-        elif settings.job_processes > 0:
-            load_scorer(settings.scorer)  # a bad setting fails at start, not in a child
-            self.scorer = ProcessScorer(
-                settings.scorer, settings.job_processes, cpu_s=settings.score_cpu_s, memory_mb=settings.score_memory_mb
-            )
-        else:
-            self.scorer = load_scorer(settings.scorer)
+        self.scorer = scorer if scorer is not None else make_scorer(settings)
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = {kind: threading.Event() for kind in JobKind}
         self._stop = threading.Event()
@@ -200,6 +185,7 @@ class JobRunner:
         # organisation -> when this runner last claimed one of its jobs (a counter): round-robin.
         self._served: dict[int, int] = {}
         self._turn = itertools.count(1)
+        self.context = task_context(db, settings, self.scorer, grader, self.instance, self._stop.is_set)
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -322,54 +308,47 @@ class JobRunner:
         job_id, attempt = claimed
         self._hold(job_id)
         try:
-            if kind is JobKind.llm:
-                self._grade(job_id, attempt)
-            else:
-                self._run(job_id, attempt)
+            result = TASKS[kind](self.context, job_id, attempt)
         finally:
             self._release(job_id)
+        if result.follow_up:
+            self.notify(JobKind.llm)
+        if result.outcome is Outcome.retry:
+            self._retry_after(kind, result.retry_in_s)
         return True
+
+    def _retry_after(self, kind: JobKind, delay_s: float) -> None:
+        if delay_s <= 0:
+            self.notify(kind)
+            return
+        timer = threading.Timer(delay_s, self.notify, args=(kind,))
+        timer.daemon = True
+        timer.start()
 
     def _claim(self, kind: JobKind = JobKind.score) -> tuple[int, int] | None:
         now = utcnow()
         expired = and_(Job.status == JobStatus.running, Job.lease_until < now)
-        claimable = or_(Job.status == JobStatus.queued, expired)
-        # Leases are short and renewed by the heartbeat while the job runs.
-        lease_s = self.settings.job_lease_s
+        # A queued row's lease, when set, is its retry backoff: not before then.
+        due = and_(Job.status == JobStatus.queued, or_(Job.lease_until.is_(None), Job.lease_until <= now))
+        claimable = or_(due, expired)
         with self.db.write() as session:
             job = self._next_fair(session, kind, claimable, now)
             if job is None:
                 return None
-            if job.status == JobStatus.running:
-                # Its worker died or lost the database: the run was cut short, not failed.
-                job.attempts = max(job.attempts - 1, 0)
-                job.interruptions += 1
-            if job.interruptions >= self.settings.job_max_interruptions:
-                # A call whose every run takes its process down: stop before it takes this one.
-                job.status = JobStatus.failed
-                job.finished_at = now
-                job.lease_until = None
-                job.error = f"gave up after {job.interruptions} runs that were cut short (restarts or lost workers)"
-                if kind is JobKind.llm:
-                    _llm_failed(session, job.call_id, job.error)
-                else:
-                    session.execute(update(Call).where(Call.id == job.call_id).values(status=CallStatus.failed, error=job.error))
-                return None
-            job.status = JobStatus.running
-            job.attempts += 1
-            job.worker = self.instance
-            job.started_at = now
-            job.lease_until = now + dt.timedelta(seconds=lease_s)
-            if kind is JobKind.score:  # an LLM follow-up leaves the call scored: its scorecard is there
-                session.execute(update(Call).where(Call.id == job.call_id).values(status=CallStatus.scoring))
-            return job.id, job.attempts
+            # Leases are short and renewed by the heartbeat while the job runs.
+            attempt = begin_run(session, job, self.instance, self.settings, lease_s=self.settings.job_lease_s)
+            return None if attempt is None else (job.id, attempt)
 
     def _next_fair(self, session: Session, kind: JobKind, claimable: ColumnElement[bool], now: dt.datetime) -> Job | None:
-        """The oldest claimable job of the organisation with the fewest running jobs, then of the
-        one this runner served longest ago."""
+        """The next job of the highest lane waiting: the oldest of the organisation with the
+        fewest running jobs, then of the one this runner served longest ago."""
         of_kind = and_(Job.kind == kind.value, Call.id == Job.call_id)
+        lane = session.scalar(select(func.max(Job.priority)).select_from(Job).join(Call, of_kind).where(claimable))
+        if lane is None:
+            return None
+        in_lane = and_(claimable, Job.priority == lane)
         heads = session.execute(
-            select(Call.org_id, func.min(Job.id)).select_from(Job).join(Call, of_kind).where(claimable).group_by(Call.org_id)
+            select(Call.org_id, func.min(Job.id)).select_from(Job).join(Call, of_kind).where(in_lane).group_by(Call.org_id)
         ).all()
         if not heads:
             return None
@@ -393,133 +372,24 @@ class JobRunner:
                 return job
         return None
 
-    def _run(self, job_id: int, attempt: int) -> None:
-        with self.db.reader() as session:
-            found = session.execute(
-                select(Job.call_id, CallBlob.transcript_json)
-                .join(CallBlob, CallBlob.call_id == Job.call_id)
-                .where(Job.id == job_id)
-            ).first()
-        if found is None:
-            return  # the call was deleted meanwhile
 
-        def score() -> Scorecard:
-            if isinstance(self.scorer, ProcessScorer):
-                return self.scorer.score_stored(found.transcript_json)
-            return self.scorer(Transcript.from_json(found.transcript_json))
-
-        scorecard = self._attempt(job_id, attempt, score)
-        if scorecard is None:
-            return
-        with self.db.write() as session:
-            job = self._still_ours(session, job_id)
-            if job is None:
-                return
-            call = session.get(Call, job.call_id)
-            if call is None:
-                return
-            save_scorecard(session, call, scorecard)
-            _done(job)
-            call.status = CallStatus.scored
-            call.error = None
-            follow_up = self.grader is not None
-            if follow_up:  # stored first, graded after: the LLM only ever adds to a kept scorecard
-                session.add(Job(call_id=call.id, kind=JobKind.llm.value))
-        if follow_up:
-            self.notify(JobKind.llm)
-
-    def _grade(self, job_id: int, attempt: int) -> None:
-        """The LLM follow-up: grade the stored call and merge into its stored scorecard."""
-        assert self.grader is not None
-        with self.db.reader() as session:
-            found = session.execute(
-                select(CallBlob.transcript_json, ScorecardRow.body)
-                .join(Job, Job.call_id == CallBlob.call_id)
-                .join(ScorecardRow, ScorecardRow.call_id == CallBlob.call_id)
-                .where(Job.id == job_id)
-            ).first()
-        if found is None:
-            return  # the call was deleted meanwhile
-        grader = self.grader
-        # The grader never raises for the model's failures (unreachable, bad replies): it returns
-        # the scorecard with `llm_status: failed: ...` and the heuristic verdicts.
-        graded = self._attempt(job_id, attempt, lambda: grader.grade(
-            Transcript.from_json(found.transcript_json), Scorecard.model_validate_json(found.body), llm_rubric()
-        ))  # fmt: skip
-        if graded is None:
-            return
-        if self._stop.is_set() and graded.llm is not None and graded.llm.llm_status.startswith("failed"):
-            # Stopping the server stopped the embedded model under this request: not the
-            # model's verdict on the call. The job stays running and is requeued at the next start.
-            return
-        with self.db.write() as session:
-            job = self._still_ours(session, job_id)
-            if job is None:
-                return
-            update_machine_scorecard(session, job.call_id, graded)
-            _done(job)
-
-    def _attempt(self, job_id: int, attempt: int, work: Callable[[], Scorecard]) -> Scorecard | None:
-        """`work()`, or None after recording its failure on the job."""
-        try:
-            return work()
-        except BrokenProcessPool:
-            if self._stop.is_set():
-                return None  # the server is stopping: the job stays running and is requeued at the next start
-            error = "the scoring process died (killed for memory, or by the system); the call was not scored"
-            log.warning("job %s attempt %s: %s", job_id, attempt, error)
-            self._fail(job_id, error, final=attempt >= self.settings.job_max_attempts)
-            return None
-        except Exception as exc:
-            log.warning("job %s attempt %s failed: %s", job_id, attempt, _one_line(exc), exc_info=not isinstance(exc, CoachError))
-            # Bad input fails the same way every time; anything else is worth another try.
-            final = isinstance(exc, CoachError) or attempt >= self.settings.job_max_attempts
-            self._fail(job_id, _one_line(exc), final=final)
-            return None
-
-    def _still_ours(self, session: Session, job_id: int) -> Job | None:
-        """The job, unless it was deleted or our lease expired and another worker took it."""
-        job = session.get(Job, job_id)
-        if job is None or job.status != JobStatus.running or job.worker != self.instance:
-            return None
-        return job
-
-    def _fail(self, job_id: int, error: str, *, final: bool) -> None:
-        with self.db.write() as session:
-            job = session.get(Job, job_id)
-            if job is None or job.worker != self.instance:
-                return
-            kind = JobKind(job.kind)
-            job.error = error
-            job.lease_until = None
-            job.status = JobStatus.failed if final else JobStatus.queued
-            if final:
-                job.finished_at = utcnow()
-            if kind is JobKind.llm:  # the call keeps its heuristic scorecard; it says the LLM failed
-                if final:
-                    _llm_failed(session, job.call_id, error)
-            else:
-                session.execute(
-                    update(Call)
-                    .where(Call.id == job.call_id)
-                    .values(status=CallStatus.failed if final else CallStatus.queued, error=error)
-                )
-        if not final:
-            self.notify(kind)
+def make_scorer(settings: ApiSettings, niceness: int = 19) -> Scorer:
+    """The configured scorer: in child processes under the per-call budget when `job_processes`
+    > 0 (niced by default, so that a server's requests go first), else in the calling thread.
+    A bad setting fails here, at start."""
+    if settings.job_processes > 0:
+        load_scorer(settings.scorer)
+        return ProcessScorer(
+            settings.scorer, settings.job_processes, niceness=niceness, cpu_s=settings.score_cpu_s,
+            memory_mb=settings.score_memory_mb,
+        )
+    return load_scorer(settings.scorer)
 
 
-def _done(job: Job) -> None:
-    job.status = JobStatus.done
-    job.finished_at = utcnow()
-    job.lease_until = None
-    job.error = None
-
-
-def _llm_failed(session: Session, call_id: int, error: str) -> None:
-    """Record on the stored scorecard that its LLM grading failed for good (verdicts untouched)."""
-    body = session.scalar(select(ScorecardRow.body).where(ScorecardRow.call_id == call_id))
-    if body is None:
-        return
-    card = Scorecard.model_validate_json(body)
-    failed = LLMRun(llm_status=f"failed: {error}", rubric_version=card.rubric.version)
-    update_machine_scorecard(session, call_id, card.model_copy(update={"llm": failed}))
+def task_context(
+    db: Database, settings: ApiSettings, scorer: Scorer, grader: Grader | None, instance: str, stopping: Callable[[], bool]
+) -> TaskContext:
+    return TaskContext(
+        db=db, settings=settings, scorer=scorer, grader=grader, instance=instance, stopping=stopping,
+        score_stored=scorer.score_stored if isinstance(scorer, ProcessScorer) else None,
+    )

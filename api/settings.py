@@ -46,6 +46,15 @@ class ApiSettings(BaseSettings):
     job_lease_s: float = Field(default=45.0, gt=0)
     # Failures of the call itself (its scorer raised, its process died); not restarts.
     job_max_attempts: int = Field(default=3, ge=1)
+    # A failed run is retried after this many seconds, doubling with each attempt (capped at 300).
+    job_retry_backoff_s: float = Field(default=2.0, ge=0)
+    # PostgreSQL (Procrastinate workers): each worker process marks itself alive this often; one
+    # silent for `queue_stalled_s` is dead, and its jobs are queued again by the next check
+    # (every `queue_stalled_check_s`, any live worker), so a killed worker's job runs again
+    # within stalled + check seconds (45 by default).
+    queue_heartbeat_s: float = Field(default=10.0, gt=0)
+    queue_stalled_s: float = Field(default=30.0, gt=0)
+    queue_stalled_check_s: float = Field(default=15.0, gt=0)
     # Runs cut short by restarts or lost workers; only a call that takes the server down every
     # time gets this many.
     job_max_interruptions: int = Field(default=10, ge=1)

@@ -18,7 +18,14 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where the SQLite database lives (COACH_DATA_DIR).")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (COACH_DATABASE_URL).")] = None,
-    job_workers: Annotated[int | None, typer.Option("--job-workers", help="Scoring worker threads (COACH_JOB_WORKERS).")] = None,
+    job_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", "--job-workers", min=0,
+            help="Calls this process scores at once (COACH_JOB_WORKERS). 0 on PostgreSQL: the web tier only, "
+            "`coach worker` processes score.",
+        ),
+    ] = None,
     llm_grading: Annotated[
         bool | None,
         typer.Option("--llm-grading/--no-llm-grading", help="Grade each scored call with the LLM too, as a follow-up job (COACH_LLM_GRADING; default off)."),
@@ -42,6 +49,8 @@ def serve_command(
     if llm_grading is not None:
         overrides["llm_grading"] = llm_grading
     settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+    if settings.job_workers == 0 and not settings.resolved_database_url().startswith("postgresql"):
+        typer.echo("coach serve: warning: --workers 0 with SQLite: nothing will score the uploads", err=True)
     # uvicorn's 5 s default closes idle connections just as clients that pause about that
     # long reuse them, and their next POST fails with a reset; clients and proxies
     # expect the server to keep idle connections longer than they do.

@@ -15,6 +15,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _PG_LOCK_KEY = 7_405_311
 
 
+def ours(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """Schema objects our models describe: Procrastinate's tables (made by `0004_procrastinate`
+    from the library's own schema) are the library's, never compared with our models."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

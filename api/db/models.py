@@ -177,6 +177,8 @@ class Job(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="score")
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.queued)
+    # The lane (api.enqueue.Lane): higher runs first; uploads before LLM follow-ups before rescoring.
+    priority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Runs cut short by a server restart or a lost lease: they do not use up `attempts`.
     interruptions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from api.db.migrate import ours
 from api.db.models import Base
 
 config = context.config
@@ -25,6 +26,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=ours,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -12,6 +12,7 @@ from api.faults import unavailable
 from api.problems import Problem
 from api.schemas.misc import Health, Readiness
 from api.settings import ApiSettings
+from api.worker import queue_status
 
 router = APIRouter(tags=["health"])
 
@@ -31,7 +32,7 @@ def free_disk_mb(db: Database, settings: ApiSettings) -> int | None:
         return None
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Problem}})
+@router.get("/readyz", response_model=Readiness, response_model_exclude_none=True, responses={503: {"model": Problem}})
 def readyz(db: DbDep, request: Request) -> Readiness:
     """The database answers, its disk has room, and the job workers are running."""
     try:
@@ -46,4 +47,16 @@ def readyz(db: DbDep, request: Request) -> Readiness:
     wanted = runner.wanted_workers
     if runner.alive_workers < wanted:
         raise unavailable(f"{runner.alive_workers} of {wanted} job workers running")
-    return Readiness(status="ready", database="ok", workers=runner.alive_workers)
+    if db.is_sqlite:
+        return Readiness(status="ready", database="ok", workers=runner.alive_workers, queue="in-process")
+    try:
+        queue = queue_status(db, settings.queue_stalled_s)
+    except Exception as exc:
+        raise unavailable(f"queue unavailable: {type(exc).__name__}") from None
+    if not queue.schema:
+        raise unavailable("queue not set up: no procrastinate tables")
+    # Ready with no worker alive anywhere: uploads are stored and wait (the web tier alone).
+    return Readiness(
+        status="ready", database="ok", workers=runner.alive_workers, queue="procrastinate",
+        queue_workers=queue.workers, queue_waiting=queue.waiting,
+    )

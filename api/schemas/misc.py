@@ -10,11 +10,18 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "database": "ok", "workers": 2}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "ready", "database": "ok", "workers": 2, "queue": "in-process"},
+        {"status": "ready", "database": "ok", "workers": 0, "queue": "procrastinate", "queue_workers": 3, "queue_waiting": 12},
+    ]})
 
     status: str
     database: str
-    workers: int
+    workers: int  # job workers in this process
+    queue: str  # "in-process" (SQLite) or "procrastinate" (PostgreSQL)
+    # PostgreSQL: worker processes with a fresh heartbeat, on any machine, and jobs waiting.
+    queue_workers: int | None = None
+    queue_waiting: int | None = None
 
 
 class RubricItemPublic(BaseModel):

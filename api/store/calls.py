@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.access import visible, visible_users
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
+from api.enqueue import add_job
 from api.principal import Principal
 from api.store.errors import Forbidden, Invalid, NotFound
 from api.reading import ReadUpload, read_upload
@@ -93,8 +94,7 @@ def create_call(
             session.add(call)
             session.flush()
             session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=read_in.transcript_json))
-            job = Job(call_id=call.id)
-            session.add(job)
+            job = add_job(session, call.id, call.org_id)
     except IntegrityError:
         # Two retries with one key raced; the first one's insert won.
         if idempotency_key and fingerprint:

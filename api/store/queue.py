@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import Database
-from api.db.models import Call, CallStatus, Job, JobStatus
+from api.db.models import Call, CallStatus
+from api.enqueue import Lane, add_jobs
 from api.principal import Principal
 from api.store.errors import Conflict, Forbidden, NotFound, Throttled
 from api.db.models import Role
@@ -42,13 +43,12 @@ def requeue_failed(session: Session, call_ids: list[int] | None, org_id: int | N
         query = query.where(Call.id.in_(call_ids))
     if org_id is not None:
         query = query.where(Call.org_id == org_id)
-    requeued = []
-    for call in session.scalars(query.order_by(Call.id)):
+    calls = list(session.scalars(query.order_by(Call.id)))
+    for call in calls:
         call.status = CallStatus.queued.value
         call.error = None
-        session.add(Job(call_id=call.id, status=JobStatus.queued.value))
-        requeued.append(call.id)
-    return requeued
+    add_jobs(session, [(call.id, call.org_id) for call in calls], "score", Lane.interactive)
+    return [call.id for call in calls]
 
 
 def requeue_call(db: Database, user: Principal, call_id: int) -> Call:

@@ -81,12 +81,17 @@ def update_machine_scorecard(session: Session, call_id: int, scorecard: Scorecar
         return False
     row.body = scorecard.model_dump_json()
     row.machine_score = scorecard.score
+    # A rescoring may be against another rubric version, which may have dropped items.
+    row.rubric_id, row.rubric_version = scorecard.rubric.id, scorecard.rubric.version
     stored = {
         item.item_id: item
         for item in session.scalars(
             select(ScorecardItemRow).where(ScorecardItemRow.scorecard_id == row.id).with_for_update()
         )
     }
+    judged = {result.id for result in scorecard.items}
+    for item_id in [item_id for item_id in stored if item_id not in judged]:
+        session.delete(stored.pop(item_id))
     for result in scorecard.items:
         item = stored.get(result.id)
         if item is None:  # an item only the LLM judged

@@ -112,7 +112,8 @@ def _runaway_then_ordinary(client: TestClient, word: str, reason: str) -> None:
     assert failed["status"] == "failed"
     assert reason in failed["error"], failed["error"]
     assert failed["job"]["attempts"] == 1  # the budget is the call's own fault: no retries
-    assert wait_for_status(client, world.b1, ordinary.json()["id"], {"scored", "failed"}, 120)["status"] == "scored"
+    after = wait_for_status(client, world.b1, ordinary.json()["id"], {"scored", "failed"}, 120)
+    assert after["status"] == "scored", after.get("error")
 
 
 # -- leases renewed by heartbeat --------------------------------------------------------------------
@@ -244,3 +245,24 @@ def test_a_full_sqlite_disk_is_503_not_500(tmp_path: Path) -> None:
         assert response.status_code == 503, response.text
         assert response.headers["retry-after"]
         assert "disk is full" in response.json()["detail"]
+
+
+# -- retries with backoff, on both runners -------------------------------------------------------
+
+def test_a_failed_run_is_retried_after_a_backoff_and_then_scored(make_client) -> None:  # type: ignore[no-untyped-def]
+    runs: list[float] = []
+
+    def flaky(transcript):  # type: ignore[no-untyped-def]
+        runs.append(time.monotonic())
+        if len(runs) == 1:
+            raise ConnectionError("grader unreachable")
+        return score_transcript(transcript)
+
+    client = make_client(scorer=flaky, job_retry_backoff_s=0.5, job_max_attempts=3)
+    world = build_world(client.app.state.db)
+    call_id = upload(client, world.a1).json()["id"]
+    scored = wait_for_status(client, world.a1, call_id, {"scored", "failed"}, 60)
+    assert (scored["status"], scored["job"]["attempts"], scored["job"]["error"]) == ("scored", 2, None)
+    assert len(runs) == 2
+    # The second run waited for the backoff (a lower bound: no upper bound is asserted).
+    assert runs[1] - runs[0] >= 0.5

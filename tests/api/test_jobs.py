@@ -11,6 +11,7 @@ from api.db import Database
 from api.db.models import Call, Job, JobStatus, Role, ScorecardRow, utcnow
 from api.principal import Principal
 from api.jobs import JobRunner, load_scorer
+from api.tasks import score_call
 from api.settings import ApiSettings
 from api.store.calls import Upload, create_call
 from coach.errors import ConfigError, TranscriptError
@@ -57,7 +58,7 @@ def test_job_left_running_by_a_dead_process_is_requeued_and_rescored_once(db: Da
     # The restart was not the call's failure: it used no attempt, it counts as an interruption.
     assert (job.status, job.attempts, job.interruptions) == (JobStatus.done, 1, 1)
     # The dead worker's late result (if it ever came) is discarded: the job is no longer its own.
-    dead._run(job.id, 1)
+    score_call(dead.context, job.id, 1)
     with db.reader() as session:
         assert len(session.scalars(select(ScorecardRow)).all()) == 1
 
@@ -121,7 +122,7 @@ def test_transient_error_is_retried(db: Database) -> None:
         return score_transcript(transcript)
 
     call_id = stored_call(db)
-    r = runner(db, flaky)
+    r = runner(db, flaky, job_retry_backoff_s=0)
     assert r.run_once() and r.run_once()
     job = job_of(db, call_id)
     assert (job.status, job.attempts, job.error) == (JobStatus.done, 2, None)

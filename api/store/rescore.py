@@ -1,0 +1,43 @@
+"""Rescoring past calls after a rubric change: low-priority jobs that never hold up uploads."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from api.db.models import Call, CallBlob, Job, JobStatus, Role, ScorecardRow
+from api.enqueue import Lane, add_jobs
+from api.principal import Principal
+from api.problems import forbidden, invalid
+from api.schemas.rescore import RescoreQueued, RescoreRequest
+
+
+def queue_rescoring(session: Session, user: Principal, wanted: RescoreRequest) -> RescoreQueued:
+    """Queue a rescoring job (the backfill lane) for each of the admin's organisation's scored
+    calls that match; a call already waiting for or in scoring is left alone."""
+    if user.role is not Role.admin:
+        raise forbidden("only an admin may rescore calls")
+    if wanted.since is not None and wanted.until is not None and wanted.since >= wanted.until:
+        raise invalid("since must be before until", loc=["body", "since"])
+    when = func.coalesce(Call.occurred_at, Call.created_at)
+    waiting = exists().where(
+        and_(Job.call_id == Call.id, Job.kind == "score", Job.status.in_([JobStatus.queued, JobStatus.running]))
+    )
+    query = (
+        select(Call.id, Call.org_id, waiting.label("busy"))
+        .join(ScorecardRow, ScorecardRow.call_id == Call.id)
+        .join(CallBlob, CallBlob.call_id == Call.id)
+        .where(Call.org_id == user.org_id)
+    )
+    if wanted.rubric_version is not None:
+        query = query.where(ScorecardRow.rubric_version == wanted.rubric_version)
+    if wanted.team is not None:  # an id no row can have matches nothing (api.db.bounds)
+        query = query.where(Call.team_id == wanted.team)
+    if wanted.since is not None:
+        query = query.where(when >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(when < wanted.until)
+    matched = session.execute(query.order_by(Call.id)).all()
+    todo = [(row.id, row.org_id) for row in matched if not row.busy]
+    add_jobs(session, todo, "score", Lane.backfill)
+    return RescoreQueued(queued=len(todo), already_waiting=len(matched) - len(todo))
