@@ -136,3 +136,8 @@ class ApiSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'coach.db').resolve()}"
+
+
+def settings_with(**options: object) -> ApiSettings:
+    """Settings from COACH_* variables, with the command-line options a user gave (not None) winning."""
+    return ApiSettings(**{name: value for name, value in options.items() if value is not None})  # type: ignore[arg-type]

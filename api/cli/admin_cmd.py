@@ -19,14 +19,9 @@ DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlch
 def _database(data_dir: Path | None, database_url: str | None):  # type: ignore[no-untyped-def]
     from api.db import Database
     from api.db.migrate import upgrade
-    from api.settings import ApiSettings
+    from api.settings import settings_with
 
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    db = Database(ApiSettings(**overrides).resolved_database_url())  # type: ignore[arg-type]
+    db = Database(settings_with(data_dir=data_dir, database_url=database_url).resolved_database_url())
     upgrade(db)
     return db
 

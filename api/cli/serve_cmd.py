@@ -37,18 +37,11 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
-    from api.settings import ApiSettings
+    from api.settings import settings_with
 
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    if job_workers is not None:
-        overrides["job_workers"] = job_workers
-    if llm_grading is not None:
-        overrides["llm_grading"] = llm_grading
-    settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+    settings = settings_with(
+        data_dir=data_dir, database_url=database_url, job_workers=job_workers, llm_grading=llm_grading
+    )
     if settings.job_workers == 0 and not settings.resolved_database_url().startswith("postgresql"):
         typer.echo("coach serve: warning: --workers 0 with SQLite: nothing will score the uploads", err=True)
     # uvicorn's 5 s default closes idle connections just as clients that pause about that

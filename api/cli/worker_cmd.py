@@ -27,18 +27,11 @@ def worker_command(
 ) -> None:
     """Run scoring jobs from the PostgreSQL queue; start one or more per machine. Stops on SIGTERM after its running jobs."""
     from api import worker
-    from api.settings import ApiSettings
+    from api.settings import settings_with
 
-    overrides: dict[str, object] = {}
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if llm_grading is not None:
-        overrides["llm_grading"] = llm_grading
-    if concurrency is not None:
-        overrides["job_workers"] = concurrency
-    settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+    settings = settings_with(
+        database_url=database_url, data_dir=data_dir, llm_grading=llm_grading, job_workers=concurrency
+    )
     if settings.job_processes > 0:  # one scorer child per call scored at once (0: in threads)
         settings = settings.model_copy(update={"job_processes": settings.job_workers})
     if check:
