@@ -8,6 +8,8 @@ response gets `nosniff` so a browser never guesses a type.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,13 +31,23 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", DOCUMENT_CSP)
-                    headers.setdefault("X-Frame-Options", "DENY")
-            await send(message)
+        await self.app(scope, receive, editing_headers(send, _secure))
 
-        await self.app(scope, receive, send_with_headers)
+
+def _secure(headers: MutableHeaders) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    if headers.get("content-type", "").startswith("text/html"):
+        headers.setdefault("Content-Security-Policy", DOCUMENT_CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+
+
+def editing_headers(send: Send, edit: Callable[[MutableHeaders], None]) -> Send:
+    """`send`, with `edit` applied to the response's headers as it starts (pure ASGI, so
+    streaming responses keep streaming)."""
+
+    async def send_edited(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            edit(MutableHeaders(scope=message))
+        await send(message)
+
+    return send_edited

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.headers import editing_headers
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
@@ -37,11 +40,7 @@ class RequestId:
         request_id = request_id_of(given)
         scope.setdefault("state", {})["request_id"] = request_id
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
+        def stamp(headers: MutableHeaders) -> None:
+            headers[HEADER] = request_id  # replaces any the app set itself
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, editing_headers(send, stamp))
