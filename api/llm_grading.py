@@ -18,11 +18,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-# coach.rubric and coach.detectors import each other; the detectors package goes first.
-import coach.detectors  # noqa: F401  isort: skip
 from api.settings import ApiSettings
 from coach.llm.grader import GradedRubric, Grader
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 
 log = logging.getLogger("coach.api")
 

@@ -56,7 +56,7 @@ def sellers_for(path: Path) -> list[str]:
 def load_rubric_and_scorer():
     """The bundled rubric and heuristic scorer when present; the cassette slice otherwise."""
     try:
-        from coach.rubric import load_rubric
+        from coach.rubric.schema import load_rubric
         from coach.scoring import score_transcript
 
         rubric = load_rubric()

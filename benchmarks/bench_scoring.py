@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from coach import batch  # noqa: E402
 from coach.callfiles import calls_in  # noqa: E402
-from coach.nlp import get_nlp, normalise  # noqa: E402
 from coach.readers import read_bytes, read_path  # noqa: E402
 from coach.render import OutputFormat  # noqa: E402
 from coach.scoring import score_transcript  # noqa: E402
+from coach.text.nlp import get_nlp, normalise  # noqa: E402
 from coach.transcript import Role  # noqa: E402
 
 SELLER, CUSTOMER = "Priya Shah", "Marcus Lee"
@@ -103,11 +103,11 @@ def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
     """CPU medians of the stages of read + score, each run on its own (so they need not add up
     exactly): reading (of which the role heuristic), the call context (token arrays, then
     the matcher and line analysis per turn), and what scoring does after it."""
-    from coach.detectors.callpass import call_arrays
-    from coach.detectors.context import CallContext
-    from coach.detectors.lines import get_analyser
-    from coach.roles import score_speakers
-    from coach.rubric import load_rubric
+    from coach.checks.context import CallContext
+    from coach.readers.roles import score_speakers
+    from coach.rubric.schema import load_rubric
+    from coach.text.callpass import call_arrays
+    from coach.text.lines import get_analyser
 
     rubric = load_rubric()
     analyser = get_analyser(rubric)

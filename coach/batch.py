@@ -18,15 +18,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from coach.errors import CoachError
-from coach.detectors.lines import get_analyser
 from coach.llm.jobs import LLMJob, grade_with_job
-from coach.nlp import get_nlp
 from coach.readers import read_path
-from coach.roles import require_named_sellers
+from coach.readers.roles import require_named_sellers
 from coach.render import OutputFormat, render
-from coach.rubric import Rubric, load_rubric
+from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import CallType, Verdict
 from coach.scoring import score_transcript
+from coach.text.lines import get_analyser
+from coach.text.nlp import get_nlp
 
 
 class ScoreJob(BaseModel):

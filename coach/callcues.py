@@ -2,7 +2,7 @@
 
 `rubrics/call_types.yaml` holds them (regular expressions over lower-cased
 text, each with a weight and a reason). The call-type classifier
-(`coach.calltype`) and the role heuristic (`coach.roles`) read them; nothing
+(`coach.calltype`) and the role heuristic (`coach.readers.roles`) read them; nothing
 about which words mean what lives in Python. A bad file fails with one line
 naming the file and the field path.
 """

@@ -31,7 +31,7 @@ from coach.callfiles import CALL_SUFFIXES
 from coach.errors import CoachError
 from coach.llm.agreement import GradedPair, LLMAgreement, llm_agreement
 from coach.readers import read_path
-from coach.rubric import Rubric, load_rubric
+from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import CallType, Motion, Scorecard, Trigger, Verdict
 from coach.scoring import score_transcript
 from coach.transcript import Role, Transcript

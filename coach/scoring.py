@@ -9,15 +9,16 @@ pipeline once (`CallContext`); every detector reads the shared docs.
 from __future__ import annotations
 
 from coach.calltype import CallTypeResult, classify_call
+from coach.checks.context import CallContext
 from coach.checks.registry import ITEM_CHECKS
-from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER, DetectorResult
-from coach.detectors.registry import NO_EXPANSION
-from coach.detectors.context import CallContext
+from coach.checks.result import DetectorResult
+from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER
 from coach.detectors.facts import detect_motion, detect_trigger
 from coach.detectors.metrics import compute_metrics
+from coach.detectors.registry import NO_EXPANSION
 from coach.errors import TranscriptError
 from coach.gcpause import collector_paused
-from coach.rubric import Rubric, RubricItem, load_rubric
+from coach.rubric.schema import Rubric, RubricItem, load_rubric
 from coach.scorecard import (
     CallInfo,
     CallType,

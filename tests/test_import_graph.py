@@ -1,5 +1,7 @@
 """The layering holds: `coach` (the core) never imports `api` (the web app), not even
-lazily inside a function, and coach's packages import one another without cycles.
+lazily inside a function; coach's packages import one another without cycles and
+only downwards (readers, rubric -> text -> checks -> detectors -> scoring -> render);
+and only the text engine imports spaCy.
 
 Read from the source with `ast`, so an import hidden in a function body counts too."""
 
@@ -13,12 +15,21 @@ from graphlib import CycleError, TopologicalSorter
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Cycles tolerated until issue 12's layout lands (the text engine in coach/text/ under
-# both the general checks and the bespoke detectors, the schema in coach/rubric/):
-# the rubric model imports the detectors' parameter types and the checks' shapes, while
-# the detectors and the general checks read the rubric and the detectors' call context.
-# Edges inside this one knot are tolerated; any other cycle fails.
-PENDING = ({"coach.rubric", "coach.detectors", "coach.checks"},)
+# Lowest first: a unit may import the ones before it, never one after it. The readers
+# and the rubric (pure data: schema, parameter models, pattern notation) do not know
+# each other; the text engine compiles the rubric's patterns; the general checks and
+# the call context read the text engine; the bespoke detectors use the checks' helpers.
+LAYERS = (
+    ("coach.readers", "coach.rubric"),
+    ("coach.text",),
+    ("coach.checks",),
+    ("coach.detectors",),
+    ("coach.scoring",),
+    ("coach.render",),
+)
+# The rules (coach.checks, coach.detectors), and everything else, read token ids and line
+# signals from coach.text, never spaCy itself.
+SPACY_HOME = "coach.text"
 
 
 def _module_name(path: Path) -> str:
@@ -87,10 +98,37 @@ def test_coach_packages_have_no_import_cycles() -> None:
                 continue
             # `from coach.readers import vtt` names a module or a symbol; either way the unit counts
             source, dest = _unit(module), _unit(target)
-            if source != dest and not any({source, dest} <= pair for pair in PENDING):
+            if source != dest:
                 units.setdefault(source, set()).add(dest)
     assert len(units) > 10
     try:
         tuple(TopologicalSorter(units).static_order())
     except CycleError as exc:
         pytest.fail(f"import cycle among coach's packages: {' -> '.join(exc.args[1])}")
+
+
+def _in(module: str, unit: str) -> bool:
+    return module == unit or module.startswith(unit + ".")
+
+
+def test_layers_only_import_downwards() -> None:
+    graph = _graph("coach")
+    rank = {unit: n for n, layer in enumerate(LAYERS) for unit in layer}
+    for unit in rank:  # every layer names a real package or module
+        assert any(_in(module, unit) for module in graph), unit
+    offenders = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        for target in targets
+        for source in rank
+        for dest in rank
+        if _in(module, source) and _in(target, dest) and source != dest and rank[dest] >= rank[source]
+    )
+    assert offenders == []
+
+
+def test_only_the_text_engine_imports_spacy() -> None:
+    graph = _graph("coach")
+    users = {module for module, targets in graph.items() if any(_in(t, "spacy") for t in targets)}
+    assert any(_in(module, SPACY_HOME) for module in users)  # the check can see a spaCy import
+    assert sorted(m for m in users if not _in(m, SPACY_HOME)) == []

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import coach.scoring  # noqa: F401  isort: skip  (coach.rubric alone has an import cycle)
-from coach.rubric import Rubric, load_rubric
+from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import ItemResult, RubricRef, Scorecard, Verdict
 from coach.scoring import score_items
 

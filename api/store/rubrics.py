@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-# coach.rubric and coach.detectors import each other; importing coach.rubric first
-# fails (partially initialised module), so the detectors package goes first.
-import coach.detectors  # noqa: F401  isort: skip
 from api.schemas.misc import RubricItemPublic, RubricPublic
-from coach.rubric import load_bundled_rubrics, load_rubric
+from coach.rubric.schema import load_bundled_rubrics, load_rubric
 
 
 @cache

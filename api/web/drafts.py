@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from coach.roles import DEFAULT_THRESHOLD
+from coach.readers.roles import DEFAULT_THRESHOLD
 from coach.transcript import Role, RoleSource, Transcript
 
 DRAFT_TTL_S = 3600

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coach.checks.phrase import mentions
-from coach.checks.shapes import CountParams
-from coach.detectors.registry import DetectorResult, not_applicable
+from coach.checks.result import DetectorResult, not_applicable
+from coach.rubric.shapes import CountParams
 from coach.scorecard import Verdict
 
 if TYPE_CHECKING:
-    from coach.detectors.context import CallContext
-    from coach.rubric import RubricItem
+    from coach.checks.context import CallContext
+    from coach.rubric.schema import RubricItem
 
 
 def count(ctx: "CallContext", item: "RubricItem") -> DetectorResult:

@@ -1,6 +1,6 @@
 """`phrase.v1` mentions, and the `presence.v1` / `absence.v1` checks built on them.
 
-A phrase spec (coach/checks/shapes.py) is read through its item's own lexicon
+A phrase spec (coach/rubric/shapes.py) is read through its item's own lexicon
 key, `<item id>[.<field>].patterns`, so two items of one type never share
 patterns. A mention is the first counted match of a sentence.
 """
@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from coach.checks.shapes import AbsenceParams, PhraseSpec, PresenceParams
-from coach.detectors.lines import SentenceInfo, is_negated, is_reported
-from coach.detectors.registry import DetectorResult
+from coach.checks.result import DetectorResult
+from coach.rubric.shapes import AbsenceParams, PhraseSpec, PresenceParams
 from coach.scorecard import Evidence, Verdict
+from coach.text.lines import SentenceInfo, is_negated, is_reported
 from coach.transcript import Role
 
 if TYPE_CHECKING:
-    from coach.detectors.context import CallContext, TurnView
-    from coach.rubric import RubricItem
+    from coach.checks.context import CallContext, TurnView
+    from coach.rubric.schema import RubricItem
 
 _ROLES = {"seller": Role.seller, "customer": Role.customer, "any": None}
 SIDE_NAMES = {"seller": "the seller side", "customer": "the customer", "any": "anyone"}

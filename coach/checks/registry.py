@@ -9,12 +9,12 @@ from coach.checks.after_answer import after_answer
 from coach.checks.count import count
 from coach.checks.order import order
 from coach.checks.phrase import absence, presence
-from coach.checks.shapes import GENERAL_TYPES
-from coach.detectors.registry import DetectorResult
+from coach.checks.result import DetectorResult
+from coach.rubric.shapes import GENERAL_TYPES
 
 if TYPE_CHECKING:
-    from coach.detectors.context import CallContext
-    from coach.rubric import RubricItem
+    from coach.checks.context import CallContext
+    from coach.rubric.schema import RubricItem
 
 ItemCheck = Callable[["CallContext", "RubricItem"], DetectorResult]
 

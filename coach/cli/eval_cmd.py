@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from coach.cli import app
-from coach.errors import CoachError
 from coach.cli.progress import RunProgress, wanted
+from coach.errors import CoachError
 from coach.evaluation import (
     MISSING,
     EvalReport,
@@ -30,7 +30,7 @@ from coach.evaluation import (
     real_label_files,
 )
 from coach.llm.agreement import LLMAgreement
-from coach.rubric import Rubric
+from coach.rubric.schema import Rubric
 from coach.scorecard import CallType, Scorecard, Verdict
 from coach.transcript import Transcript
 
@@ -120,7 +120,7 @@ def _evaluate(folder: Path, rubric: Path | None, call_type: CallType | None, *, 
         from coach.llm.choice import choose_llm
         from coach.llm.jobs import grade_with_job, llm_job
         from coach.llm.settings import load_settings
-        from coach.rubric import load_rubric
+        from coach.rubric.schema import load_rubric
 
         settings = load_settings()
         choice = choose_llm(settings, fallback_embedded=True)

@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from coach.cli import app
 from coach import callfiles
+from coach.cli import app
 from coach.errors import CoachError
 from coach.readers import DEFAULT_MAX_BYTES, FORMATS, read_path
-from coach.roles import RoleSpec, load_roles_file
+from coach.readers.roles import RoleSpec, load_roles_file
 from coach.transcript import Role, Transcript
 
 _ROLE_STYLE = {Role.seller: "green", Role.customer: "cyan", Role.unknown: "yellow"}

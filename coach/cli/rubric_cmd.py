@@ -1,6 +1,6 @@
 """`coach rubric check FILE` and `coach rubric try FILE CALLS...`: a rubric author's kit.
 
-`check` validates (errors name the file and field) and lints (coach/rubric_lint.py);
+`check` validates (errors name the file and field) and lints (coach/rubric_check.py);
 exit 1 on any error, 2 when the file does not load. `try` scores calls with the
 rubric and, where `<stem>.labels.yaml` sits beside a call, prints per-item
 agreement with its labels.
@@ -19,8 +19,8 @@ from coach.cli import app
 from coach.errors import CoachError
 from coach.evaluation import load_labels
 from coach.readers import read_path
-from coach.rubric import load_rubric
-from coach.rubric_lint import lint_rubric
+from coach.rubric.schema import load_rubric
+from coach.rubric_check import lint_rubric
 from coach.scoring import score_transcript
 
 rubric_app = typer.Typer(help="Check and try a rubric before a team publishes it.", no_args_is_help=True)

@@ -19,14 +19,14 @@ import typer
 
 from coach import batch, callfiles
 from coach.cli import app
-from coach.errors import CoachError
 from coach.cli.progress import RunProgress, wanted
+from coach.errors import CoachError
 from coach.llm.choice import NOT_CONFIGURED, choose_llm
 from coach.llm.jobs import llm_job
 from coach.llm.settings import LLMMode, load_settings
+from coach.readers.roles import load_roles_file
 from coach.render import OutputFormat
-from coach.roles import load_roles_file
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 from coach.scorecard import CallType
 
 EXIT_FAILED = 2

@@ -1,6 +1,7 @@
-"""Detectors: small pure functions over a call's shared spaCy docs, one per rubric detector type.
+"""Bespoke detectors: small pure functions over a call's shared analysis, one per
+rubric detector type that no general check expresses.
 
-`coach.detectors.catalog` imports every detector module (registering them);
-this package itself stays import-light because the rubric schema imports
-`coach.detectors.params`.
+They sit above `coach.checks` (they use its call context, result type and
+helpers; the checks never import them). `coach.detectors.catalog` imports every
+detector module, registering them.
 """

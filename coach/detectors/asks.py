@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from coach.detectors.context import CallContext, TurnView
-from coach.detectors.lines import LineHit
+from coach.checks.context import CallContext, TurnView
+from coach.checks.result import DetectorResult, not_applicable
 from coach.detectors.metrics import is_backchannel
-from coach.detectors.params import AskOnceParams
-from coach.detectors.registry import DetectorResult, detector, not_applicable
+from coach.detectors.registry import detector
+from coach.rubric.params import AskOnceParams
 from coach.scorecard import Evidence, Verdict
+from coach.text.lines import LineHit
 from coach.transcript import Role
 
 

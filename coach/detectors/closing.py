@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
-from spacy.attrs import IS_ALPHA, IS_STOP, IS_TITLE
-from spacy.strings import hash_string
 
-from coach.detectors.context import CallContext, Position, TurnView
-from coach.detectors.lines import SentenceInfo
-from coach.detectors.params import ExecSponsorParams, NextStepParams
-from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
+from coach.checks.context import CallContext, Position, TurnView
+from coach.checks.result import DetectorResult, not_applicable
+from coach.detectors.registry import NO_EXPANSION, detector
+from coach.rubric.params import ExecSponsorParams, NextStepParams
 from coach.scorecard import Verdict
+from coach.text.lines import SentenceInfo
+from coach.text.matching import word_ids
 from coach.transcript import Role
 
 
@@ -134,10 +134,10 @@ _NOT_NAMES = frozenset(
     "august september october november december ok okay".split()
 )
 # the same words as string hashes, compared with the turn's lowercase ids
-_NOT_NAME_IDS = frozenset(hash_string(w) for w in _NOT_NAMES)
-_PAUSES = frozenset(hash_string(w) for w in ("...", "..", "…", "?", "!", "*", "-", "--", "—"))
-_CUSTOMER_SIDE = frozenset(hash_string(w) for w in ("your", "you", "as"))
-_SELLER_SIDE = frozenset(hash_string(w) for w in ("our", "my"))
+_NOT_NAME_IDS = word_ids(_NOT_NAMES)
+_PAUSES = word_ids(("...", "..", "…", "?", "!", "*", "-", "--", "—"))
+_CUSTOMER_SIDE = word_ids(("your", "you", "as"))
+_SELLER_SIDE = word_ids(("our", "my"))
 
 
 def _names(view: TurnView, sent: SentenceInfo) -> set[int]:
@@ -148,9 +148,7 @@ def _names(view: TurnView, sent: SentenceInfo) -> set[int]:
     return {
         lowers[i]
         for i in range(sent.start_token + 1, sent.end_token)
-        if arrays.flag(IS_TITLE, i)
-        and arrays.flag(IS_ALPHA, i)
-        and not arrays.flag(IS_STOP, i)
+        if arrays.looks_like_name(i)
         and lowers[i] not in _NOT_NAME_IDS
         and lowers[i - 1] not in _PAUSES
     }
@@ -166,9 +164,7 @@ def _named_subject(view: TurnView, sent: SentenceInfo, cues: list[tuple[int, int
     arrays = view.arrays
     return (
         any(start == first + 1 for start, _ in cues)
-        and arrays.flag(IS_TITLE, first)
-        and arrays.flag(IS_ALPHA, first)
-        and not arrays.flag(IS_STOP, first)
+        and arrays.looks_like_name(first)
         and arrays.lowers[first] not in _NOT_NAME_IDS
     )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from coach.detectors.context import CallContext, Position, TurnView
-from coach.detectors.lines import LineHit
-from coach.detectors.params import DiscoveryParams, NoDemoParams
-from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
+from coach.checks.context import CallContext, Position, TurnView
+from coach.checks.result import DetectorResult, not_applicable
+from coach.detectors.registry import NO_EXPANSION, detector
+from coach.rubric.params import DiscoveryParams, NoDemoParams
 from coach.scorecard import Verdict
+from coach.text.lines import LineHit
 from coach.transcript import Role
 
 QUESTION_NAMES = {1: "current workflow", 2: "where it hurts and what it costs", 3: "the one fix and who feels it"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from coach.detectors.context import CallContext, TurnView
-from coach.detectors.lines import SentenceInfo
+from coach.checks.context import CallContext, TurnView
 from coach.scorecard import Evidence, Motion, Trigger
+from coach.text.lines import SentenceInfo
 from coach.transcript import Role
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-from coach.detectors.context import CallContext, TurnView
-from coach.detectors.lines import is_negated
-from coach.detectors.params import DiagnosticParams, NeutralityParams, NextStepParams, TimelineParams
-from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
+from coach.checks.context import CallContext, TurnView
+from coach.checks.result import DetectorResult, not_applicable
+from coach.detectors.registry import NO_EXPANSION, detector
+from coach.rubric.params import DiagnosticParams, NeutralityParams, NextStepParams, TimelineParams
 from coach.scorecard import Verdict
+from coach.text.lines import is_negated
 from coach.transcript import Role
 
 

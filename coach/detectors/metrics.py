@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from spacy.attrs import IS_PUNCT, IS_SPACE
 
-from coach.detectors.context import CallContext, TurnView
+from coach.checks.context import CallContext, TurnView
 from coach.transcript import Role
 
 
@@ -39,7 +38,7 @@ def is_backchannel(ctx: CallContext, view: TurnView) -> bool:
     words = [
         strings[lower]
         for i, lower in enumerate(arrays.lowers)
-        if not arrays.flag(IS_PUNCT, i) and not arrays.flag(IS_SPACE, i)
+        if arrays.is_word(i)
     ]
     text = " ".join(words)
     text_joined = text.replace(" - ", "-").replace(" -", "-")

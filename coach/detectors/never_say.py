@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from coach.checks.context import CallContext, TurnView, clip_quote
+from coach.checks.result import DetectorResult
 from coach.detectors.closing import sponsor_mapped_at
-from coach.detectors.context import CallContext, TurnView, clip_quote
-from coach.detectors.lines import LineHit, SentenceInfo
-from coach.detectors.params import ExecSponsorParams, NeverSayParams
-from coach.detectors.registry import DetectorResult, detector
+from coach.detectors.registry import detector
+from coach.rubric.params import ExecSponsorParams, NeverSayParams
 from coach.scorecard import Evidence, Verdict
+from coach.text.lines import LineHit, SentenceInfo
 from coach.transcript import Role
 
 

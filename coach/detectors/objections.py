@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from coach.detectors.context import CallContext, TurnView
-from coach.detectors.params import EscalationParams, SoftNoParams
-from coach.detectors.lines import is_negated
-from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
+from coach.checks.context import CallContext, TurnView
+from coach.checks.result import DetectorResult, not_applicable
+from coach.detectors.registry import NO_EXPANSION, detector
+from coach.rubric.params import EscalationParams, SoftNoParams
 from coach.scorecard import Verdict
+from coach.text.lines import is_negated
 from coach.transcript import Role
 
 PUSH_KINDS = ("commercial_ask", "pitch", "demo", "demo_proposal", "pricing", "diagnostic", "discovery")

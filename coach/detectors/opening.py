@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from coach.detectors.context import CallContext
-from coach.detectors.params import SignalFirstParams
-from coach.detectors.registry import NO_EXPANSION, DetectorResult, detector, not_applicable
+from coach.checks.context import CallContext
+from coach.checks.result import DetectorResult, not_applicable
+from coach.detectors.registry import NO_EXPANSION, detector
+from coach.rubric.params import SignalFirstParams
 from coach.scorecard import Verdict
 
 # Seller moves that count as "product first" when they come before any signal.

@@ -1,7 +1,8 @@
-"""The detector registry: detector type name -> small pure function.
+"""The bespoke detector registry: detector type name -> small pure function.
 
 A detector takes the analysed call and its item's typed params and returns a
-`DetectorResult`; it never touches spaCy, files or other items' results.
+`DetectorResult` (coach/checks/result.py, shared with the general checks); it
+never touches spaCy, files or other items' results.
 """
 
 from __future__ import annotations
@@ -9,24 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from coach.detectors.context import CallContext
-from coach.scorecard import Evidence, Verdict
+from coach.checks.context import CallContext
+from coach.checks.result import DetectorResult
 
 P = TypeVar("P", bound=BaseModel)
-
-
-class DetectorResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    verdict: Verdict
-    mode: str | None = None  # failure mode: picks the item's advice
-    evidence: list[Evidence] = Field(default_factory=list)
-    details: dict[str, Any] = Field(default_factory=dict)
-    reason: str = ""
-    confidence: float = Field(default=0.8, ge=0, le=1)
-    extra_advice: list[str] = Field(default_factory=list)  # appended to the mode's advice
 
 
 DetectorFn = Callable[[CallContext, Any], DetectorResult]
@@ -46,10 +35,6 @@ def detector(name: str, *, needs_seller: bool = True) -> Callable[[Callable[[Cal
         return fn
 
     return register
-
-
-def not_applicable(reason: str) -> DetectorResult:
-    return DetectorResult(verdict=Verdict.not_applicable, reason=reason, confidence=0.7)
 
 
 NO_EXPANSION = "no expansion topic (upsell or cross-sell) was raised by the seller side"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from spacy.lang.en.stop_words import STOP_WORDS
+from coach.text.nlp import is_stop_word
 
 MIN_WORDS = 5
 MIN_LINE_WORDS = 3
@@ -42,7 +42,7 @@ def clean(text: str) -> str:
 
 
 def content_words(text: str) -> set[str]:
-    return {w.lower().strip("'’-.,") for w in _WORD.findall(text) if w.lower() not in STOP_WORDS and (len(w) > 3 or w[0].isdigit())}
+    return {w.lower().strip("'’-.,") for w in _WORD.findall(text) if not is_stop_word(w.lower()) and (len(w) > 3 or w[0].isdigit())}
 
 
 def why_not_useful(text: str, item_text: str, call_words: set[str]) -> str | None:

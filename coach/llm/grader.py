@@ -380,8 +380,8 @@ def _with_advice(result: ItemResult, llm_advice: str, item: GradedItem) -> ItemR
 
 def rescore(rubric: GradedRubric, items: list[ItemResult], previous: float | None) -> float | None:
     """The call's score under the final verdicts, by the scorer's own weighting."""
-    from coach.scoring import score_items  # before coach.rubric: that import order avoids a cycle there
-    from coach.rubric import Rubric
+    from coach.rubric.schema import Rubric
+    from coach.scoring import score_items  # before coach.rubric.schema: that import order avoids a cycle there
 
     if not isinstance(rubric, Rubric):
         return previous  # a rubric stand-in carries no weights

@@ -18,9 +18,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from coach.llm.choice import LLMChoice, choose_llm
 from coach.llm.errors import LLMError
 from coach.llm.grader import GradedRubric, LLMGrader, SkippedGrader
-from coach.llm.choice import LLMChoice, choose_llm
 from coach.llm.settings import EndpointKind, LLMMode, LLMSettings, StructuredMode, load_settings
 from coach.scorecard import Scorecard
 from coach.transcript import Transcript
@@ -139,8 +139,7 @@ def grade_with_job(
     `on_window(answered, total)` follows the call's requests (progress in a terminal).
     """
     if rubric is None:
-        from coach.scoring import score_items  # noqa: F401  (imported first: coach.rubric alone has an import cycle)
-        from coach.rubric import load_rubric
+        from coach.rubric.schema import load_rubric
 
         rubric = load_rubric()
     if job.mode == "grade":

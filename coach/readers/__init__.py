@@ -6,7 +6,7 @@ The public surface other layers use:
     read_bytes(data, *, name, format=None, sellers=(), roles=None, roles_file=None, max_bytes=...) -> Transcript
 
 The format is detected from the content (`detect_format`); `format=` overrides
-it. Roles are then assigned by `coach.roles.assign_roles`. Both raise
+it. Roles are then assigned by `coach.readers.roles.assign_roles`. Both raise
 `coach.errors.TranscriptError` (one line: source, problem, line) for anything
 wrong with the input, and nothing else.
 """
@@ -30,8 +30,8 @@ from coach.readers.jsondoc import (
     read_gong,
 )
 from coach.readers.plain import label_format, read_otter, read_plain
+from coach.readers.roles import assign_roles, load_roles_file
 from coach.readers.subtitles import read_subtitles
-from coach.roles import assign_roles, load_roles_file
 from coach.transcript import Role, Transcript
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024

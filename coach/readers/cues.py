@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from coach.errors import TranscriptError
-from coach.roles import UNKNOWN_SPEAKER_ID, UNKNOWN_SPEAKER_NAME
+from coach.readers.roles import UNKNOWN_SPEAKER_ID, UNKNOWN_SPEAKER_NAME
 from coach.transcript import Speaker, Transcript
 
 

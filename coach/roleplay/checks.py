@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from coach.detectors.lines import analyse_line
 from coach.roleplay.director import Move, MoveKind
 from coach.roleplay.scenario import Scenario
+from coach.text.lines import analyse_line
 
 MAX_CHARS = 400
 MAX_WORDS = 70

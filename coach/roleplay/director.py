@@ -20,8 +20,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.detectors.lines import LineHit, LineSignals
 from coach.roleplay.scenario import Difficulty, Scenario, roleplay_data
+from coach.text.lines import LineHit, LineSignals
 
 
 class Mood(StrEnum):

@@ -15,11 +15,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coach.detectors.lines import LineSignals
 from coach.errors import RubricError
 from coach.resources import data_dir
 from coach.roleplay.director import DirectorState
-from coach.rubric import Rubric, load_rubric
+from coach.rubric.schema import Rubric, load_rubric
+from coach.text.lines import LineSignals
 
 FACILITATOR_FILE = Path("roleplay") / "facilitator.yaml"
 RULE_IDS = ("ask_once", "never_say", "demo_before_discovery", "price_before_discovery")

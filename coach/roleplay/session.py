@@ -19,14 +19,14 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.detectors.lines import analyse_seller_line
 from coach.errors import CoachError
 from coach.roleplay.director import Director, DirectorState, Move
 from coach.roleplay.facilitator import FacilitatorNote, review
 from coach.roleplay.scenario import Difficulty, DifficultyField, Scenario
-from coach.rubric import Rubric
+from coach.rubric.schema import Rubric
 from coach.scorecard import PracticeInfo, Scorecard
 from coach.scoring import score_transcript
+from coach.text.lines import analyse_seller_line
 from coach.transcript import Role, RoleSource, Speaker, Transcript, Turn
 
 STATE_VERSION = 1

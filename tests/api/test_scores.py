@@ -10,8 +10,7 @@ import io
 
 from fastapi.testclient import TestClient
 
-import coach.scoring  # noqa: F401  isort: skip
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 from coach.scorecard import ItemResult, Verdict
 from coach.scoring import score_items
 from tests.api.support import World, at, seed_scorecard, upload, wait_for_status

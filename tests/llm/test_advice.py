@@ -50,7 +50,7 @@ def test_advice_naming_the_call_and_proposing_a_line_is_kept(advice):
 def test_rubric_advice_has_no_placeholder_left():
     import re
 
-    from coach.rubric import load_rubric
+    from coach.rubric.schema import load_rubric
 
     for item in load_rubric().items:
         for mode, text in item.advice.items():

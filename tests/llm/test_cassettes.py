@@ -144,7 +144,7 @@ def test_disputed_items_explain_themselves_and_junk_advice_gives_way_to_the_rubr
     # heuristic verdict stands; advice it wrote is shown only if it passes the usefulness check.
     from coach.llm.advice import call_vocabulary, why_not_useful
     from coach.render import OutputFormat, render
-    from coach.rubric import load_rubric
+    from coach.rubric.schema import load_rubric
     from coach.scoring import score_transcript
 
     rubric = load_rubric()

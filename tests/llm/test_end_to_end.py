@@ -22,7 +22,7 @@ from coach.llm.choice import LLMChoice
 from coach.llm.embedded import MODEL_ALIAS
 from coach.llm.jobs import llm_job
 from coach.readers import read_path
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "fixtures/sample/expansion_call.vtt"

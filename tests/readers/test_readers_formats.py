@@ -8,7 +8,7 @@ import pytest
 
 from coach.errors import TranscriptError
 from coach.readers import detect_format, read_bytes, read_path
-from coach.roles import UNKNOWN_SPEAKER_NAME
+from coach.readers.roles import UNKNOWN_SPEAKER_NAME
 from coach.transcript import Transcript
 
 from readers_fixtures import FORMATS, SAMPLE, merged_script

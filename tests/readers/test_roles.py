@@ -10,7 +10,7 @@ import yaml
 
 from coach.errors import ConfigError
 from coach.readers import read_bytes, read_path
-from coach.roles import DEFAULT_THRESHOLD, RoleSpec, assign_roles, load_roles_file
+from coach.readers.roles import DEFAULT_THRESHOLD, RoleSpec, assign_roles, load_roles_file
 from coach.transcript import Role, RoleSource
 
 from readers_fixtures import FORMATS, ROOT, SAMPLE, expected_roles

@@ -9,7 +9,7 @@ from coach.readers import read_path
 from coach.render import OutputFormat, render
 from coach.render.markdown import md_escape
 from coach.render.view import build_timeline
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 from coach.scoring import score_transcript
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample"

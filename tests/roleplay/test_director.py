@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from coach.detectors.lines import analyse_seller_line
 from coach.roleplay.director import Director, DirectorState, Mood, MoveKind
 from coach.roleplay.facilitator import review
 from coach.roleplay.scenario import get_scenario
 from coach.roleplay.session import RoleplayError, play_turn, start_session
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
+from coach.text.lines import analyse_seller_line
 from tests.roleplay.plays import run_play
 from tests.roleplay.support import REP, play
 from coach.roleplay.scenario import Difficulty

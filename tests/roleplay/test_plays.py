@@ -12,10 +12,10 @@ import re
 import pytest
 from tests.roleplay.support import PLAYS, play
 
-from coach.detectors.lines import analyse_seller_line
 from coach.roleplay.director import MoveKind
 from coach.roleplay.scenario import load_scenarios
 from coach.roleplay.session import SessionState, play_turn, score_session, to_transcript
+from coach.text.lines import analyse_seller_line
 from coach.transcript import Role, Transcript
 
 CASES = [(sid, kind) for sid in PLAYS for kind in ("good", "bad")]

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import pytest
 
 from coach.readers import read_bytes
-from coach.rubric import Rubric, load_rubric
+from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import Scorecard
 from coach.scoring import score_transcript
 from coach.transcript import Transcript

@@ -64,7 +64,7 @@ def test_core_verdicts_survive_losing_punctuation_and_capitals(hesitate: bool):
 
 
 def test_hesitations_inside_a_phrase_are_looked_past():
-    from coach.detectors.lines import analyse_seller_line
+    from coach.text.lines import analyse_seller_line
 
     assert analyse_seller_line("would you um like to add the forty seats this month").commercial_ask
     assert analyse_seller_line("we um noticed your team crossed 85 percent of your seats").signal

@@ -9,10 +9,10 @@ import pytest
 from spacy.attrs import SENT_START
 
 from coach.callfiles import calls_in
-from coach.detectors.callpass import _chunk_cache, call_arrays
-from coach.detectors.matching import COLUMN, DocArrays
-from coach.nlp import get_nlp, normalise
 from coach.readers import read_path
+from coach.text.callpass import _chunk_cache, call_arrays
+from coach.text.matching import COLUMN, DocArrays
+from coach.text.nlp import get_nlp, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_no_turns():
 
 
 def test_a_full_chunk_cache_starts_over_and_stays_right(monkeypatch):
-    from coach.detectors import tokencache
+    from coach.text import tokencache
 
     monkeypatch.setattr(tokencache, "_MAX_CHUNKS", 5)
     cache = tokencache.ChunkCache(get_nlp().tokenizer)

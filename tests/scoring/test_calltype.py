@@ -13,7 +13,7 @@ from coach.calltype import classify_call
 from coach.errors import RubricError
 from coach.readers import read_bytes
 from coach.render import OutputFormat, render
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 from coach.scorecard import CallType, Verdict
 from coach.scoring import score_transcript
 from coach.transcript import Role

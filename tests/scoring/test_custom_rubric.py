@@ -11,7 +11,7 @@ from coach.errors import RubricError
 
 from coach.readers import read_path
 from coach.resources import data_file
-from coach.rubric import load_rubric
+from coach.rubric.schema import load_rubric
 from coach.scoring import score_transcript
 
 ROOT = Path(__file__).resolve().parents[2]

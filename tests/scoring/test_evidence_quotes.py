@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coach.callfiles import calls_in
-from coach.detectors.context import ELLIPSIS, QUOTE_LIMIT, clip_quote
+from coach.checks.context import ELLIPSIS, QUOTE_LIMIT, clip_quote
 from coach.evaluation import load_labels
 from coach.readers import read_path
 from coach.scorecard import Evidence, Scorecard

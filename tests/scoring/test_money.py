@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.detectors.lines import analyse_seller_line
 from coach.scorecard import Verdict
+from coach.text.lines import analyse_seller_line
 from tests.scoring.conftest import score
 
 SPELLINGS = [
@@ -95,8 +95,8 @@ def test_counts_that_are_not_money_are_not_prices(line: str):
 
 
 def test_a_customer_question_about_cost_is_read_as_a_price_question():
-    from coach.detectors.lines import get_analyser
-    from coach.detectors.matching import DocArrays
+    from coach.text.lines import get_analyser
+    from coach.text.matching import DocArrays
 
     analyser = get_analyser()
     nlp = analyser.lexicon.nlp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coach.errors import ConfigError
-from coach.nlp import MODEL_ENV, get_nlp, lemma_of, pipe
+from coach.text.nlp import MODEL_ENV, get_nlp, lemma_of, pipe
 
 
 def test_pipeline_is_built_once_per_process():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.detectors.lines import analyse_customer_line, analyse_seller_line
+from coach.text.lines import analyse_customer_line, analyse_seller_line
 from tests.scoring.conftest import score
 
 # -- only seller lines break seller rules ---------------------------------------------------

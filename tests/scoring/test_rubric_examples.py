@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.rubric import load_bundled_rubrics
+from coach.rubric.schema import load_bundled_rubrics
 from coach.scoring import score_transcript
 from tests.scoring.conftest import snippet
 

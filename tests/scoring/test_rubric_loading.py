@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from coach.errors import RubricError
-from coach.patterns import PatternSyntaxError, compile_patterns
-from coach.rubric import load_rubric
+from coach.rubric.patterns import PatternSyntaxError, compile_patterns
+from coach.rubric.schema import load_rubric
 from coach.scoring import score_transcript
 from tests.contract import CORE_ITEMS, EXTENDED_ITEMS
 from tests.scoring.conftest import snippet

@@ -8,8 +8,8 @@ import pytest
 
 from coach.errors import TranscriptError
 from coach.readers import read_bytes, read_path
+from coach.rubric.schema import load_rubric
 from coach.scorecard import Scorecard, Verdict
-from coach.rubric import load_rubric
 from coach.scoring import score_transcript
 from coach.transcript import Role, Speaker, Transcript, Turn
 from tests.scoring.conftest import score
@@ -61,7 +61,7 @@ def test_sample_call_verdicts_and_details(sample):
 
 def test_score_weighs_applicable_items_only(sample):
     _, card = sample
-    from coach.rubric import load_rubric
+    from coach.rubric.schema import load_rubric
 
     weights = {i.id: i.weight for i in load_rubric().items}
     applicable = [i for i in card.items if i.verdict is not Verdict.not_applicable]

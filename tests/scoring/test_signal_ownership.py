@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.detectors.lines import analyse_seller_line
 from coach.scorecard import Verdict
+from coach.text.lines import analyse_seller_line
 from tests.scoring.conftest import score
 
 CLAIMS = [

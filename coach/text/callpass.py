@@ -3,7 +3,7 @@
 `nlp.pipe` over a call's ~700 turns runs the sentencizer's and the
 lemmatizer's Python loops over `Token` objects, turn by turn, and each doc is
 then read back with `to_array`. The built-in pipeline (tokenizer, sentencizer,
-lookup lemmatizer: see `coach.nlp`) needs nothing of a doc but its tokens, so
+lookup lemmatizer: see `coach.text.nlp`) needs nothing of a doc but its tokens, so
 here each turn is only tokenized, and the sentencizer's rule and the lemma
 table are applied with numpy to the whole call's attribute table at once. The
 result is the table `nlp.pipe` + `to_array` gives, row for row
@@ -21,9 +21,9 @@ import numpy
 from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
 from spacy.language import Language
 
-from coach.detectors.matching import ATTRS, COLUMN, DocArrays
-from coach.detectors.tokencache import ChunkCache
-from coach.nlp import LEMMATIZER, lemma_ids
+from coach.text.matching import ATTRS, COLUMN, DocArrays
+from coach.text.nlp import LEMMATIZER, lemma_ids
+from coach.text.tokencache import ChunkCache
 
 _BUILT_IN = ["sentencizer", LEMMATIZER]
 
@@ -47,7 +47,7 @@ def call_arrays(nlp: Language, texts: list[str]) -> list[DocArrays]:
 
 
 def _fill_lemmas(table: numpy.ndarray) -> None:
-    """The lookup lemmatizer's rule (`coach.nlp.lower_lemmatizer`) for every row at once."""
+    """The lookup lemmatizer's rule (`coach.text.nlp.lower_lemmatizer`) for every row at once."""
     lookup = lemma_ids()
     lowers = table[:, COLUMN[LOWER]]
     unique, inverse = numpy.unique(lowers, return_inverse=True)

@@ -15,11 +15,11 @@ from pydantic import BaseModel
 from spacy.language import Language
 from spacy.strings import hash_string
 
-from coach.detectors.matching import DocArrays, FastMatcher
-from coach.detectors.params import BannedPhrase, QuestionSpec
-from coach.nlp import get_nlp, lemma_ids, lemma_of
-from coach.patterns import compile_patterns
-from coach.rubric import Rubric, RubricItem
+from coach.rubric.params import BannedPhrase, QuestionSpec
+from coach.rubric.patterns import compile_patterns
+from coach.rubric.schema import Rubric, RubricItem
+from coach.text.matching import DocArrays, FastMatcher
+from coach.text.nlp import get_nlp, lemma_ids, lemma_of
 
 Spans = dict[str, list[tuple[int, int]]]  # key -> token (start, end) spans in a doc
 

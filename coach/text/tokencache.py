@@ -12,7 +12,7 @@ gathered from it with numpy.
 Only turns spaCy would split exactly like `str.split(" ")` take this path:
 non-empty, no other whitespace, no doubled, leading or trailing spaces (what
 every reader's `clean_text` produces). Others are tokenized as they are.
-SENT_START is left for the caller (`coach.detectors.callpass`), and so is LEMMA
+SENT_START is left for the caller (`coach.text.callpass`), and so is LEMMA
 unless a `derive` step fills it.
 """
 
@@ -26,7 +26,7 @@ import numpy
 from spacy.attrs import IDX
 from spacy.tokenizer import Tokenizer
 
-from coach.detectors.matching import ATTRS, COLUMN
+from coach.text.matching import ATTRS, COLUMN
 
 _OTHER_SPACE = re.compile(r"[^\S ]")  # whitespace that is not a plain space
 _MAX_CHUNKS = 100_000  # a long-running process (the API) starts its cache over past this many (~35 MB)

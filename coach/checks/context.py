@@ -1,5 +1,5 @@
 """One scored call, analysed once: every turn through the pipeline (one pass
-over the whole call, `coach.detectors.callpass`), the rubric's matcher and the
+over the whole call, `coach.text.callpass`), the rubric's matcher and the
 line signals, shared by all detectors. Detectors read the turns' token arrays
 from here and never run spaCy themselves.
 """
@@ -10,15 +10,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from spacy.language import Language
-from coach.detectors.callpass import call_arrays
-from coach.detectors.matching import DocArrays
-from coach.detectors.params import BannedPhrase
 from coach.gcpause import collector_paused
-from coach.detectors.lines import NO_SIGNALS, LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
-from coach.nlp import normalise
-from coach.rubric import Rubric
+from coach.rubric.params import BannedPhrase
+from coach.rubric.schema import Rubric
 from coach.scorecard import Evidence
+from coach.text.callpass import call_arrays
+from coach.text.lines import NO_SIGNALS, LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
+from coach.text.matching import DocArrays
+from coach.text.nlp import Pipeline, normalise
 from coach.transcript import Role, Transcript, Turn
 
 Position = tuple[int, int]  # (turn position, character offset): orders events in the call
@@ -88,7 +87,7 @@ class CallContext:
         with collector_paused():  # thousands of small objects, no cycles: see coach.gcpause
             self._build(transcript, texts, nlp)
 
-    def _build(self, transcript: Transcript, texts: list[str], nlp: Language) -> None:
+    def _build(self, transcript: Transcript, texts: list[str], nlp: Pipeline) -> None:
         self.turns: list[TurnView] = []
         self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
         self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}

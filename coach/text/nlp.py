@@ -17,11 +17,20 @@ import threading
 from collections.abc import Iterable, Iterator
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from coach.errors import ConfigError
+
+# The pipeline's type as the layers above name it: only coach.text imports spaCy.
+Pipeline = Language
+
+
+def is_stop_word(word: str) -> bool:
+    """An English function word ("the", "which") as spaCy lists them; `word` in lower case."""
+    return word in STOP_WORDS
 
 MODEL_ENV = "COACH_SPACY_MODEL"
 LEMMATIZER = "coach_lower_lemmatizer"
@@ -69,7 +78,7 @@ def lower_lemmatizer(doc: Doc) -> Doc:
 
 def lemma_ids() -> dict[int, int]:
     """The lemmatizer's table (lowercase-form hash -> lemma hash), for callers that apply it
-    to whole arrays (`coach.detectors.callpass`); loaded with the pipeline."""
+    to whole arrays (`coach.text.callpass`); loaded with the pipeline."""
     return _lemma_ids
 
 

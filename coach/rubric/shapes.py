@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.patterns import Pattern
+from coach.rubric.patterns import Pattern
 
 Side = Literal["seller", "customer", "any"]
 

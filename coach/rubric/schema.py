@@ -12,10 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coach.checks.shapes import GENERAL_TYPES, Side
 from coach.datafiles import load_data_file, validate
-from coach.detectors.params import DetectorConfig
-from coach.patterns import Pattern
+from coach.rubric.params import DetectorConfig
+from coach.rubric.patterns import Pattern
+from coach.rubric.shapes import GENERAL_TYPES, Side
 from coach.scorecard import CallType
 
 BUNDLED_RUBRIC = "expansion_call.yaml"

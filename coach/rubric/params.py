@@ -12,8 +12,8 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from coach.checks.shapes import AbsenceParams, AfterAnswerParams, CountParams, OrderParams, PresenceParams
-from coach.patterns import Pattern
+from coach.rubric.patterns import Pattern
+from coach.rubric.shapes import AbsenceParams, AfterAnswerParams, CountParams, OrderParams, PresenceParams
 
 PatternList = list[Pattern]
 

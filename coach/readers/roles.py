@@ -7,7 +7,8 @@
 3. A heuristic over what each speaker said: vendor voice ("our platform",
    "we at X", "your usage", "your team"), who asks the discovery questions,
    who introduces whom ("I brought in Dan"), customer voice ("our controller",
-   "your product", "let me think about it").
+   "your product", "let me think about it"). Which phrases mean which side is data:
+   rubrics/role_heuristic.yaml (coach/readers/role_phrases.py validates it).
 
 Below the threshold a role stays `unknown` and the transcript carries a warning
 saying so; we never guess silently. When the user's labels or metadata
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.callcues import load_cues
 from coach.errors import ConfigError, TranscriptError
+from coach.readers.role_phrases import load_role_phrases
 from coach.transcript import Role, RoleSource, Speaker, Transcript
 
 # Readers attribute cues that carry no speaker label to this placeholder; it is
@@ -42,7 +44,7 @@ _SCALE = 2.5  # raw score -> probability: +2.5 points of evidence ~ 0.73
 # Two speakers compared: a difference of 2.5 points ~ 0.73 (both sides' evidence counts, so the scale is wider).
 _PAIR_SCALE = 2.5
 
-_FREEMAIL = frozenset({"gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me"})
+_CAP = 3  # count each voice rule (and each kind of turn-taking evidence) at most this many times per speaker
 
 
 class RoleSpec(BaseModel):
@@ -98,300 +100,14 @@ def load_roles_file(path: str | Path) -> RoleSpec:
 # -- heuristic ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """A phrase pattern tried only where one of its anchor words starts.
-
-    Scanning every position of a 60-minute call with a dozen alternations costs
-    tens of milliseconds; `str.find` on the anchors and an anchored `match`
-    costs well under one.
-    """
-
-    anchors: tuple[str, ...]  # lower-case text each match starts with
-    pattern: re.Pattern[str]
-    weight: float = 0.0
-    reason: str = ""
-
-    def count(self, text: str, low: str, cap: int = 1_000_000) -> int:
-        hits = 0
-        for anchor in self.anchors:
-            i = low.find(anchor)
-            while i != -1:
-                if (i == 0 or not low[i - 1].isalnum()) and self.pattern.match(text, i):
-                    hits += 1
-                    if hits >= cap:
-                        return hits
-                i = low.find(anchor, i + 1)
-        return hits
-
-    def matches(self, text: str, low: str) -> list[re.Match[str]]:
-        found = []
-        for anchor in self.anchors:
-            i = low.find(anchor)
-            while i != -1:
-                if i == 0 or not low[i - 1].isalnum():
-                    match = self.pattern.match(text, i)
-                    if match:
-                        found.append(match)
-                i = low.find(anchor, i + 1)
-        return found
-
-
-def _rule(anchors: str, pattern: str, weight: float = 0.0, reason: str = "") -> _Rule:
-    return _Rule(tuple(anchors.split("|")), re.compile(pattern, re.IGNORECASE), weight, reason)
-
-
-class _Lexicon:
-    """Counts many rules over one text with C-speed searches.
-
-    The rules are grouped by their anchors' first words, and each occurrence of
-    one triggers an anchored `match` of just the rules that can start there.
-    First words made of letters are found in one walk over the text's words (a
-    dict lookup each); the few others ("i'm", "'s") by `str.find` on " word".
-    """
-
-    def __init__(self, rules: Sequence[_Rule]):
-        self.rules = list(rules)
-        self.by_first: dict[str, list[int]] = {}
-        for k, rule in enumerate(self.rules):
-            for anchor in rule.anchors:
-                ks = self.by_first.setdefault(anchor.split()[0], [])
-                if k not in ks:
-                    ks.append(k)
-        # first words searched as whole words (" word "): found by the word walk in `count`
-        self.by_word = {first: ks for first, ks in self.by_first.items() if first.isalpha()}
-
-    def count(self, text: str, cap: int) -> list[int]:
-        # Space-padded, whitespace-normalised lower case: " word " finds whole words with str.find.
-        low = " " + " ".join(text.lower().split()) + " "
-        hits = [0] * len(self.rules)
-        rules = self.rules
-        # A rule's count is capped, not ordered: walking words in text order and the other
-        # first words one by one gives each rule the same min(cap, matches).
-        words = low[1:-1].split(" ")
-        start = 1
-        by_word = self.by_word
-        for word in words:
-            ks = by_word.get(word)
-            if ks is not None:
-                for k in ks:
-                    if hits[k] < cap and rules[k].pattern.match(low, start):
-                        hits[k] += 1
-            start += len(word) + 1
-        vocab = set(words)
-        for first, ks in self.by_first.items():
-            if first in by_word or first not in vocab:
-                continue
-            needle = f" {first} " if " " not in first and first.isalpha() else f" {first}"
-            i = low.find(needle)
-            while i != -1:
-                start = i + 1
-                capped = True
-                for k in ks:
-                    if hits[k] < cap and rules[k].pattern.match(low, start):
-                        hits[k] += 1
-                    capped = capped and hits[k] >= cap
-                if capped:  # every rule on this word has counted all it may: the rest of the text changes nothing
-                    break
-                i = low.find(needle, start)
-        return hits
-
-
 def _lower(text: str) -> str:
     low = text.lower()
     # Offsets must line up with `text`; a few characters (e.g. 'İ') change length when lowered.
     return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-_NAME = r"((?-i:[A-Z][a-z]+))"
-_YOUR_THINGS = _rule(
-    "your ",
-    r"your (?:usage|account|plan|seats?|licen[cs]es?|licensed|admins?|instance|workspace|rollout|users|renewal"
-    r"|subscription|tier|contract|adoption|team|teams|analysts|controller|close|org|organi[sz]ation|process"
-    r"|workflow|data|tickets?|current setup|stack)\b",
-    0.8,
-    "talks about 'your team/your usage'",
-)
-_DISCOVERY = _rule(
-    "walk me|take me|talk me|how does your|how do your|how do you|how does you|what has|what did|what does|what's that"
-    "|who on|if you could|if you had|where in that|where do you|where does|who'd|who would",
-    r"(?:walk|take|talk) me through\b|how does your team\b"
-    r"|how do(?:es)? (?:your|you) (?:team )?(?:handle|manage|run|do|deal with|track|catch)\b"
-    r"|what(?:'s| (?:has|did|does)) (?:that|it|this) cost(?:ing)?\b|who on your team\b|if you could fix one thing\b"
-    r"|where (?:in that|do you|does (?:that|it|this)) (?:cycle )?(?:do you )?(?:lose|hurt|go wrong|break)\b"
-    r"|if you (?:could|had to) (?:fix|pick|change) one\b|who(?:'d| would) (?:notice|feel)\b",
-    2.0,
-    "asks discovery questions",
-)
-_YOU = _rule("you", r"you(?:r)?\b")
-
-# Positive weight = seller evidence, negative = customer evidence.
-_VOICE: list[_Rule] = [
-    _rule(
-        "we at |here at |i'm |im |i am ",
-        r"(?:we|here) at (?!the\b|a\b|an\b|this\b|that\b|least\b|some\b|first\b|our\b|your\b|it\b|all\b|most\b)"
-        r"[a-z]\w+|I(?:'?m| am) (?:the |your )?(?:\w+ )?(?:CSM|AE|account (?:executive|manager)"
-        r"|customer success(?: manager)?|solutions? (?:engineer|consultant|architect))\b",
-        3.0,
-        "vendor self-introduction",
-    ),
-    _rule(
-        "our ",
-        r"our (?:platform|product|products|module|modules|solution|roadmap|pricing|integration|implementation team"
-        r"|support team|engineers|release|feature|tool|app)\b",
-        1.5,
-        "vendor voice ('our platform')",
-    ),
-    _rule(
-        "teams |customers |companies |accounts ",
-        r"(?:teams|customers|companies|accounts) (?:like yours|at your (?:stage|size)|your size|of your size)\b",
-        2.0,
-        "compares the customer with other customers",
-    ),
-    _YOUR_THINGS,
-    _rule(
-        "i noticed|i saw|i were|i pulled|we noticed|we saw|we were looking|we pulled|looking at your|in your ",
-        r"(?:I|we) (?:noticed|saw|were looking at|pulled)\b|looking at your\b|in your (?:usage|account|dashboard)\b",
-        1.5,
-        "reports the customer's signal",
-    ),
-    _DISCOVERY,
-    _rule(
-        "i'll |ill |we'll",
-        r"I'?ll (?:send|own|set up|book|put together|share) (?:the|a|an|over|you)\b|I'?ll get (?:that|the invite)\b"
-        r"|I'?ll (?:email|call|follow up|ping|check in|circle back)\b|we'll (?:reach out|follow up|send)\b",
-        1.0,
-        "owns the follow-up",
-    ),
-    _rule("thanks for ", r"thanks for (?:making|taking) (?:the )?time\b|thanks for having us\b", 1.0, "hosts the call"),
-    _rule(
-        "brought |invited|asked |looped in|my colleague|joining us|thanks for|thanks so|welcome to|is with me|'s with me",
-        r"brought (?:in|along)\b|invited\b|asked \w+ to join\b|looped in\b|my colleague\b|joining us\b"
-        r"|thanks (?:so much )?for (?:joining|hopping on|coming)\b|welcome to\b|(?:is|'s) with me\b",
-        1.0,
-        "brings a colleague in",
-    ),
-    _rule(
-        "order form|proposal|quote|discount|upgrade|add the|adding|add seats|add module|pilot|diagnostic|no fit|not a fit|move on",
-        r"(?:order form|proposal|quote|discount|upgrade|add(?:ing)? (?:the )?(?:seats|module)|pilot|diagnostic"
-        r"|no fit|not a fit|move on)\b",
-        0.7,
-        "commercial vocabulary",
-    ),
-    _rule(
-        "your ",
-        r"your (?:platform|product|tool|software|app|system|pricing|support|sales (?:team|rep)|company|module"
-        r"|integration|dashboard|reporting|roadmap|folks|people)\b",
-        -2.0,
-        "talks about the vendor's product ('your platform')",
-    ),
-    _rule(
-        "our ",
-        r"our (?:controller|CFO|CEO|CTO|CIO|VP|director|head|board|budget|contract|renewal|finance|procurement|legal"
-        r"|security|IT|ops|analysts|close|ERP|fiscal|headcount|AP|accounts|warehouse|spend|books|audit|auditors)\b",
-        -1.2,
-        "talks about 'our controller/our budget'",
-    ),
-    _rule(
-        "we're|we are|we have been|we've been|i'm using|i am using|i have been|i've been|we use|we still|we spend|we lose|we pull|we end up|we track|we rely|kill",
-        r"(?:we|I)(?:'re| are| have been|'ve been) (?:using|paying|stuck|drowning|struggling)\b"
-        r"|we (?:use|still|spend|lose|pull|end up|track|rely on)\b|kills? us\b|killing us\b",
-        -1.2,
-        "describes their own operation",
-    ),
-    _rule(
-        "let me|i need|i'd need|i'll have|i have to|send me|not sure|maybe next",
-        r"(?:let me|I need to|I'd need to|I'll have to|I have to) (?:think|check|run (?:it|this) by|talk to|loop in"
-        r"|get back)\b|send me (?:some |more )?(?:info|information|a deck|details|something)\b|not sure (?:yet|we)\b"
-        r"|maybe next quarter\b",
-        -2.0,
-        "customer hedging ('let me think')",
-    ),
-    _rule(
-        "how much|what would|what does|what's the price|you guys",
-        r"how much (?:does|would|is)\b|what (?:would|does) (?:it|that|this) cost us\b|what's the price\b"
-        r"|you guys (?:charge|offer|sell|have)\b",
-        -1.5,
-        "asks the vendor about price/product",
-    ),
-    _rule("our |my ", r"(?:our|my) (?:team|analysts|people|group|department)\b", -0.5, "speaks for their own team"),
-    _rule(
-        "our ",
-        r"our (?:\w+ ){1,2}(?:product|products|module|platform|solution|side|release|team)\b|our quarter\b",
-        1.0,
-        "vendor voice ('our Data Quality product')",
-    ),
-    _rule(
-        "let me|i'll share|share my|sharing now|here's the",
-        r"let me (?:just )?(?:show you|share my screen|pull up)\b|(?:I'll )?share my screen\b|sharing now\b"
-        r"|here's the \w+ (?:view|screen|panel|dashboard)\b",
-        1.5,
-        "shows the product",
-    ),
-    _rule(
-        "would you|can i get|should we|shall i|if you sign|we can|what we can|we could|we just|we've just|we released"
-        "|you get|percent|promo|signed|get the|get that|we've got|we have|our new",
-        r"would you (?:want|like|be open) to (?:add|upgrade|move|buy|sign|expand)\b|can I get \w+ (?:\w+ )?added\b"
-        r"|should we (?:add|go ahead|upgrade)\b|shall I send\b|if you sign\b"
-        r"|(?:what )?we (?:can|could) (?:include|offer|do|give|hold|extend|add|waive|throw in|fold|knock|discount)\b"
-        r"|we(?:'ve)? just (?:rolled out|launched|released|shipped)\b|we released\b"
-        r"|you get \d+ ?(?:%|percent) off\b|percent off\b|promo(?:tion)?\b|signed (?:this|before|by)\b"
-        r"|get (?:the|that) (?:\w+ )?(?:upgrade|order|renewal|contract) signed\b"
-        r"|(?:we've got|we have|our) (?:a )?new (?:\w+ )?(?:add-on|module|product|feature|tier|offering)\b",
-        1.5,
-        "makes the vendor's offer",
-    ),
-    _rule("your ", r"your \w+", 0.25, "talks about the customer's things ('your X')"),
-    _rule(
-        "we're|we are|we have|we had|we hired|we caught|we find|we found|we went|we asked|we need|we tried|we built"
-        "|we moved|we switched|we bought|we might|save us|saves us|for us",
-        r"we(?:'re| are) (?:building|growing|hiring|in the middle|trying|evaluating|curious)\b"
-        r"|we (?:have|had|hired|caught|find|found|went|asked|need|needed|tried|built|moved|switched|bought|might)\b"
-        r"|saves? us\b|(?:works?|worked) for us\b",
-        -0.8,
-        "speaks about their own organisation ('we hired')",
-    ),
-    _rule(
-        "your ",
-        r"your (?:\w+ )?(?:module|product|platform|tool|quarter|quota|procurement|sales team|pricing)\b",
-        -1.5,
-        "refers to the vendor's side ('your quarter')",
-    ),
-]
-_CAP = 3  # count each pattern at most this many times per speaker
-_VOICE_LEXICON = _Lexicon(_VOICE)
-
-# Introductions: "<A> brought in Dan" -> Dan is on A's side; these forms mark the
-# introduced name as a seller outright.
-_SELLER_INTRO = _rule(
-    "brought |i've asked|i have asked|i asked|asked |invited |looped in |introduce you to |my colleague |meet ",
-    rf"(?:brought (?:in |along )?|I(?:'ve| have)? asked |invited |looped in |introduce you to |my colleague,? |meet ){_NAME}",
-)
-# "Maya works on our data quality side", "Pete's here from our sales team": the name comes first.
-_COLLEAGUE_AFTER = _rule(
-    "works |is here|'s here|here from|from our|is on our|is from|is with|'s with",
-    r"(?:works (?:on|with|in) our|(?:is|'s) (?:here )?from our|here from our|from our|is on our|(?:is|'s) with me)\b",
-)
-_TITLES = (
-    r"(?:account executive|AE|solutions? (?:engineer|consultant|architect)|CSM|customer success manager"
-    r"|account manager|product specialist|specialist)\b"
-)
-# "Aisha, our account executive" / "Elena, who is our solutions engineer": the name sits before
-# the anchor, so the rule anchors on the connecting words and looks back for the name.
-_SELLER_TITLE_AFTER = _rule("our |my |who is |is ", rf"(?:who is |is )?(?:our |my )?{_TITLES}")
-_SELLER_TITLE_BEFORE = _rule("account executive|ae |csm |customer success manager|account manager|solution",
-                             rf"{_TITLES},? {_NAME}")
-_CUSTOMER_TITLE_AFTER = _rule(
-    "our ", r"our (?:controller|CFO|CEO|VP|director|head of \w+|manager|analyst|lead|admin)(?: of \w+)?,? " + _NAME
-)
-_CUSTOMER_TITLE_BEFORE = _rule("our |is our ", r"(?:is )?our (?:controller|CFO|CEO|VP|director|head of|manager|analyst|lead|admin)\b")
-_GREETING = re.compile(r"(?:hi|hey|hello|thanks|thank you|morning|afternoon|good (?:morning|afternoon))\b|[A-Z][a-z]+,",
-                       re.IGNORECASE)
-_NAME_BEFORE = re.compile(r"((?-i:[A-Z][a-z]+)),? $")
-
-
-def _name_before(text: str, start: int) -> str | None:
-    match = _NAME_BEFORE.search(text, max(0, start - 30), start)
+def _name_before(name_before: re.Pattern[str], text: str, start: int) -> str | None:
+    match = name_before.search(text, max(0, start - 30), start)
     return match[1] if match else None
 
 
@@ -443,9 +159,11 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     texts = {sid: "\n".join(parts) for sid, parts in said.items()}
     lows = {sid: _lower(text) for sid, text in texts.items()}
     cue_data = load_cues()
+    phrases = load_role_phrases()
+    intro = phrases.intro_rules
     sides, side_chars = cue_data.sides, cue_data.thresholds.side_scan_chars
     for sid, text in texts.items():
-        for rule, hits in zip(_VOICE, _VOICE_LEXICON.count(text, _CAP)):
+        for rule, hits in zip(phrases.voice_rules, phrases.voice_set.count(text, _CAP)):
             if hits:
                 evidence[sid].add(rule.weight * hits, rule.reason)
         low, found_at = lows[sid][:side_chars], {}
@@ -459,24 +177,24 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     boosts: list[tuple[str | None, str | None, float, str]] = []
     for sid, text in texts.items():
         low = lows[sid]
-        for match in _SELLER_INTRO.matches(text, low):
+        for match in intro["seller_intro"].matches(text, low):
             target = first.get(match[1].casefold())
             boosts.append((target, sid, 2.5, "introduced as a colleague"))
             if target and target != sid:
                 boosts.append((sid, None, 1.0, "introduces a colleague by name"))
-        for match in _SELLER_TITLE_BEFORE.matches(text, low):
+        for match in intro["seller_title_before"].matches(text, low):
             boosts.append((first.get(match[1].casefold()), sid, 3.0, "introduced with a vendor title"))
-        for match in _SELLER_TITLE_AFTER.matches(text, low):
-            name = _name_before(text, match.start())
+        for match in intro["seller_title_after"].matches(text, low):
+            name = _name_before(phrases.name_before_regex, text, match.start())
             boosts.append((first.get(name.casefold()) if name else None, sid, 3.0, "introduced with a vendor title"))
-        for match in _COLLEAGUE_AFTER.matches(text, low):
-            name = _name_before(text, match.start())
+        for match in intro["colleague_after"].matches(text, low):
+            name = _name_before(phrases.name_before_regex, text, match.start())
             boosts.append((first.get(name.casefold()) if name else None, sid, 2.5, "introduced as a colleague"))
         if evidence[sid].score < 0:
-            for match in _CUSTOMER_TITLE_AFTER.matches(text, low):
+            for match in intro["customer_title_after"].matches(text, low):
                 boosts.append((first.get(match[1].casefold()), sid, -2.0, "introduced by a customer as a colleague"))
-            for match in _CUSTOMER_TITLE_BEFORE.matches(text, low):
-                name = _name_before(text, match.start())
+            for match in intro["customer_title_before"].matches(text, low):
+                name = _name_before(phrases.name_before_regex, text, match.start())
                 boosts.append((first.get(name.casefold()) if name else None, sid, -2.0,
                                "introduced by a customer as a colleague"))
     colleagues: set[tuple[str, str]] = set()  # (introducer, introduced) on the seller side
@@ -510,7 +228,7 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
         if score <= -1.5:
             head = turn.text[:40]
             for name, sid in names:
-                if name in head and sid != turn.speaker and _mentions(head, name) and _GREETING.match(head):
+                if name in head and sid != turn.speaker and _mentions(head, name) and phrases.greeting_regex.match(head):
                     greeted[sid] = greeted.get(sid, 0) + 1
             continue
         if score < 1.5:
@@ -518,9 +236,9 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
         nxt = turns[i + 1].speaker if i + 1 < len(turns) else None
         if nxt and nxt != turn.speaker and "?" in turn.text:
             low = _lower(turn.text)
-            if _DISCOVERY.count(turn.text, low, 1):
+            if phrases.discovery.count(turn.text, low, 1):
                 answered[nxt] = answered.get(nxt, 0) + 1
-            elif _YOU.count(turn.text, low, 1):
+            elif phrases.addressed_rule.count(turn.text, low, 1):
                 replied[nxt] = replied.get(nxt, 0) + 1
         for name, sid in names:
             if name in turn.text and sid != turn.speaker and (turn.speaker, sid) not in colleagues \
@@ -664,14 +382,15 @@ def assign_roles(
     seller_doms = {d.casefold().lstrip("@") for d in seller_domains}
     seller_doms |= {_domain(s.email) for s in speakers if s.id in decided and s.role is Role.seller} - {None}
     customer_doms = {_domain(s.email) for s in speakers if s.id in decided and s.role is Role.customer} - {None}
-    seller_doms -= _FREEMAIL
+    free_mail = load_role_phrases().free_mail
+    seller_doms -= free_mail
     for s in speakers:
         dom = _domain(s.email)
         if s.id in decided or dom is None:
             continue
         if dom in seller_doms:
             _set(s, Role.seller, 0.9, RoleSource.metadata)
-        elif dom in customer_doms or (seller_doms and dom not in _FREEMAIL):
+        elif dom in customer_doms or (seller_doms and dom not in free_mail):
             _set(s, Role.customer, 0.9 if dom in customer_doms else 0.8, RoleSource.metadata)
         else:
             continue

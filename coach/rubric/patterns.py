@@ -13,7 +13,7 @@ whitespace-separated sequence of token specs:
 - `<num>`        a number-like token ("212", "forty", "2.5", "5k")
 - `<money>`      an amount of money however it is spelt ("$5000", "$5k", "5,000
                  dollars", "five thousand a month", "€4.5k", "USD 5000"): one slot
-                 that covers all of the amount's tokens (`coach.detectors.money`)
+                 that covers all of the amount's tokens (`coach.text.money`)
 - `<any>`        exactly one arbitrary token
 - `<time>`       a clock time ("10:30", "10am", "2pm")
 - `<ordinal>`    a day of the month ("12th", "2nd")
@@ -51,7 +51,7 @@ def _token_spec(raw: str) -> dict[str, Any]:
     elif body == "<any>":
         spec = {}
     elif body == "<money>":
-        spec = {"MONEY": True}  # read by coach.detectors.matching, not by spaCy's Matcher
+        spec = {"MONEY": True}  # read by coach.text.matching, not by spaCy's Matcher
     elif body == "<time>":
         spec = {"LOWER": {"REGEX": r"^\d{1,2}(:\d{2})?(am|pm|a\.m\.|p\.m\.)$|^\d{1,2}:\d{2}$"}}
     elif body == "<ordinal>":

@@ -1,6 +1,6 @@
 """A fast matcher for the rubric's token patterns.
 
-The patterns are spaCy Matcher patterns (`coach.patterns` compiles them), but a
+The patterns are spaCy Matcher patterns (`coach.rubric.patterns` compiles them), but a
 rubric has about a thousand of them, many with `{0,N}` wildcards; spaCy's
 Matcher checks every pattern's first token at every token and spends most of a
 60-minute call's budget there. Here each pattern is indexed under the pairs of
@@ -10,9 +10,9 @@ few patterns whose pair or anchor word it contains (found by intersecting the
 sentence's sets with the index's keys), and matches never cross a sentence
 boundary. Which key is found first is not part of the result.
 
-Supported token specs are exactly what `coach.patterns` emits: LOWER / LEMMA
+Supported token specs are exactly what `coach.rubric.patterns` emits: LOWER / LEMMA
 (value or IN list or LOWER REGEX), LIKE_NUM, MONEY (an amount of money, one
-slot over all its tokens: `coach.detectors.money`), `{}` (any token), OP "?"
+slot over all its tokens: `coach.text.money`), `{}` (any token), OP "?"
 and OP "{0,N}".
 """
 
@@ -30,11 +30,11 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-from coach.detectors.money import money_ends, suffixed_ids, trigger_ids
+from coach.text.money import money_ends, suffixed_ids, trigger_ids
 
 # One to_array call gives everything the matcher, the line analysis and the call metrics
 # need, without creating a Token object per token. ORTH is read only by the whole-call
-# pass (`coach.detectors.callpass`), which applies the sentencizer's rule itself.
+# pass (`coach.text.callpass`), which applies the sentencizer's rule itself.
 ATTRS = [LOWER, LEMMA, LIKE_NUM, SENT_START, IS_ALPHA, IS_STOP, IDX, LENGTH, IS_SPACE, IS_PUNCT, IS_TITLE, ORTH]
 COLUMN = {attr: i for i, attr in enumerate(ATTRS)}
 
@@ -45,6 +45,12 @@ _LOWER, _LEMMA, _NUM, _ANY, _REGEX, _WILD, _MONEY = range(7)
 # pattern it then fails to match, never hides one.
 _PAIR_MULTIPLIER = numpy.uint64(0x9E3779B97F4A7C15)
 _MASK64 = (1 << 64) - 1
+
+
+def word_ids(words: Iterable[str]) -> frozenset[int]:
+    """The string ids of `words`, as `DocArrays.lowers` holds them: what the checks compare
+    token ids with, without importing spaCy themselves."""
+    return frozenset(hash_string(w) for w in words)
 
 
 def pair_code(first: int, second: int) -> int:
@@ -81,6 +87,14 @@ class DocArrays:
 
     def flag(self, attr: int, i: int) -> bool:
         return bool(self.table[i, COLUMN[attr]])
+
+    def is_word(self, i: int) -> bool:
+        """Token i is neither punctuation nor whitespace."""
+        return not self.flag(IS_PUNCT, i) and not self.flag(IS_SPACE, i)
+
+    def looks_like_name(self, i: int) -> bool:
+        """Token i is a capitalised alphabetic non-stop word, as a name is."""
+        return self.flag(IS_TITLE, i) and self.flag(IS_ALPHA, i) and not self.flag(IS_STOP, i)
 
     @classmethod
     def of(cls, doc: Doc) -> "DocArrays":
@@ -300,7 +314,7 @@ class _Index:
 class FastMatcher:
     def __init__(self, lemma_table: dict[int, int] | None = None, fillers: frozenset[int] = frozenset()) -> None:
         """`lemma_table` is the pipeline's lemmatizer table (lowercase id -> lemma id, see
-        `coach.nlp`); with it, lemma slots can take part in the two-word index. `fillers`
+        `coach.text.nlp`); with it, lemma slots can take part in the two-word index. `fillers`
         (lowercase ids: "um", "uh") are looked past: a doc holding one is matched without them."""
         self._fillers = fillers
         # one index per audience: a seller line never tries customer-only patterns

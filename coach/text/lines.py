@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 from spacy.strings import hash_string
 
-from coach.detectors.lexicon import QUESTION_FORMS, Lexicon, Spans, get_lexicon
-from coach.detectors.matching import DocArrays
-from coach.nlp import get_nlp, normalise
-from coach.rubric import Rubric, load_rubric
+from coach.rubric.schema import Rubric, load_rubric
+from coach.text.lexicon import QUESTION_FORMS, Lexicon, Spans, get_lexicon
+from coach.text.matching import DocArrays
+from coach.text.nlp import get_nlp, normalise
 
 # Tokens that end the stretch a negation can reach back over ("I don't know, but let me send a deck").
 _CLAUSE_BREAKS = frozenset(hash_string(w) for w in (",", ";", ":", "-", "--", "—", "but", "though", "although", "."))
