@@ -157,6 +157,15 @@ def test_three_workers_one_killed_mid_batch_score_every_call_exactly_once(pg: Da
             return job.worker if job.status == JobStatus.running else None
 
         poll("a worker to take the held call", lambda: holder() is not None, 60)
+        # "running" is set when the job is claimed; under load the scorer child may not have
+        # begun yet. Kill only once it is inside the held call (its log line is written), so
+        # the kill really lands mid-score.
+        log = procs.tmp / "scored.log"
+        poll(
+            "the held call's scorer to start",
+            lambda: log.exists() and any(line.endswith(f" {names[held]}") for line in log.read_text().splitlines()),
+            60,
+        )
         instance = holder()
         assert instance is not None
         victim_pid = int(instance.split("-")[-2])
