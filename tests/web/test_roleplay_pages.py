@@ -14,9 +14,9 @@ SCENARIO = "usage_threshold_upsell"
 NEVER_SAY = "A lot of customers like you are buying this, let me send you a deck."
 
 
-def start(client: TestClient, scenario: str = SCENARIO) -> int:
-    response = client.post("/roleplay", data={"csrf_token": csrf(client, "/roleplay"), "scenario": scenario},
-                           follow_redirects=False)
+def start(client: TestClient, scenario: str = SCENARIO, difficulty: str = "") -> int:
+    response = client.post("/roleplay", data={"csrf_token": csrf(client, "/roleplay"), "scenario": scenario,
+                                              "difficulty": difficulty}, follow_redirects=False)
     assert response.status_code == 303, response.text[:500]
     found = re.fullmatch(r"/roleplay/(\d+)", response.headers["location"])
     assert found
@@ -80,6 +80,29 @@ def test_finishing_stores_a_scorecard_like_a_call(web_client: TestClient, web_wo
     session = web_client.get(f"/roleplay/{session_id}").text
     assert f'href="/calls/{call_id}">Open the scorecard' in session and 'name="line"' not in session
     assert "roleplay" in web_client.get("/calls").text
+
+
+def _level(page: str) -> str:
+    found = re.search(r"data-level>(.*?)</(?:p|dd)>", page, re.S)
+    assert found, "no level on the page"
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+def test_the_session_page_and_its_scorecard_say_the_level(web_client: TestClient, web_world: World) -> None:
+    sign_in(web_client, web_world.a1)
+    default = start(web_client)
+    assert _level(web_client.get(f"/roleplay/{default}").text) == "Level: easy"  # the scenario's own level
+    session_id = start(web_client, difficulty="hard")
+    assert _level(web_client.get(f"/roleplay/{session_id}").text) == "Level: hard"
+    # at hard the first never-say ends the call; the scorecard says the level and who ended it
+    assert say(web_client, session_id, "This is the future of the category.").status_code == 303
+    token = csrf(web_client, f"/roleplay/{session_id}")
+    done = web_client.post(f"/roleplay/{session_id}/finish", data={"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    card_page = web_client.get(done.headers["location"]).text
+    assert _level(card_page) == "hard (the customer ended the call)"
+    assert web_client.get(f"/roleplay/{session_id}").status_code == 200
+    assert _level(web_client.get(f"/roleplay/{session_id}").text) == "Level: hard"
 
 
 def test_empty_lines_and_closed_sessions_come_back_with_a_message(web_client: TestClient, web_world: World) -> None:

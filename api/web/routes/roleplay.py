@@ -66,6 +66,7 @@ class SessionView(BaseModel):
     persona_title: str
     company: str
     brief: str
+    difficulty: str  # the level this session is played at
     rep_name: str
     turns: list[TurnPublic]
     notes: dict[int, list[FacilitatorNote]]
@@ -116,7 +117,8 @@ def _view(public: RoleplaySessionPublic, rep_name: str) -> SessionView:
         notes.setdefault(note.turn, []).append(note)
     return SessionView(
         id=public.id, title=public.title, persona_name=public.persona.name, persona_title=public.persona.title,
-        company=public.persona.company, brief=public.rep_brief, rep_name=rep_name, turns=list(public.turns),
+        company=public.persona.company, brief=public.rep_brief, difficulty=public.difficulty.value,
+        rep_name=rep_name, turns=list(public.turns),
         notes=notes, active=public.status == "active", rep_turns=sum(1 for t in public.turns if t.role == "rep"),
         call_id=public.call_id,
     )
