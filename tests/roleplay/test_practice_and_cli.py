@@ -284,3 +284,22 @@ def test_from_scorecard_on_the_command_line_plays_the_calls_names(runner, tmp_pa
     transcript = Transcript.from_json(next(tmp_path.glob("*.transcript.json")).read_text())
     assert [s.name for s in transcript.speakers if s.role.value == "customer"] == ["Priya Raman"]
     assert "Ashgrove Analytics" in result.stdout + result.stderr
+
+
+def test_restart_starts_the_same_call_again_and_only_the_new_call_is_scored(runner, tmp_path: Path):
+    rep = tmp_path / "rep.txt"
+    rep.write_text(
+        "This is the future of the category.\n/restart\n"
+        "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan.\n"
+    )
+    result = run(runner, "--scenario", "usage_threshold_upsell", "--rep-lines", str(rep), "--no-llm", "--save",
+                 str(tmp_path), "-f", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "Restarted." in result.stderr
+    session = SessionState.from_json(next(tmp_path.glob("*.session.json")).read_text())
+    assert [t.text for t in session.turns if t.role == "rep"] == [
+        "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
+    ]
+    assert session.notes == [] and session.director.never_says == 0  # the first call's never-say is gone
+    verdicts = {i["id"]: i["verdict"] for i in json.loads(result.stdout)["items"]}
+    assert verdicts["never_say"] == "pass"  # scored on the new call only

@@ -139,3 +139,33 @@ def test_who_sees_a_session_is_who_the_api_lets_see_it(web_client: TestClient, w
         if page.status_code == 200 and name != "a1":
             refused = say(web_client, session_id, "hello")
             assert refused.status_code == 403
+
+
+def test_slash_commands_in_the_web_chat_are_for_the_coach_never_the_customer(web_client: TestClient, web_world: World) -> None:
+    sign_in(web_client, web_world.a1)
+    session_id = start(web_client, difficulty="normal")
+    say(web_client, session_id, "This is the future of the category.")
+    api = lambda: web_client.get(f"/v1/roleplay/sessions/{session_id}", headers=web_world.a1.auth).json()  # noqa: E731
+    turns = len(api()["turns"])
+    help_page = say(web_client, session_id, "/help")
+    assert help_page.status_code == 200 and "/restart: start the same call again" in help_page.text
+    hint_page = say(web_client, session_id, "/hint")
+    assert hint_page.status_code == 200 and "Hint: " in hint_page.text
+    unknown = say(web_client, session_id, "/bogus please")
+    assert unknown.status_code == 422 and "Unknown command /bogus" in unknown.text
+    assert len(api()["turns"]) == turns  # nothing was said to the customer
+    restarted = say(web_client, session_id, "/restart")
+    assert restarted.status_code == 303
+    fresh = int(restarted.headers["location"].rsplit("/", 1)[1])
+    assert fresh != session_id
+    again = web_client.get(f"/v1/roleplay/sessions/{fresh}", headers=web_world.a1.auth).json()
+    assert len(again["turns"]) == 1 and again["difficulty"] == "normal" and again["scenario"] == SCENARIO
+    ended = say(web_client, session_id, "/end")
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/calls/")
+    card = web_client.get(ended.headers["location"]).text
+    assert "/end" not in card and "/help" not in card  # never part of the scored call
+    # a manager reading the session cannot restart it
+    _as(web_client, web_world.m1)
+    token = csrf(web_client, f"/roleplay/{fresh}")
+    refused = web_client.post(f"/roleplay/{fresh}/turns", data={"csrf_token": token, "line": "/restart"}, follow_redirects=False)
+    assert refused.status_code == 403
