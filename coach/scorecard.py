@@ -161,6 +161,35 @@ class PracticeInfo(_Model):
     ended_cold: bool = False  # the customer ended the call on the rep
 
 
+class PartySource(StrEnum):
+    """Where a party's name came from; every one is in the call file itself."""
+
+    metadata = "metadata"  # the recorder's participant data (a Gong party's CRM account)
+    speakers = "speakers"  # the speaker's label in the transcript
+    email = "email"  # the e-mail domain of the side's participants
+    title = "title"  # the call's title ("Acme <> Signalroom")
+    introduction = "introduction"  # someone says it: "I'm Nadia from Signalroom"
+    mention = "mention"  # the seller names it: "our new product, Signalroom Ads"
+
+
+class PartyFact(_Model):
+    """One name the call gives, with where it came from; `evidence` is the turn that says it, when a turn does."""
+
+    value: str = Field(min_length=1)
+    source: PartySource
+    detail: str = ""  # one phrase naming the field, domain or title it was read from
+    evidence: Evidence | None = None
+
+
+class Parties(_Model):
+    """Who is on the call, as the call itself names them; a party the call never names is absent (None)."""
+
+    customer_person: PartyFact | None = None
+    customer_company: PartyFact | None = None
+    seller_company: PartyFact | None = None
+    products: list[PartyFact] = Field(default_factory=list)  # the seller's names for what they sell, named ones first
+
+
 class Scorecard(_Model):
     schema_version: int = SCHEMA_VERSION
     call: CallInfo
@@ -180,6 +209,7 @@ class Scorecard(_Model):
     llm: LLMRun | None = None  # added by the LLM grader (issue 4); None when it never ran
     # Role-play sessions only; left out of the JSON of real calls.
     practice: PracticeInfo | None = Field(default=None, exclude_if=lambda value: value is None)
+    parties: Parties = Field(default_factory=Parties)  # the customer, the companies and products the call names
 
     def item(self, item_id: str) -> ItemResult:
         for result in self.items:

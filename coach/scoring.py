@@ -18,6 +18,7 @@ from coach.detectors.metrics import compute_metrics
 from coach.detectors.registry import NO_EXPANSION
 from coach.errors import TranscriptError
 from coach.gcpause import collector_paused
+from coach.parties import find_parties
 from coach.rubric.schema import Rubric, RubricItem, load_rubric
 from coach.scorecard import (
     CallInfo,
@@ -204,4 +205,5 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
     if motion is not None:
         card.motion = motion
     card.trigger = trigger
+    card.parties = find_parties(transcript)
     return card

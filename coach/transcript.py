@@ -42,6 +42,8 @@ class Speaker(_Model):
     role_guess: Role = Role.unknown
     email: str | None = None
     affiliation: str | None = None  # as the source gave it, e.g. Gong "Internal"/"External"
+    # The speaker's company as the source's metadata names it (a Gong party's CRM account); left out of the JSON when None.
+    company: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Sentence(_Model):
@@ -65,6 +67,8 @@ class Transcript(_Model):
     id: str | None = None
     source: str | None = None  # file name or upload name
     format: str  # reader that produced it: plain, otter, zoom_vtt, teams_vtt, srt, gong_json, canonical...
+    # The call's title when the source or the uploader gives one ("Acme <> Signalroom"); left out of the JSON when None.
+    title: str | None = Field(default=None, exclude_if=lambda value: value is None)
     language: str | None = None
     duration_s: float | None = None
     speakers: list[Speaker]

@@ -279,6 +279,7 @@ class Dispute(Base):
     __table_args__ = (
         Index("ix_disputes_org_team_status", "org_id", "team_id", "status"),
         Index("ix_disputes_call_item", "call_id", "item_id"),
+        Index("ix_disputes_assigned_status", "assigned_to", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(Integer)
@@ -298,6 +299,10 @@ class Dispute(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolution_verdict: Mapped[str | None] = mapped_column(String(20))
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+    # The reviewer who decides it: the team's manager by default, reassigned by a manager or an admin
+    # to another manager of the team. None when the team has no manager (an admin decides).
+    assigned_to: Mapped[int | None] = mapped_column(Integer)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class DisputeEvent(Base):
@@ -306,8 +311,9 @@ class DisputeEvent(Base):
     __tablename__ = "dispute_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(16))  # opened | accepted | rejected
+    action: Mapped[str] = mapped_column(String(16))  # opened | assigned | accepted | rejected
     by: Mapped[int] = mapped_column(Integer)
+    assignee: Mapped[int | None] = mapped_column(Integer)  # `assigned`: the reviewer it was given to
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     verdict: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")

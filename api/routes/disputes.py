@@ -11,7 +11,15 @@ from api.db.models import DisputeStatus
 from api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
 from api.problems import Problem
 from api.schemas.calls import KIND_HELP, KindFilter
-from api.schemas.disputes import Calibration, DisputeAccept, DisputeCreate, DisputePage, DisputePublic, DisputeReject
+from api.schemas.disputes import (
+    Calibration,
+    DisputeAccept,
+    DisputeAssign,
+    DisputeCreate,
+    DisputePage,
+    DisputePublic,
+    DisputeReject,
+)
 from api.store import calibration as calibration_store
 from api.store import disputes as store
 
@@ -50,16 +58,18 @@ def list_disputes(
     team: Annotated[int | None, Query()] = None,
     rep: Annotated[int | None, Query()] = None,
     item: Annotated[str | None, Query(max_length=100)] = None,
+    reviewer: Annotated[int | None, Query(description="Only disputes assigned to this reviewer (a user id).")] = None,
     kind: Kind = KindFilter.all,
     threshold: Annotated[float, Query(ge=0, le=100, description="Calls scoring under this are reviewed first.")] = store.DEFAULT_THRESHOLD,
     limit: Annotated[int, Query(ge=1)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DisputePage:
-    """The review queue: open disputes first (those on calls under the threshold first), then oldest first.
-    A manager sees their team's, an admin the organisation's, a rep their own."""
+    """The review queue: open disputes first (those on calls under the threshold first), then oldest first,
+    each with the reviewer it is assigned to. A manager sees their team's, an admin the organisation's, a rep
+    their own."""
     items, next_cursor = store.list_disputes(
         session, user, status=status, team_id=team, rep_id=rep, item_id=item, kind=kind, threshold=threshold,
-        limit=min(limit, settings.page_size_max), cursor=cursor,
+        limit=min(limit, settings.page_size_max), cursor=cursor, reviewer_id=reviewer,
     )
     return DisputePage(items=items, next_cursor=next_cursor)
 
@@ -70,16 +80,24 @@ def get_dispute(dispute_id: int, user: CurrentUser, session: ReadSession) -> Dis
     return store.get_dispute(session, user, dispute_id)
 
 
+@router.post("/disputes/{dispute_id}/assign", response_model=DisputePublic, responses={**_PROBLEMS, 409: {"model": Problem}})
+def assign(dispute_id: int, body: DisputeAssign, user: CurrentUser, db: DbDep) -> DisputePublic:
+    """A manager of the team or an admin hands an open dispute to another manager of its team; the step
+    is kept in its history. Only the assigned reviewer (or an admin) may then accept or reject it."""
+    with db.write() as session:
+        return store.assign_dispute(session, user, dispute_id, body)
+
+
 @router.post("/disputes/{dispute_id}/accept", response_model=DisputePublic, responses={**_PROBLEMS, 409: {"model": Problem}})
 def accept(dispute_id: int, body: DisputeAccept, user: CurrentUser, db: DbDep) -> DisputePublic:
-    """The manager agrees: the verdict becomes an override (the score everyone sees changes)."""
+    """The assigned reviewer (or an admin) agrees: the verdict becomes an override (the score everyone sees changes)."""
     with db.write() as session:
         return store.accept_dispute(session, user, dispute_id, body)
 
 
 @router.post("/disputes/{dispute_id}/reject", response_model=DisputePublic, responses={**_PROBLEMS, 409: {"model": Problem}})
 def reject(dispute_id: int, body: DisputeReject, user: CurrentUser, db: DbDep) -> DisputePublic:
-    """The manager disagrees, with a reason the rep reads; the verdict stands."""
+    """The assigned reviewer (or an admin) disagrees, with a reason the rep reads; the verdict stands."""
     with db.write() as session:
         return store.reject_dispute(session, user, dispute_id, body)
 

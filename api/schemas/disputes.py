@@ -47,25 +47,40 @@ class DisputeReject(BaseModel):
     reason: str = Field(min_length=1, max_length=4000, description="Why the verdict stands (shown to the rep).")
 
 
+class DisputeAssign(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reviewer_id": 9, "comment": "Sam coaches this rep; over to him."}]},
+    )
+
+    reviewer_id: int = Field(description="A manager of the dispute's team (`GET /v1/users?team=T&role=manager`).")
+    comment: str = Field(default="", max_length=4000, description="Why it changes hands (kept in the history).")
+
+
 class DisputeEventPublic(BaseModel):
-    action: Literal["opened", "accepted", "rejected"]
+    action: Literal["opened", "assigned", "accepted", "rejected"]
     by: int
     by_name: str | None
     at: dt.datetime
     verdict: Verdict | None
     comment: str
+    assignee: int | None = Field(default=None, description="`assigned`: the reviewer it was given to.")
+    assignee_name: str | None = None
 
 
 _EVENT = {"action": "opened", "by": 3, "by_name": "Priya Shah", "at": "2026-12-01T10:00:00Z", "verdict": "pass",
-          "comment": "I asked about their seat count before any product; see turn 3."}
+          "comment": "I asked about their seat count before any product; see turn 3.", "assignee": None,
+          "assignee_name": None}
+_ASSIGNED = {"action": "assigned", "by": 3, "by_name": "Priya Shah", "at": "2026-12-01T10:00:00Z", "verdict": None,
+             "comment": "the team's manager, by default", "assignee": 8, "assignee_name": "Mia Manager"}
 _DISPUTE = {
     "id": 7, "call_id": 42, "call_title": "Acme QBR", "rep_id": 3, "rep_name": "Priya Shah", "team_id": 1,
     "item_id": "signal_first_opening", "item_title": "Signal-first opening", "kind": "upload",
     "machine_verdict": "fail", "disputed_verdict": "fail", "proposed_verdict": "pass",
     "comment": "I asked about their seat count before any product; see turn 3.", "status": "open",
     "raised_by": 3, "raised_at": "2026-12-01T10:00:00Z", "resolved_by": None, "resolved_at": None,
-    "resolution_verdict": None, "resolution_reason": None, "call_score": 58.3, "below_threshold": True,
-    "events": [_EVENT],
+    "resolution_verdict": None, "resolution_reason": None, "assigned_to": 8, "assigned_to_name": "Mia Manager",
+    "assigned_at": "2026-12-01T10:00:00Z", "call_score": 58.3, "below_threshold": True, "events": [_EVENT, _ASSIGNED],
 }
 
 
@@ -92,6 +107,9 @@ class DisputePublic(BaseModel):
     resolved_at: dt.datetime | None
     resolution_verdict: Verdict | None = Field(description="The verdict that stands after review.")
     resolution_reason: str | None
+    assigned_to: int | None = Field(description="The reviewer who decides it; null when the team has no manager.")
+    assigned_to_name: str | None
+    assigned_at: dt.datetime | None
     call_score: float | None = Field(description="The call's effective score now; null when not scored.")
     below_threshold: bool = Field(description="The call scored under the queue's threshold (reviewed first).")
     events: list[DisputeEventPublic] = Field(description="Every step, oldest first, with who and when.")

@@ -20,9 +20,9 @@ _TURNS = [
 _SESSION = {
     "id": 5, "scenario": "usage_threshold_upsell", "title": "Usage at 85% of seats",
     "persona": {"name": "Nadia Sorensen", "title": "Head of Operations", "company": "Signalroom",
-                "difficulty": "medium"},
+                "difficulty": "normal"},
     "rep_brief": "Signalroom is at 85% of its licensed seats. Find out why before any ask.", "user_id": 3,
-    "status": "active", "seed": 7, "turns": _TURNS, "notes": [], "call_id": None,
+    "status": "active", "seed": 7, "difficulty": "hard", "turns": _TURNS, "notes": [], "call_id": None,
     "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:02:00Z",
 }
 

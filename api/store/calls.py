@@ -70,6 +70,10 @@ def create_call(
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
     read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
+    transcript_json = read_in.transcript_json
+    if upload.title and read_in.transcript.title is None:
+        # The title the uploader gives ("Acme <> Signalroom") is the call's: the scorer reads the parties from it.
+        transcript_json = read_in.transcript.model_copy(update={"title": upload.title}).to_json(indent=None)
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
@@ -93,7 +97,7 @@ def create_call(
         with db.write() as session:
             session.add(call)
             session.flush()
-            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=read_in.transcript_json))
+            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=transcript_json))
             job = add_job(session, call.id, call.org_id)
     except IntegrityError:
         # Two retries with one key raced; the first one's insert won.

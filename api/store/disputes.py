@@ -1,6 +1,7 @@
-"""Disputes: a rep contests one item's verdict on their own call; the team's manager (or an
-admin) accepts it, which becomes an override, or rejects it with a reason. Every step is a
-`dispute_events` row with who and when; every resolution is also a calibration record."""
+"""Disputes: a rep contests one item's verdict on their own call; it is assigned to a named
+reviewer (the team's manager by default; a manager or an admin may hand it to another manager
+of the team), who accepts it, which becomes an override, or rejects it with a reason. Every
+step is a `dispute_events` row with who and when; every resolution is also a calibration record."""
 
 from __future__ import annotations
 
@@ -24,7 +25,14 @@ from api.db.models import (
 from api.principal import Principal
 from api.store.errors import Conflict, Forbidden, Invalid, NotFound
 from api.schemas.calls import KindFilter
-from api.schemas.disputes import DisputeAccept, DisputeCreate, DisputeEventPublic, DisputePublic, DisputeReject
+from api.schemas.disputes import (
+    DisputeAccept,
+    DisputeAssign,
+    DisputeCreate,
+    DisputeEventPublic,
+    DisputePublic,
+    DisputeReject,
+)
 from api.schemas.scorecards import OverrideCreate
 from api.store import paging
 from api.store.calls import call_title
@@ -81,6 +89,50 @@ def open_dispute(session: Session, user: Principal, call_id: int, item_id: str, 
     session.flush()
     session.add(DisputeEvent(dispute_id=dispute.id, action="opened", by=user.user_id, at=now,
                              verdict=dispute.proposed_verdict, comment=body.comment))  # fmt: skip
+    managers = team_managers(session, dispute.org_id, dispute.team_id)
+    if managers:
+        _assign(session, dispute, managers[0][0], by=user.user_id, comment=BY_DEFAULT)
+    session.flush()
+    return _publics(session, [dispute], DEFAULT_THRESHOLD)[0]
+
+
+BY_DEFAULT = "the team's manager, by default"
+
+
+def team_managers(session: Session, org_id: int, team_id: int | None) -> list[tuple[int, str]]:
+    """(id, name) of the managers of a team, the longest-standing first: who may review its disputes."""
+    if team_id is None:
+        return []
+    rows = session.execute(
+        select(User.id, User.name)
+        .where(User.org_id == org_id, User.team_id == team_id, User.role == Role.manager.value)
+        .order_by(User.id)
+    ).all()
+    return [(r.id, r.name) for r in rows]
+
+
+def _assign(session: Session, dispute: Dispute, reviewer: int, *, by: int, comment: str) -> None:
+    now = utcnow()
+    dispute.assigned_to = reviewer
+    dispute.assigned_at = now
+    session.add(DisputeEvent(dispute_id=dispute.id, action="assigned", by=by, at=now, comment=comment, assignee=reviewer))
+
+
+def assign_dispute(session: Session, user: Principal, dispute_id: int, body: DisputeAssign) -> DisputePublic:
+    """A manager of the team or an admin hands an open dispute to another manager of its team."""
+    dispute = _visible_dispute(session, user, dispute_id, lock=True)
+    if user.role is Role.rep:
+        raise Forbidden("only the team's manager or an admin may assign a dispute")
+    if dispute.status != DisputeStatus.open.value:
+        raise _conflict(f"dispute {dispute_id} is already {dispute.status}")
+    managers = dict(team_managers(session, dispute.org_id, dispute.team_id))
+    if body.reviewer_id not in managers:
+        raise Invalid(f"user {body.reviewer_id} is not a manager of the dispute's team", loc=["body", "reviewer_id"])
+    if body.reviewer_id == dispute.assigned_to:
+        raise Invalid(f"the dispute is already assigned to {managers[body.reviewer_id]}", loc=["body", "reviewer_id"])
+    if body.reviewer_id == dispute.raised_by:
+        raise Invalid("a dispute is reviewed by someone other than the person who raised it", loc=["body", "reviewer_id"])
+    _assign(session, dispute, body.reviewer_id, by=user.user_id, comment=body.comment.strip())
     session.flush()
     return _publics(session, [dispute], DEFAULT_THRESHOLD)[0]
 
@@ -99,12 +151,29 @@ def get_dispute(session: Session, user: Principal, dispute_id: int, threshold: f
     return _publics(session, [_visible_dispute(session, user, dispute_id)], threshold)[0]
 
 
+def refusal(user: Principal, *, raised_by: int, assigned_to: int | None) -> str | None:
+    """Why `user` may not decide a dispute, or None when they may: the assigned reviewer decides
+    (an admin may decide any; an unassigned one, any manager of the team who sees it)."""
+    if user.role is Role.rep:
+        return "only the team's manager or an admin may resolve a dispute"
+    if raised_by == user.user_id:
+        return "a dispute is resolved by someone other than the person who raised it"
+    if assigned_to is not None and assigned_to != user.user_id and user.role is not Role.admin:
+        return ASSIGNED_ELSEWHERE
+    return None
+
+
+ASSIGNED_ELSEWHERE = "the dispute is assigned to another reviewer"
+
+
 def _resolvable(session: Session, user: Principal, dispute_id: int) -> Dispute:
     dispute = _visible_dispute(session, user, dispute_id, lock=True)
-    if user.role is Role.rep:
-        raise Forbidden("only the team's manager or an admin may resolve a dispute")
-    if dispute.raised_by == user.user_id:
-        raise Forbidden("a dispute is resolved by someone other than the person who raised it")
+    why = refusal(user, raised_by=dispute.raised_by, assigned_to=dispute.assigned_to)
+    if why == ASSIGNED_ELSEWHERE:
+        name = session.scalar(select(User.name).where(User.id == dispute.assigned_to)) or f"user {dispute.assigned_to}"
+        raise Forbidden(f"dispute {dispute_id} is assigned to {name}; assign it to yourself to decide it")
+    if why is not None:
+        raise Forbidden(why)
     if dispute.status != DisputeStatus.open.value:
         raise _conflict(f"dispute {dispute_id} is already {dispute.status}")
     return dispute
@@ -156,6 +225,7 @@ def _close(session: Session, user: Principal, dispute: Dispute, status: DisputeS
 def list_disputes(
     session: Session, user: Principal, *, status: DisputeStatus | None, team_id: int | None, rep_id: int | None,
     item_id: str | None, kind: KindFilter, threshold: float, limit: int, cursor: str | None,
+    reviewer_id: int | None = None,
 ) -> tuple[list[DisputePublic], str | None]:
     """Open disputes first, those on calls scoring under `threshold` first among them, then oldest first."""
     below = case(
@@ -172,6 +242,8 @@ def list_disputes(
     query = paging.placed(query, Dispute, rep_id=rep_id, team_id=team_id, kind=kind)
     if item_id is not None:
         query = query.where(Dispute.item_id == item_id)
+    if reviewer_id is not None:
+        query = query.where(Dispute.assigned_to == reviewer_id)
     # The order mixes a computed rank with time, so the cursor is a position in it.
     offset = int(paging.decode(cursor, "offset")["offset"]) if cursor else 0
     rows = list(session.scalars(
@@ -191,6 +263,8 @@ def _publics(session: Session, disputes: list[Dispute], threshold: float) -> lis
     for event in session.scalars(select(DisputeEvent).where(DisputeEvent.dispute_id.in_(ids)).order_by(DisputeEvent.id)):
         events[event.dispute_id].append(event)
     people = {e.by for evs in events.values() for e in evs} | {d.rep_id for d in disputes}
+    people |= {e.assignee for evs in events.values() for e in evs if e.assignee is not None}
+    people |= {d.assigned_to for d in disputes if d.assigned_to is not None}
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(people))).all())
     calls = {c.id: c for c in session.scalars(select(Call).where(Call.id.in_(call_ids)))}
     scores = dict(session.execute(select(ScorecardRow.call_id, ScorecardRow.score).where(ScorecardRow.call_id.in_(call_ids))).all())
@@ -207,11 +281,15 @@ def _publics(session: Session, disputes: list[Dispute], threshold: float) -> lis
             status=DisputeStatus(d.status), raised_by=d.raised_by, raised_at=d.raised_at, resolved_by=d.resolved_by,
             resolved_at=d.resolved_at,
             resolution_verdict=Verdict(d.resolution_verdict) if d.resolution_verdict else None,
-            resolution_reason=d.resolution_reason, call_score=score,
+            resolution_reason=d.resolution_reason, assigned_to=d.assigned_to,
+            assigned_to_name=names.get(d.assigned_to) if d.assigned_to is not None else None,
+            assigned_at=d.assigned_at, call_score=score,
             below_threshold=score is not None and score < threshold,
             events=[
                 DisputeEventPublic(action=e.action, by=e.by, by_name=names.get(e.by), at=e.at,  # type: ignore[arg-type]
-                                   verdict=Verdict(e.verdict) if e.verdict else None, comment=e.comment)
+                                   verdict=Verdict(e.verdict) if e.verdict else None, comment=e.comment,
+                                   assignee=e.assignee,
+                                   assignee_name=names.get(e.assignee) if e.assignee is not None else None)
                 for e in events[d.id]
             ],
         ))  # fmt: skip

@@ -23,6 +23,7 @@ from coach.readers.cues import build_transcript
 from coach.readers.decode import decode
 from coach.readers.limits import ReadLimits
 from coach.readers.jsondoc import (
+    gong_title,
     load_json,
     looks_like_canonical,
     looks_like_gong,
@@ -82,7 +83,9 @@ def _parse(text: str, fmt: str, source: str) -> tuple[Transcript, bool]:
 def _parse_gong(obj: object, fmt: str, source: str) -> Transcript:
     if fmt == "gong_json" or looks_like_gong(obj):
         cues, info, warnings = read_gong(obj, source=source)
-        return build_transcript(cues, format="gong_json", source=source, speaker_info=info, warnings=warnings)
+        transcript = build_transcript(cues, format="gong_json", source=source, speaker_info=info, warnings=warnings)
+        transcript.title = gong_title(obj)
+        return transcript
     raise TranscriptError(
         "unknown JSON layout: neither a canonical transcript ('speakers' + 'turns') "
         "nor a Gong transcript ('callTranscripts')",

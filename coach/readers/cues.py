@@ -49,6 +49,7 @@ class SpeakerInfo:
     name: str
     email: str | None = None
     affiliation: str | None = None
+    company: str | None = None
 
 
 def clean_text(text: str) -> str:
@@ -140,6 +141,7 @@ def build_transcript(
                     name=name,
                     email=info.email if info else None,
                     affiliation=info.affiliation if info else None,
+                    company=info.company if info else None,
                 )
         last_time = end if end is not None else start
         if last_time is not None and (duration is None or last_time > duration):

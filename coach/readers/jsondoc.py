@@ -56,6 +56,31 @@ class GongParty(_Lenient):
     email: str | None = Field(default=None, validation_alias=AliasChoices("emailAddress", "email"))
     affiliation: str | None = None
     title: str | None = None
+    company: Any = Field(default=None, validation_alias=AliasChoices("company", "companyName", "company_name"))
+    # CRM objects Gong links to the party: [{"system", "objects": [{"objectType": "Account", "fields": [...]}]}].
+    # Any shape is accepted here so an odd context never costs the party its name.
+    context: Any = None
+
+    def company_name(self) -> str | None:
+        """The party's company: a `company` field, else the name of the CRM account in `context`."""
+        if isinstance(self.company, str) and self.company.strip():
+            return " ".join(self.company.split())[:200]
+        for context in self.context if isinstance(self.context, list) else []:
+            objects = context.get("objects") if isinstance(context, dict) else None
+            for obj in objects if isinstance(objects, list) else []:
+                if not isinstance(obj, dict) or str(obj.get("objectType", "")).lower() != "account":
+                    continue
+                fields = obj.get("fields")
+                for field in fields if isinstance(fields, list) else []:
+                    if not isinstance(field, dict) or str(field.get("name", "")).lower() not in _ACCOUNT_NAME_FIELDS:
+                        continue
+                    value = field.get("value")
+                    if isinstance(value, str) and value.strip():
+                        return " ".join(value.split())[:200]
+        return None
+
+
+_ACCOUNT_NAME_FIELDS = ("name", "accountname", "account_name")
 
 
 def _reject_constant(name: str) -> Any:
@@ -116,6 +141,22 @@ def _find_parties(obj: Any, depth: int = 0) -> Iterator[Any]:
                 yield from _find_parties(item, depth + 1)
 
 
+def gong_title(obj: Any) -> str | None:
+    """The call's title: `metaData.title` (`/v2/calls/extensive`) or a call's own `title` (`/v2/calls`)."""
+    calls = obj.get("calls") if isinstance(obj, dict) else None
+    candidates: list[Any] = [obj, *(calls[:1] if isinstance(calls, list) else [])]
+    if isinstance(obj, dict) and isinstance(obj.get("callTranscripts"), list) and obj["callTranscripts"]:
+        candidates.append(obj["callTranscripts"][0])
+    for candidate in candidates:
+        if not isinstance(candidate, dict):
+            continue
+        for holder in (candidate.get("metaData"), candidate):
+            title = holder.get("title") if isinstance(holder, dict) else None
+            if isinstance(title, str) and title.strip():
+                return " ".join(title.split())[:300]
+    return None
+
+
 def _times_in_ms(calls: list[GongMonologue]) -> bool:
     """Gong documents milliseconds, but hand-made and converted exports use seconds.
 
@@ -161,7 +202,7 @@ def read_gong(obj: Any, *, source: str) -> tuple[list[Cue], dict[str, SpeakerInf
             continue
         name = (party.name or "").strip() or (party.email or "").split("@")[0] or None
         if name:
-            info[key] = SpeakerInfo(name=name, email=party.email, affiliation=party.affiliation)
+            info[key] = SpeakerInfo(name=name, email=party.email, affiliation=party.affiliation, company=party.company_name())
         if party.id and party.speaker_id and party.id not in info and name:
             info[party.id] = info[key]
 

@@ -225,6 +225,9 @@ class Director:
                 s.info_reopened = True
                 if not sig.discovery:
                     return self._move(MoveKind.answer, "reopened", "the rep re-opened discovery", Mood.neutral, turn, s)
+            elif proposed_time(sig) or sig.meeting_ask:
+                # Pushing a time past "just send me something" is no agreement to one: the customer says so.
+                return self._move(MoveKind.soft_no, "no_time", "a time pushed past a request for information", mood, turn, s)
             else:
                 return self._move(MoveKind.end, "info_sent", "the rep agreed to send information", mood, turn, s)
 

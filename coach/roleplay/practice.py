@@ -12,9 +12,11 @@ brush-off was fumbled, the practice customer says it in those same words.
 
 from __future__ import annotations
 
+import re
+
 from coach.errors import RubricError
-from coach.roleplay.scenario import Scenario, load_scenarios, parse_scenario
-from coach.scorecard import Evidence, Motion, Scorecard, Trigger, Verdict
+from coach.roleplay.scenario import Scenario, load_scenarios, parse_scenario, party_wording
+from coach.scorecard import Evidence, Motion, PartyFact, Scorecard, Trigger, Verdict
 from coach.transcript import Role
 
 QUESTIONS = {
@@ -97,42 +99,122 @@ def from_scorecard(card: Scorecard, scenarios: dict[str, Scenario] | None = None
         raise RubricError(f"the practice base scenario {base_id!r} is missing", source="scenarios")
     base = scenarios[base_id]
     data = base.model_dump(mode="json")
+    # The call's people first, on the stock text only: what follows quotes the call verbatim.
+    _keep_the_calls_people(card, base, data)
     focus = misses(card)
     call = card.call.source or card.call.id or "your call"
     data["id"] = f"practice_{base.id}"
-    data["title"] = f"Practice from {call}: {base.title}"
+    data["title"] = f"Practice from {call}: {data['title']}"
     data["focus"] = focus
     if focus:
-        data["rep_brief"] = base.rep_brief + "\n\nWhat to practise, from " + call + ":\n" + "\n".join(f"- {n}" for n in focus)
+        data["rep_brief"] += "\n\nWhat to practise, from " + call + ":\n" + "\n".join(f"- {n}" for n in focus)
     # The objection the call fumbled comes back in the real customer's own words (first among the variants).
     for item_id, note, line_key in (("ask_once", "soft answer", "soft_no"), ("soft_no_reopen", "soft no: send me information", "info_request")):
         if _failed(card, item_id):
             words = [e.quote for e in card.item(item_id).evidence if e.note == note]
             if words:
                 data["lines"][line_key] = [words[0], f"As I said: {words[0]}"]
-    _keep_the_calls_people(card, base, data)
+    _signal_in_the_calls_words(card, data)
     if _failed(card, "soft_no_reopen"):
         data["info_request_on_meeting_ask"] = True
     return parse_scenario(data, source=f"practice scenario from {call}")
 
 
+# Where each piece of a scenario is read: by the rep (neutral words for "them") or by the customer ("us").
+_REP_FIELDS = ("title", "rep_brief", "good_outcome")
+_CUSTOMER_FIELDS = ("situation", "workflow")
+
+
+def _swap(text: str, spellings: list[str], value: str) -> str:
+    """Every whole-word spelling (longest first) replaced by `value`, capitalised where a sentence starts."""
+    for spelling in sorted(spellings, key=len, reverse=True):
+        first = re.escape(spelling[:1])
+        pattern = re.compile(rf"(?<![\w'])(?i:{first}){re.escape(spelling[1:])}(?!\w)")
+
+        def put(match: re.Match[str], text: str = text) -> str:
+            if match.group(0) == text:
+                return value  # a bare name field ("company"), not a sentence
+            before = text[: match.start()].rstrip()
+            starts = not before or before[-1] in ".?!:\n\"" or match.group(0)[:1].isupper() and spelling[:1].islower()
+            return value[:1].upper() + value[1:] if starts else value
+
+        text = pattern.sub(put, text)
+    return text
+
+
+def _product_phrase(fact: PartyFact) -> str:
+    """A named product as named ("Signalroom Ads"); a description with its article ("the webinar module")."""
+    return fact.value if fact.value.split()[-1][:1].isupper() else f"the {fact.value}"
+
+
+def _party_values(card: Scorecard) -> dict[str, tuple[str | None, str | None]]:
+    """Per stock party: what the rep's text and the customer's text say instead (None: keep the scenario's words)."""
+    parties = card.parties
+    neutral = party_wording().neutral
+    real = {
+        "customer_company": parties.customer_company.value if parties.customer_company else None,
+        "product": _product_phrase(parties.products[0]) if parties.products else None,
+        "seller_company": parties.seller_company.value if parties.seller_company else None,
+    }
+    values: dict[str, tuple[str | None, str | None]] = {}
+    for party, value in real.items():
+        if value is not None:
+            values[party] = (value, value)
+        elif party in neutral:
+            values[party] = (neutral[party].rep, neutral[party].customer)  # type: ignore[index]
+        else:
+            values[party] = (None, None)
+    return values
+
+
+def _rewrite(data: dict, change) -> None:  # type: ignore[no-untyped-def]
+    """Apply `change(text, reader)` to every piece of prose in the scenario data; reader is "rep" or "customer"."""
+    for key in _REP_FIELDS:
+        data[key] = change(data[key], "rep")
+    for key in _CUSTOMER_FIELDS:
+        data[key] = change(data[key], "customer")
+    persona = data["persona"]
+    persona["company"] = change(persona["company"], "customer")
+    persona["temperament"] = change(persona["temperament"], "customer")
+    for fact in data["facts"]:
+        fact["says"] = change(fact["says"], "customer")
+    for objection in data["objections"]:
+        objection["says"] = [change(line, "customer") for line in objection["says"]]
+    data["lines"] = {key: [change(line, "customer") for line in lines] for key, lines in data["lines"].items()}
+
+
+def _customer_name(card: Scorecard) -> str | None:
+    if card.parties.customer_person is not None:
+        return card.parties.customer_person.value
+    # Scorecards saved before parties were read: the first customer-side speaker.
+    return next((sp.name for sp in card.call.speakers if sp.role is Role.customer), None)
+
+
 def _keep_the_calls_people(card: Scorecard, base: Scenario, data: dict) -> None:
-    """The real customer's name, the trigger the call rested on and its signal in the call's own
-    words replace the stock persona's, so the rep practises the conversation they actually had."""
-    customer = next((sp.name for sp in card.call.speakers if sp.role is Role.customer), None)
+    """The real customer's name, their company, the seller's company and product as the call names
+    them (`card.parties`), the trigger it rested on and its signal in the call's own words replace the
+    stock ones, so the rep practises the conversation they actually had. A party the call never named
+    gives way to neutral wording, never to the stock name."""
+    customer = _customer_name(card)
     if customer:
-        stock_first = base.persona.name.split()[0]
+        stock = base.persona.name
         data["persona"]["name"] = customer
-        data["lines"] = {
-            key: [line.replace(base.persona.name, customer).replace(stock_first, customer.split()[0]) for line in lines]
-            for key, lines in data["lines"].items()
-        }
-        data["rep_brief"] = data["rep_brief"].replace(base.persona.name, customer).replace(stock_first, customer.split()[0])
+        _rewrite(data, lambda text, _reader: _swap(_swap(text, [stock], customer), [stock.split()[0]], customer.split()[0]))
+    values = _party_values(card)
+    for party, spellings in base.names.model_dump().items():
+        rep_value, customer_value = values[party]
+        if spellings and rep_value is not None and customer_value is not None:
+            _rewrite(data, lambda text, reader, s=spellings, r=rep_value, c=customer_value: _swap(text, s, r if reader == "rep" else c))
+    data["names"] = {}  # swapped: the practice scenario's text names the call's parties, not stock ones
     if card.trigger is not Trigger.none:
         data["trigger"] = card.trigger.value
-    seller_words = [e.quote for e in card.trigger_evidence] or [
-        e.quote for item in card.items for e in item.evidence if e.speaker != customer
-    ][:1]
+
+
+def _signal_in_the_calls_words(card: Scorecard, data: dict) -> None:
+    sellers = {sp.name for sp in card.call.speakers if sp.role is Role.seller}
+    # Without a trigger sentence: the seller's earliest line any item cites, the nearest to how the call opened.
+    earliest = sorted((e for item in card.items for e in item.evidence if e.speaker in sellers), key=lambda e: e.turn)
+    seller_words = [e.quote for e in card.trigger_evidence] or [e.quote for e in earliest[:1]]
     if seller_words:
         what = "The signal in your call" if card.trigger_evidence else "How your call opened"
         data["rep_brief"] += f'\n\n{what}: "{seller_words[0]}"'

@@ -167,6 +167,32 @@ def difficulty_levels() -> Levels:
     return roleplay_data(Levels, "difficulty")
 
 
+class StockNames(_Model):
+    """The scenario's stock parties as its text spells them, so a practice built from a real call
+    can put that call's parties in their place (or neutral wording where the call named none)."""
+
+    customer_company: list[str] = Field(default_factory=list)  # every spelling, e.g. [Northwind Logistics, Northwind]
+    product: list[str] = Field(default_factory=list)  # the product the rep brings, with its article: "the reconciliation module"
+    seller_company: list[str] = Field(default_factory=list)  # how the text names the rep's company: "the vendor"
+
+
+class NeutralWords(_Model):
+    rep: str = Field(min_length=1)  # in what the rep reads: the title, the brief, the good outcome
+    customer: str = Field(min_length=1)  # in what the customer knows and says
+
+
+class PartyWording(_Model):
+    """What a practice scenario says for a stock party the real call never named
+    (`rubrics/roleplay/parties.yaml`); a party left out keeps the scenario's own words."""
+
+    neutral: dict[Literal["customer_company", "product", "seller_company"], NeutralWords]
+
+
+@lru_cache(maxsize=1)
+def party_wording() -> PartyWording:
+    return roleplay_data(PartyWording, "parties")
+
+
 class Scenario(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = Field(min_length=1)
@@ -186,6 +212,7 @@ class Scenario(_Model):
     info_request_on_meeting_ask: bool = False  # a first meeting ask before discovery gets "send me information"
     max_rep_turns: int = Field(default=16, ge=4, le=60)
     focus: list[str] = Field(default_factory=list)  # practice notes (scenarios built from a scorecard)
+    names: StockNames = Field(default_factory=StockNames)
 
     @model_validator(mode="before")
     @classmethod
@@ -216,6 +243,26 @@ class Scenario(_Model):
         if twice:
             raise ValueError(f"more than one fact unlocked by {twice}")
         return facts
+
+    def texts(self) -> dict[str, str]:
+        """Every piece of prose in the scenario, keyed by where it is (the names check and the practice swap read these)."""
+        found = {"title": self.title, "persona.company": self.persona.company, "rep_brief": self.rep_brief,
+                 "situation": self.situation, "workflow": self.workflow, "good_outcome": self.good_outcome}  # fmt: skip
+        found.update({f"facts.{f.id}": f.says for f in self.facts})
+        found.update({f"objections.{o.id}[{i}]": line for o in self.objections for i, line in enumerate(o.says)})
+        found.update({f"lines.{k}[{i}]": line for k, lines in self.lines.model_dump().items() for i, line in enumerate(lines)})
+        return found
+
+    @model_validator(mode="after")
+    def _names_are_in_the_text(self) -> "Scenario":
+        text = "\n".join(self.texts().values()).lower()
+        for party, spellings in self.names.model_dump().items():
+            for spelling in spellings:
+                if spelling.lower() not in text:
+                    raise ValueError(f"names.{party}: {spelling!r} is not in the scenario's text")
+        if self.names.customer_company and self.persona.company not in self.names.customer_company:
+            raise ValueError("names.customer_company: must list persona.company")
+        return self
 
     @model_validator(mode="after")
     def _needs_discovery_facts(self) -> "Scenario":

@@ -204,3 +204,18 @@ def test_uploads_read_in_child_processes_keep_the_readers_message(make_client, w
         stored = session.get(CallBlob, good.json()["id"]).transcript_json
     assert stored == read_bytes(SAMPLE, name="call.txt", sellers=SAMPLE_SELLERS).to_json(indent=None)
     assert wait_for_status(client, world.a1, good.json()["id"], {"scored", "failed"})["status"] == "scored"
+
+
+def test_the_upload_title_names_the_parties_on_the_scorecard(client: TestClient, world: World) -> None:
+    call_text = (b"Trevor Lang: Hi Nadia, Trevor from Signalroom. Thanks for the time.\n"
+                 b"Nadia Sorensen: Hi Trevor, sure.\n"
+                 b"Trevor Lang: I wanted to tell you about our new product, Signalroom Ads.\n")
+    created = upload(client, world.a1, call_text, title="Halden Freight <> Signalroom", sellers="Trevor Lang")
+    assert created.status_code == 201, created.text
+    call_id = created.json()["id"]
+    wait_for_status(client, world.a1, call_id, {"scored"})
+    parties = client.get(f"/v1/calls/{call_id}/scorecard", headers=world.a1.auth).json()["scorecard"]["parties"]
+    assert parties["customer_person"]["value"] == "Nadia Sorensen"
+    assert (parties["customer_company"]["value"], parties["customer_company"]["source"]) == ("Halden Freight", "title")
+    assert parties["seller_company"]["value"] == "Signalroom" and parties["seller_company"]["evidence"]["turn"] == 0
+    assert [p["value"] for p in parties["products"]] == ["Signalroom Ads"]

@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 from fastapi.testclient import TestClient
 
-from api.db.models import ScorecardRow
+from api.db.models import Role, ScorecardRow
+from api.store.admin import create_team, create_user
 from tests.api.support import ROOT, Person, World, at, seed_scorecard, upload, wait_for_status
 
 VERDICTS = {"signal_first_opening": "fail", "never_say": "pass", "ask_once": "not_applicable"}
@@ -41,7 +42,9 @@ def test_a_rep_disputes_and_the_manager_accepts_it_as_an_override(client: TestCl
     assert opened.headers["location"] == f"/v1/disputes/{dispute['id']}"
     assert (dispute["status"], dispute["machine_verdict"], dispute["disputed_verdict"], dispute["proposed_verdict"]) == (
         "open", "fail", "fail", "pass")
-    assert [(e["action"], e["by"], e["by_name"]) for e in dispute["events"]] == [("opened", world.a1.id, "Ann One")]
+    assert [(e["action"], e["by"], e["by_name"], e["assignee_name"]) for e in dispute["events"]] == [
+        ("opened", world.a1.id, "Ann One", None), ("assigned", world.a1.id, "Ann One", "Mia Manager")]
+    assert (dispute["assigned_to"], dispute["assigned_to_name"]) == (world.m1.id, "Mia Manager")  # the team's manager
 
     again = _dispute(client, world.a1, call)
     assert again.status_code == 409 and "already has an open dispute" in again.json()["detail"]
@@ -60,7 +63,7 @@ def test_a_rep_disputes_and_the_manager_accepts_it_as_an_override(client: TestCl
     body = accepted.json()
     assert (body["status"], body["resolution_verdict"], body["resolved_by"]) == ("accepted", "pass", world.m1.id)
     assert [(e["action"], e["by"], e["verdict"]) for e in body["events"]] == [
-        ("opened", world.a1.id, "pass"), ("accepted", world.m1.id, "pass")]
+        ("opened", world.a1.id, "pass"), ("assigned", world.a1.id, None), ("accepted", world.m1.id, "pass")]
     assert all(e["at"] for e in body["events"])
 
     card = client.get(f"/v1/calls/{call}/scorecard", headers=world.a1.auth).json()
@@ -94,11 +97,78 @@ def test_rejecting_keeps_the_verdict_with_the_reason_and_who_may_dispute(client:
     body = rejected.json()
     assert (body["status"], body["resolution_verdict"], body["resolution_reason"]) == (
         "rejected", "fail", "The product came first in turn 1.")
-    assert [(e["action"], e["by"]) for e in body["events"]] == [("opened", world.a1.id), ("rejected", world.admin_a.id)]
+    assert [(e["action"], e["by"]) for e in body["events"]] == [
+        ("opened", world.a1.id), ("assigned", world.a1.id), ("rejected", world.admin_a.id)]  # an admin may decide any
     card = client.get(f"/v1/calls/{call}/scorecard", headers=world.a1.auth).json()
     assert next(i for i in card["items"] if i["id"] == "signal_first_opening")["override"] is None
     # a fresh dispute after the rejection is allowed (the earlier one is closed)
     assert _dispute(client, world.a1, call, comment="new evidence").status_code == 201
+
+
+def test_a_dispute_goes_to_a_named_reviewer_who_can_be_changed(client: TestClient, world: World) -> None:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    second = create_user(db, world.a1.org_id, "Meg Second", Role.manager, world.team_a1)
+    call = seed_scorecard(db, world.a1, at("2026-03-02T10:00:00"), VERDICTS)
+    dispute = _dispute(client, world.a1, call, verdict="pass").json()
+    path = f"/v1/disputes/{dispute['id']}"
+    assert dispute["assigned_to"] == world.m1.id  # the longest-standing manager of the team
+
+    # who may hand it on, and to whom
+    to_meg = {"reviewer_id": second.id, "comment": "Meg coaches Ann."}
+    assert client.post(f"{path}/assign", headers=world.a1.auth, json=to_meg).status_code == 403  # the rep
+    for outsider in (world.m2, world.mb, world.admin_b):
+        assert client.post(f"{path}/assign", headers=outsider.auth, json=to_meg).status_code == 404
+    for bad in (world.m2.id, world.a1b.id, world.admin_a.id, world.m1.id, 10_000):
+        answer = client.post(f"{path}/assign", headers=world.m1.auth, json={"reviewer_id": bad})
+        assert answer.status_code == 422, (bad, answer.text)
+        assert answer.json()["errors"][0]["loc"] == ["body", "reviewer_id"]
+    handed = client.post(f"{path}/assign", headers=world.m1.auth, json=to_meg)
+    assert handed.status_code == 200, handed.text
+    body = handed.json()
+    assert (body["assigned_to"], body["assigned_to_name"]) == (second.id, "Meg Second")
+    assert [(e["action"], e["by"], e["assignee"], e["comment"]) for e in body["events"]][1:] == [
+        ("assigned", world.a1.id, world.m1.id, "the team's manager, by default"),
+        ("assigned", world.m1.id, second.id, "Meg coaches Ann.")]
+
+    # only the assigned reviewer (or an admin) decides; the queue shows who it is with
+    refused = client.post(f"{path}/accept", headers=world.m1.auth, json={"comment": "ok"})
+    assert refused.status_code == 403 and "assigned to Meg Second" in refused.json()["detail"]
+    queue = client.get("/v1/disputes", headers=world.m1.auth).json()["items"]
+    assert [(d["id"], d["assigned_to_name"]) for d in queue] == [(dispute["id"], "Meg Second")]
+    assert client.get("/v1/disputes", headers=world.m1.auth, params={"reviewer": world.m1.id}).json()["items"] == []
+    mine = client.get("/v1/disputes", headers={"Authorization": f"Bearer {second.api_key}"},
+                      params={"reviewer": second.id}).json()["items"]
+    assert [d["id"] for d in mine] == [dispute["id"]]
+    # an admin hands it back; the manager then decides, with a reason
+    back = client.post(f"{path}/assign", headers=world.admin_a.auth, json={"reviewer_id": world.m1.id})
+    assert back.status_code == 200 and back.json()["events"][-1]["by"] == world.admin_a.id
+    rejected = client.post(f"{path}/reject", headers=world.m1.auth, json={"reason": "The product came first."})
+    assert rejected.status_code == 200, rejected.text
+    steps = [(e["action"], e["by"], e["assignee"], e["comment"]) for e in rejected.json()["events"]]
+    assert steps == [
+        ("opened", world.a1.id, None, "I opened with their seat count"),
+        ("assigned", world.a1.id, world.m1.id, "the team's manager, by default"),
+        ("assigned", world.m1.id, second.id, "Meg coaches Ann."),
+        ("assigned", world.admin_a.id, world.m1.id, ""),
+        ("rejected", world.m1.id, None, "The product came first."),
+    ]
+    assert all(e["at"] for e in rejected.json()["events"])
+    closed = client.post(f"{path}/assign", headers=world.m1.auth, json=to_meg)
+    assert closed.status_code == 409
+
+
+def test_a_team_without_a_manager_leaves_the_dispute_to_an_admin(client: TestClient, world: World) -> None:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    team = create_team(db, world.a1.org_id, "No manager yet")
+    rep = create_user(db, world.a1.org_id, "Nia Rep", Role.rep, team)
+    person = Person(id=rep.id, key=rep.api_key, org_id=world.a1.org_id, team_id=team, role=Role.rep)
+    call = seed_scorecard(db, person, at("2026-03-02T10:00:00"), VERDICTS)
+    dispute = _dispute(client, person, call, verdict="pass").json()
+    assert dispute["assigned_to"] is None and [e["action"] for e in dispute["events"]] == ["opened"]
+    assert client.post(f"/v1/disputes/{dispute['id']}/assign", headers=world.admin_a.auth,
+                       json={"reviewer_id": world.m1.id}).status_code == 422  # m1 manages another team
+    accepted = client.post(f"/v1/disputes/{dispute['id']}/accept", headers=world.admin_a.auth, json={"comment": "Yes."})
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
 
 
 def test_the_queue_puts_open_and_below_threshold_first_and_follows_access(client: TestClient, world: World) -> None:

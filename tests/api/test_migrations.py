@@ -83,3 +83,41 @@ def test_the_manager_loop_revision_keeps_existing_rows_and_their_overrides(db_ur
         assert [tuple(r) for r in reviews] == [(1, "ask_once", "override", "fail", "pass", "heard it")]
     finally:
         db.dispose()
+
+
+def test_the_dispute_reviewer_revision_assigns_open_disputes_to_their_team_manager(db_url: str) -> None:
+    """Disputes stored before 0006_dispute_reviewer: an open one goes to its team's longest-standing
+    manager with the step in its history; a closed one, or one whose team has no manager, gets no reviewer."""
+    from sqlalchemy import text
+
+    db = Database(db_url)
+    try:
+        upgrade(db)
+        with db.engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0005_job_priority")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO orgs (id, name, created_at) VALUES (1, 'O', '2026-01-01')"))
+            for team in (1, 2, 3):
+                conn.execute(text("INSERT INTO teams (id, org_id, name, created_at) VALUES (:t, 1, 'T', '2026-01-01')"), {"t": team})
+            for user, role, team in ((1, "rep", 1), (2, "manager", 1), (3, "manager", 1), (4, "manager", 2), (5, "rep", 3)):
+                conn.execute(text("INSERT INTO users (id, org_id, team_id, name, role, created_at)"
+                                  " VALUES (:u, 1, :t, 'U', :r, '2026-01-01')"), {"u": user, "t": team, "r": role})  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO calls (id, org_id, team_id, rep_id, uploaded_by, kind, filename, format, sellers, metadata,"
+                " size_bytes, turns, occurred_at, created_at, status) VALUES (1, 1, 1, 1, 1, 'upload', 'c.txt', 'plain',"
+                " '[]', '{}', 1, 1, '2026-01-05', '2026-01-05', 'scored')"))
+            for dispute, team, rep, status in ((1, 1, 1, "open"), (2, 1, 1, "rejected"), (3, 3, 5, "open")):
+                conn.execute(text(
+                    "INSERT INTO disputes (id, org_id, team_id, rep_id, call_id, item_id, kind, machine_verdict,"
+                    " disputed_verdict, comment, status, raised_by, raised_at) VALUES (:d, 1, :t, :r, 1, 'ask_once',"
+                    " 'upload', 'fail', 'fail', 'no', :s, :r, '2026-01-06')"), {"d": dispute, "t": team, "r": rep, "s": status})
+        upgrade(db)
+        with db.engine.connect() as conn:
+            assigned = conn.execute(text("SELECT id, assigned_to FROM disputes ORDER BY id")).all()
+            events = conn.execute(text('SELECT dispute_id, action, "by", assignee FROM dispute_events')).all()
+        assert [tuple(r) for r in assigned] == [(1, 2), (2, None), (3, None)]
+        assert [tuple(r) for r in events] == [(1, "assigned", 1, 2)]
+    finally:
+        db.dispose()

@@ -72,6 +72,10 @@ def _prose(card: Scorecard) -> list[str]:
     for item in card.items:
         texts += [item.reason, item.advice, *(e.note for e in item.evidence)]
     texts += [e.note for e in card.motion_evidence + card.trigger_evidence]
+    parties = card.parties
+    for fact in [parties.customer_person, parties.customer_company, parties.seller_company, *parties.products]:
+        if fact is not None:
+            texts += [fact.detail, fact.evidence.note if fact.evidence else ""]
     return [t for t in texts if t]
 
 

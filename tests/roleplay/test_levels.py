@@ -101,6 +101,28 @@ def test_next_step_fails_when_the_customer_never_accepted_a_time():
         assert score_session(played).item("next_step").verdict.value == "fail"
 
 
+def test_a_proposed_time_the_customer_never_accepted_is_no_next_step_at_any_level():
+    """The rep proposes a time twice to a customer cooled by a product-first opening: the customer
+    hedges (or brushes it off with "send me information") every time, and next_step fails."""
+    lines = [
+        "Let me share my screen and show you the Enterprise plan.",
+        "Could we meet Thursday at 10am to go through it?",
+        "Great, I'll send the invite for Thursday at 10am. Talk soon.",
+    ]
+    for level in Difficulty:
+        state, results = run_play("usage_threshold_upsell", lines, level)
+        keys = [r.customer.move.line_key for r in results]
+        assert len(results) == 3 and "accept_time" not in keys and not state.director.time_accepted, (level, keys)
+        assert keys[-1] == "no_time", (level, keys)  # the second proposal gets a real answer, never "send it over"
+        assert score_session(state).item("next_step").verdict.value == "fail", level
+    # the same rep, once the customer is warm, gets the time accepted and the item passes
+    warm = ["I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan.",
+            "Could we spend 20 minutes mapping how your hubs onboard dispatchers today?", lines[2]]
+    state, results = run_play("usage_threshold_upsell", warm, Difficulty.easy)
+    assert [r.customer.move.line_key for r in results][-1] == "accept_time"
+    assert score_session(state).item("next_step").verdict.value == "pass"
+
+
 def test_escalation_rep_who_asks_about_the_outage_and_parks_it_scores_well():
     lines = [
         "Sorry to hear about the outage. Walk me through what happened with the sync outage: how is your team handling it today?",

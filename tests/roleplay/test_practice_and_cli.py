@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,13 +100,19 @@ def test_scripted_rep_plays_saves_and_scores(runner, tmp_path: Path):
     assert "Facilitator: ask once" in result.stderr and "Facilitator stepped in 3 time(s)" in result.stderr
 
 
-def test_from_scorecard_plays_the_practice_scenario(runner, tmp_path: Path, card):
+def play_from_scorecard(runner: CliRunner, tmp_path: Path, card, line: str):  # type: ignore[no-untyped-def]
+    """`coach roleplay --from-scorecard` on the card, one scripted rep line, saved to tmp_path."""
     card_file = tmp_path / "card.json"
     card_file.write_text(card.model_dump_json())
     rep = tmp_path / "rep.txt"
-    rep.write_text("Could we spend 20 minutes mapping how your team handles quality checks today?\n")
+    rep.write_text(line + "\n")
     result = run(runner, "--from-scorecard", str(card_file), "--rep-lines", str(rep), "--no-llm", "--save", str(tmp_path))
     assert result.exit_code == 0, result.stderr
+    return result
+
+
+def test_from_scorecard_plays_the_practice_scenario(runner, tmp_path: Path, card):
+    result = play_from_scorecard(runner, tmp_path, card, "Could we spend 20 minutes mapping how your team handles quality checks today?")
     assert "Honestly, just send me some information." in result.stdout  # the real customer's brush-off
     assert "What to practise, from nina-call.txt" in result.stdout
 
@@ -190,3 +197,109 @@ def test_difficulty_option_plays_the_level_and_the_scorecard_says_it(runner, tmp
     assert "level hard" in result.stdout and "the customer ended the call" in result.stdout
     bad = run(runner, "--scenario", "usage_threshold_upsell", "--difficulty", "brutal", "--rep-lines", str(rep))
     assert bad.exit_code == 2 and "brutal" in bad.stderr
+
+
+LABELLED = Path(__file__).resolve().parents[2] / "fixtures" / "labelled"
+
+
+def _stock_words(scenario_id: str) -> set[str]:
+    from coach.roleplay.scenario import get_scenario
+
+    base = get_scenario(scenario_id)
+    return {*base.names.customer_company, *base.names.product, base.persona.name, base.persona.name.split()[0]}
+
+
+def _all_text(scenario) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(scenario.texts().values())
+
+
+def test_a_practice_from_a_gong_call_keeps_its_customer_companies_and_product():
+    from coach.readers import read_path
+
+    card = score_transcript(read_path(LABELLED / "24_gong_signalroom_feature_list_reask.json"))
+    scenario = from_scorecard(card)
+    assert scenario.id == "practice_cross_sell_adjacent_pain"
+    assert (scenario.persona.name, scenario.persona.company) == ("Priya Raman", "Ashgrove Analytics")
+    assert scenario.title.endswith("at Ashgrove Analytics")
+    assert "Ashgrove Analytics uses your billing product" in scenario.rep_brief
+    assert "Your adjacent product is the webinar module." in scenario.rep_brief  # the seller's own words for it
+    assert "You run finance operations at Ashgrove Analytics" in scenario.situation
+    assert "Signalroom's billing product" in scenario.situation  # the customer knows the vendor by name
+    assert scenario.lines.greeting == ["Hi, Priya here. Good to hear from you."]
+    text = _all_text(scenario)
+    for stock in _stock_words("cross_sell_adjacent_pain"):
+        assert not re.search(rf"\b{re.escape(stock)}\b", text), stock
+    assert scenario.names.customer_company == []  # swapped once; nothing stock is left to swap
+
+
+def test_a_party_the_call_never_named_gives_way_to_neutral_words_not_a_stock_name():
+    from coach.readers import read_path
+
+    card = score_transcript(read_path(LABELLED / "08_teams_signalroom_new_product_send_deck.vtt"))
+    assert card.parties.customer_company is None
+    scenario = from_scorecard(card)
+    assert scenario.id == "practice_send_me_information"
+    assert (scenario.persona.name, scenario.persona.company) == ("Nadia Sorensen", "the company")
+    assert scenario.rep_brief.startswith("The customer runs your maintenance platform")
+    assert "Your adjacent product is Signalroom Ads." in scenario.rep_brief
+    assert "You manage plant systems at the company. Signalroom's maintenance platform is fine." in scenario.situation
+    assert scenario.title.endswith('"just send me some information" at the customer')
+    text = _all_text(scenario)
+    for stock in _stock_words("send_me_information"):
+        assert not re.search(rf"\b{re.escape(stock)}\b", text), stock
+
+
+def test_the_calls_trigger_and_signal_come_with_its_names():
+    from coach.readers import read_path
+
+    card = score_transcript(read_path(LABELLED / "53_gong_tallyhub_long_renewal_window_year_end_line.json"))
+    assert card.trigger.value == "renewal_window" and card.trigger_evidence
+    scenario = from_scorecard(card)
+    assert scenario.trigger.value == "renewal_window"
+    assert f'The signal in your call: "{card.trigger_evidence[0].quote}"' in scenario.rep_brief
+    parties = card.parties
+    assert parties.customer_person and parties.customer_company and parties.seller_company and parties.products
+    assert scenario.persona.name == parties.customer_person.value
+    assert scenario.persona.company == parties.customer_company.value == "Corran Architects"
+    assert parties.seller_company.value == "Tallyhub" and "Tallyhub's helpdesk" in scenario.situation
+    assert f"the {parties.products[0].value}" in scenario.rep_brief
+
+
+def test_a_scorecard_saved_before_parties_still_drops_the_stock_company(card):
+    old = json.loads(card.model_dump_json())
+    del old["parties"]  # as stored by earlier versions
+    scenario = from_scorecard(parse_json(json.dumps(old)))
+    assert scenario.persona.name == "Nina Park" and scenario.persona.company == "the company"
+    assert "Atlas" not in _all_text(scenario)
+
+
+def test_from_scorecard_on_the_command_line_plays_the_calls_names(runner, tmp_path: Path):
+    from coach.readers import read_path
+
+    card = score_transcript(read_path(LABELLED / "24_gong_signalroom_feature_list_reask.json"))
+    line = "Walk me through how your team handles webinar follow-up today: who owns it, what tools, what's the cycle time?"
+    result = play_from_scorecard(runner, tmp_path, card, line)
+    session = SessionState.from_json(next(tmp_path.glob("*.session.json")).read_text())
+    assert session.scenario.persona.name == "Priya Raman" and session.scenario.persona.company == "Ashgrove Analytics"
+    transcript = Transcript.from_json(next(tmp_path.glob("*.transcript.json")).read_text())
+    assert [s.name for s in transcript.speakers if s.role.value == "customer"] == ["Priya Raman"]
+    assert "Ashgrove Analytics" in result.stdout + result.stderr
+
+
+def test_restart_starts_the_same_call_again_and_only_the_new_call_is_scored(runner, tmp_path: Path):
+    rep = tmp_path / "rep.txt"
+    rep.write_text(
+        "This is the future of the category.\n/restart\n"
+        "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan.\n"
+    )
+    result = run(runner, "--scenario", "usage_threshold_upsell", "--rep-lines", str(rep), "--no-llm", "--save",
+                 str(tmp_path), "-f", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "Restarted." in result.stderr
+    session = SessionState.from_json(next(tmp_path.glob("*.session.json")).read_text())
+    assert [t.text for t in session.turns if t.role == "rep"] == [
+        "I noticed your team crossed 212 of your 250 licensed seats this month, about 85% of the plan."
+    ]
+    assert session.notes == [] and session.director.never_says == 0  # the first call's never-say is gone
+    verdicts = {i["id"]: i["verdict"] for i in json.loads(result.stdout)["items"]}
+    assert verdicts["never_say"] == "pass"  # scored on the new call only

@@ -290,8 +290,10 @@ def test_a_role_play_session_runs_to_its_scorecard(live_server: LiveServer, brow
     sign_in(page, live_server, live_server.world.a1, "/roleplay")
     shot(page, "15-roleplay-scenarios")
     scenario = page.locator("li.scenario", has=page.locator("input[value='usage_threshold_upsell']"))
+    scenario.get_by_label("Level").select_option("normal")
     scenario.get_by_role("button", name="Start").click()
     expect(page).to_have_url(re.compile(r"/roleplay/\d+$"))
+    expect(page.locator("[data-level]")).to_have_text("Level: normal")
     line = page.get_by_label(re.compile("^Your line to "))
     expect(line).to_be_focused()  # ready to type
     lines = [
@@ -313,4 +315,5 @@ def test_a_role_play_session_runs_to_its_scorecard(live_server: LiveServer, brow
     expect(page.get_by_role("heading", name=re.compile(r"^Scorecard: Role-play:"))).to_be_visible()
     expect(page.locator("article.item")).to_have_count(12)
     expect(page.locator("#item-never_say .badge").first).to_have_text(re.compile("Fail"))
+    expect(page.locator("dd[data-level]")).to_have_text("normal")
     shot(page, "17-roleplay-scorecard")

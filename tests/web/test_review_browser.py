@@ -11,6 +11,8 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
+from api.db.models import Role
+from api.store.admin import create_user
 from tests.api.support import Person
 from tests.web.conftest import LiveServer, shot
 from tests.web.test_browser import api_upload, sign_in
@@ -45,22 +47,45 @@ def test_a_rep_disputes_a_verdict_and_the_manager_accepts_it(live_server: LiveSe
     shot(rep, "20-dispute-form")
     article.get_by_role("button", name="Send the dispute").click()
     expect(rep.get_by_role("status")).to_contain_text("is sent to your manager")
-    expect(rep.locator(f"#item-{item} [data-dispute-status='open']")).to_contain_text("Waiting for a manager")
+    expect(rep.locator(f"#item-{item} [data-dispute-status='open']")).to_contain_text("Waiting for Mia Manager's review")
 
+    # the team's manager is its reviewer by default, and hands it to another manager of the team
+    second = create_user(live_server.db, world.m1.org_id, "Meg Second", Role.manager, world.team_a1)
     manager = browser()
     sign_in_at_home(manager, live_server, world.m1, "/team")  # managers land on Team
     manager.get_by_role("link", name="Disputes", exact=True).click()
     row = manager.locator("tr[data-dispute]", has_text="Disputed call")
     expect(row).to_contain_text("Ann One")
+    expect(row.locator("[data-reviewer]")).to_have_text("Mia Manager (you)")
     shot(manager, "21-dispute-queue")
     row.get_by_role("link", name=re.compile("^Review")).click()
     expect(manager.get_by_role("heading", name=re.compile("^Dispute:"))).to_be_visible()
-    manager.get_by_label("Comment for the rep").fill("Agreed: she is the sponsor.")
-    manager.get_by_role("button", name="Accept: change the verdict").click()
-    expect(manager.locator("[data-status]")).to_have_text("accepted")
-    expect(manager.locator("[data-history] li")).to_have_count(2)
-    expect(manager.locator("[data-history]")).to_contain_text("Mia Manager accepted the dispute")
-    shot(manager, "22-dispute-decided")
+    expect(manager.locator("dd[data-reviewer]")).to_contain_text("Mia Manager")
+    manager.get_by_label("Reviewer").select_option(label="Meg Second")
+    manager.get_by_label("Why (optional, kept in the history)").fill("Meg coaches Ann.")
+    manager.get_by_role("button", name="Assign").click()
+    expect(manager.locator("dd[data-reviewer]")).to_contain_text("Meg Second")
+    expect(manager.get_by_role("button", name="Accept: change the verdict")).to_have_count(0)  # no longer Mia's to decide
+    expect(manager.locator("[data-history]")).to_contain_text("Mia Manager assigned the dispute to Meg Second: Meg coaches Ann.")
+
+    reviewer = browser()
+    sign_in_at_home(reviewer, live_server, Person(id=second.id, key=second.api_key, org_id=second.org_id,
+                                                  team_id=second.team_id, role=Role.manager), "/team")  # fmt: skip
+    reviewer.goto(f"{live_server.url}/disputes")
+    reviewer.get_by_role("link", name="Assigned to me").click()
+    row = reviewer.locator("tr[data-dispute]", has_text="Disputed call")
+    expect(row.locator("[data-reviewer]")).to_have_text("Meg Second (you)")
+    row.get_by_role("link", name=re.compile("^Review")).click()
+    reviewer.get_by_label("Comment for the rep").fill("Agreed: she is the sponsor.")
+    reviewer.get_by_role("button", name="Accept: change the verdict").click()
+    expect(reviewer.locator("[data-status]")).to_have_text("accepted")
+    history = reviewer.locator("[data-history] li")
+    expect(history).to_have_count(4)  # opened, assigned (default), assigned (handed on), accepted
+    expect(history.nth(0)).to_contain_text("Ann One disputed the verdict")
+    expect(history.nth(1)).to_contain_text("the dispute went to Mia Manager (the team's manager, by default)")
+    expect(history.nth(2)).to_contain_text("Mia Manager assigned the dispute to Meg Second")
+    expect(history.nth(3)).to_contain_text("Meg Second accepted the dispute")
+    shot(reviewer, "22-dispute-decided")
 
     # the rep sees the decision and the changed verdict; the score everyone sees changed, the machine's beside it
     rep.reload()

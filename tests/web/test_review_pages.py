@@ -10,7 +10,8 @@ import zipfile
 
 from fastapi.testclient import TestClient
 
-from api.db.models import Call, ScorecardItemRow, ScorecardRow
+from api.db.models import Call, Role, ScorecardItemRow, ScorecardRow
+from api.store.admin import create_user
 from tests.api.support import Person, World, at, seed_scorecard
 from tests.web.support import csrf
 
@@ -55,7 +56,7 @@ def test_a_dispute_goes_from_the_scorecard_to_the_managers_decision(web_client: 
         "csrf_token": csrf(web_client, f"/calls/{call}"), "comment": "That was the customer's phrase", "verdict": "pass"})
     assert sent.status_code == 303 and sent.headers["location"].startswith(f"/calls/{call}?disputed=never_say")
     shown = web_client.get(sent.headers["location"])
-    assert "Your dispute of" in shown.text and "Waiting for a manager" in shown.text
+    assert "Your dispute of" in shown.text and "Waiting for Mia Manager&#39;s review" in shown.text
     assert 'data-dispute-status="open"' in shown.text
     queue = web_client.get("/disputes")
     assert queue.status_code == 200 and "That was the customer" not in queue.text and "Ann One" in queue.text
@@ -87,6 +88,56 @@ def test_a_dispute_goes_from_the_scorecard_to_the_managers_decision(web_client: 
     assert 'data-dispute-status="accepted"' in card.text and "Agreed, quoted" in card.text
     assert "Manager&#39;s verdict: Pass" in card.text or "Manager's verdict: Pass" in card.text
     assert "data-machine-score" in card.text and "100/100" in card.text
+
+
+def test_the_reviewer_is_named_and_can_be_handed_on(web_client: TestClient, web_world: World) -> None:
+    db = web_client.app.state.db  # type: ignore[attr-defined]
+    second = create_user(db, web_world.m1.org_id, "Meg Second", Role.manager, web_world.team_a1)
+    meg = Person(id=second.id, key=second.api_key, org_id=second.org_id, team_id=second.team_id, role=Role.manager)
+    call = seed_scorecard(db, web_world.a1, at("2026-03-02T10:00:00"), {"never_say": "fail"})
+    _as(web_client, web_world.a1)
+    web_client.post(f"/calls/{call}/items/never_say/dispute",
+                    data={"csrf_token": csrf(web_client, f"/calls/{call}"), "comment": "Her words", "verdict": "pass"})
+    dispute_id = web_client.get("/v1/disputes", headers=web_world.a1.auth).json()["items"][0]["id"]
+    page = web_client.get(f"/disputes/{dispute_id}").text
+    assert 'data-reviewer>Mia Manager' in page and "Hand it to another manager" not in page  # the rep reads, never assigns
+
+    _as(web_client, web_world.m1)
+    mine = web_client.get("/disputes?mine=true").text
+    assert f'data-dispute="{dispute_id}"' in mine and "Mia Manager (you)" in mine
+    page = web_client.get(f"/disputes/{dispute_id}").text
+    assert "Hand it to another manager" in page and '<option value="%d">Meg Second</option>' % meg.id in page
+    assert "Your decision" in page
+    token = csrf(web_client, f"/disputes/{dispute_id}")
+    empty = web_client.post(f"/disputes/{dispute_id}/assign", data={"csrf_token": token, "reviewer": ""})
+    assert empty.status_code == 422 and "Choose the manager to hand it to." in empty.text
+    assert web_client.post(f"/disputes/{dispute_id}/assign", data={"csrf_token": "forged", "reviewer": str(meg.id)},
+                           follow_redirects=False).status_code == 403
+    handed = web_client.post(f"/disputes/{dispute_id}/assign", follow_redirects=False,
+                             data={"csrf_token": token, "reviewer": str(meg.id), "assign_comment": "Meg coaches Ann"})
+    assert handed.status_code == 303
+    page = web_client.get(f"/disputes/{dispute_id}").text
+    assert "assigned the dispute to <strong>Meg Second</strong>: Meg coaches Ann" in page
+    assert "Your decision" not in page  # Mia no longer decides it
+    assert f'data-dispute="{dispute_id}"' not in web_client.get("/disputes?mine=true").text
+
+    _as(web_client, web_world.m2)  # another team's manager neither sees nor hands it on
+    token = csrf(web_client, "/disputes")
+    assert web_client.post(f"/disputes/{dispute_id}/assign", data={"csrf_token": token, "reviewer": str(meg.id)}).status_code == 404
+
+    _as(web_client, meg)
+    mine = web_client.get("/disputes?mine=true").text
+    assert "Meg Second (you)" in mine
+    token = csrf(web_client, f"/disputes/{dispute_id}")
+    done = web_client.post(f"/disputes/{dispute_id}/resolve", follow_redirects=False,
+                           data={"csrf_token": token, "action": "reject", "comment": "It was the rep's phrase."})
+    assert done.status_code == 303
+    page = web_client.get(f"/disputes/{dispute_id}").text
+    history = [(who, what.strip()) for who, what in
+               re.findall(r"<li><time[^>]*>[^<]*</time> · <strong>([^<]*)</strong> ([a-z ]+)", page)]  # fmt: skip
+    assert history == [("Ann One", "disputed the verdict"), ("Mia Manager", "assigned the dispute to"),
+                       ("Meg Second", "rejected the dispute")]
+    assert "the dispute went to <strong>Mia Manager</strong> (the team&#39;s manager, by default)" in page
 
 
 def test_the_calibration_page_counts_agreement_and_exports(web_client: TestClient, web_world: World) -> None:

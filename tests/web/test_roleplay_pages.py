@@ -14,9 +14,9 @@ SCENARIO = "usage_threshold_upsell"
 NEVER_SAY = "A lot of customers like you are buying this, let me send you a deck."
 
 
-def start(client: TestClient, scenario: str = SCENARIO) -> int:
-    response = client.post("/roleplay", data={"csrf_token": csrf(client, "/roleplay"), "scenario": scenario},
-                           follow_redirects=False)
+def start(client: TestClient, scenario: str = SCENARIO, difficulty: str = "") -> int:
+    response = client.post("/roleplay", data={"csrf_token": csrf(client, "/roleplay"), "scenario": scenario,
+                                              "difficulty": difficulty}, follow_redirects=False)
     assert response.status_code == 303, response.text[:500]
     found = re.fullmatch(r"/roleplay/(\d+)", response.headers["location"])
     assert found
@@ -82,6 +82,29 @@ def test_finishing_stores_a_scorecard_like_a_call(web_client: TestClient, web_wo
     assert "roleplay" in web_client.get("/calls").text
 
 
+def _level(page: str) -> str:
+    found = re.search(r"data-level>(.*?)</(?:p|dd)>", page, re.S)
+    assert found, "no level on the page"
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+def test_the_session_page_and_its_scorecard_say_the_level(web_client: TestClient, web_world: World) -> None:
+    sign_in(web_client, web_world.a1)
+    default = start(web_client)
+    assert _level(web_client.get(f"/roleplay/{default}").text) == "Level: easy"  # the scenario's own level
+    session_id = start(web_client, difficulty="hard")
+    assert _level(web_client.get(f"/roleplay/{session_id}").text) == "Level: hard"
+    # at hard the first never-say ends the call; the scorecard says the level and who ended it
+    assert say(web_client, session_id, "This is the future of the category.").status_code == 303
+    token = csrf(web_client, f"/roleplay/{session_id}")
+    done = web_client.post(f"/roleplay/{session_id}/finish", data={"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    card_page = web_client.get(done.headers["location"]).text
+    assert _level(card_page) == "hard (the customer ended the call)"
+    assert web_client.get(f"/roleplay/{session_id}").status_code == 200
+    assert _level(web_client.get(f"/roleplay/{session_id}").text) == "Level: hard"
+
+
 def test_empty_lines_and_closed_sessions_come_back_with_a_message(web_client: TestClient, web_world: World) -> None:
     sign_in(web_client, web_world.a1)
     session_id = start(web_client)
@@ -116,3 +139,33 @@ def test_who_sees_a_session_is_who_the_api_lets_see_it(web_client: TestClient, w
         if page.status_code == 200 and name != "a1":
             refused = say(web_client, session_id, "hello")
             assert refused.status_code == 403
+
+
+def test_slash_commands_in_the_web_chat_are_for_the_coach_never_the_customer(web_client: TestClient, web_world: World) -> None:
+    sign_in(web_client, web_world.a1)
+    session_id = start(web_client, difficulty="normal")
+    say(web_client, session_id, "This is the future of the category.")
+    api = lambda: web_client.get(f"/v1/roleplay/sessions/{session_id}", headers=web_world.a1.auth).json()  # noqa: E731
+    turns = len(api()["turns"])
+    help_page = say(web_client, session_id, "/help")
+    assert help_page.status_code == 200 and "/restart: start the same call again" in help_page.text
+    hint_page = say(web_client, session_id, "/hint")
+    assert hint_page.status_code == 200 and "Hint: " in hint_page.text
+    unknown = say(web_client, session_id, "/bogus please")
+    assert unknown.status_code == 422 and "Unknown command /bogus" in unknown.text
+    assert len(api()["turns"]) == turns  # nothing was said to the customer
+    restarted = say(web_client, session_id, "/restart")
+    assert restarted.status_code == 303
+    fresh = int(restarted.headers["location"].rsplit("/", 1)[1])
+    assert fresh != session_id
+    again = web_client.get(f"/v1/roleplay/sessions/{fresh}", headers=web_world.a1.auth).json()
+    assert len(again["turns"]) == 1 and again["difficulty"] == "normal" and again["scenario"] == SCENARIO
+    ended = say(web_client, session_id, "/end")
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/calls/")
+    card = web_client.get(ended.headers["location"]).text
+    assert "/end" not in card and "/help" not in card  # never part of the scored call
+    # a manager reading the session cannot restart it
+    _as(web_client, web_world.m1)
+    token = csrf(web_client, f"/roleplay/{fresh}")
+    refused = web_client.post(f"/roleplay/{fresh}/turns", data={"csrf_token": token, "line": "/restart"}, follow_redirects=False)
+    assert refused.status_code == 403

@@ -11,13 +11,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.db.models import DisputeStatus, Role
 from api.deps import DbDep, ReadSession
 from api.problems import not_found
 from api.schemas.calls import KindFilter
-from api.schemas.disputes import DisputeAccept, DisputePublic, DisputeReject
+from api.principal import Principal
+from api.schemas.disputes import DisputeAccept, DisputeAssign, DisputePublic, DisputeReject
 from api.store import calibration as calibration_store
 from api.store import disputes as store
 from api.store.practice import rep_practice
@@ -42,38 +44,65 @@ def _text(form, name: str) -> str:  # type: ignore[no-untyped-def]
 def dispute_queue(
     request: Request, user: PageUser, session: ReadSession,
     status: Annotated[str, Query(pattern="^(open|accepted|rejected|all)$")] = "open",
+    mine: Annotated[bool, Query()] = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     chosen = None if status == "all" else DisputeStatus(status)
     items, next_cursor = store.list_disputes(
         session, user, status=chosen, team_id=None, rep_id=None, item_id=None, kind=KindFilter.all,
-        threshold=store.DEFAULT_THRESHOLD, limit=50, cursor=cursor,
+        threshold=store.DEFAULT_THRESHOLD, limit=50, cursor=cursor, reviewer_id=user.user_id if mine else None,
     )
+    query = {"status": status, **({"mine": "true"} if mine else {})}
     return render(request, "disputes.html.j2", {
-        "title": "Disputes", "disputes": items, "status": status, "threshold": store.DEFAULT_THRESHOLD,
-        "is_reviewer": user.role is not Role.rep,
-        "next_url": "/disputes?" + urlencode({"status": status, "cursor": next_cursor}) if next_cursor else None,
+        "title": "Disputes", "disputes": items, "status": status, "mine": mine, "threshold": store.DEFAULT_THRESHOLD,
+        "is_reviewer": user.role is not Role.rep, "user_id": user.user_id,
+        "next_url": "/disputes?" + urlencode({**query, "cursor": next_cursor}) if next_cursor else None,
     })
 
 
 def _dispute_page(
-    request: Request, dispute: DisputePublic, user_can_resolve: bool, *, error: str | None = None,
-    values: dict[str, str] | None = None, status: int = 200,
+    request: Request, session: Session, user: Principal, dispute: DisputePublic, *, error: str | None = None,
+    assign_error: str | None = None, values: dict[str, str] | None = None, status: int = 200,
 ) -> Response:
+    open_ = dispute.status is DisputeStatus.open
+    may_assign = user.role is not Role.rep and open_
+    reviewers = [(i, name) for i, name in store.team_managers(session, user.org_id, dispute.team_id)
+                 if i not in (dispute.assigned_to, dispute.raised_by)] if may_assign else []  # fmt: skip
     return render(request, "dispute.html.j2", {
-        "title": f"Dispute: {dispute.item_title}", "d": dispute, "can_resolve": user_can_resolve, "error": error,
-        "values": values or {}, "verdicts": list(Verdict),
+        "title": f"Dispute: {dispute.item_title}", "d": dispute, "can_resolve": _can_resolve(user, dispute),
+        "reviewers": reviewers, "error": error, "assign_error": assign_error, "values": values or {},
+        "verdicts": list(Verdict),
     }, status=status)
 
 
-def _can_resolve(user, dispute: DisputePublic) -> bool:  # type: ignore[no-untyped-def]
-    return user.role is not Role.rep and dispute.raised_by != user.user_id and dispute.status is DisputeStatus.open
+def _can_resolve(user: Principal, dispute: DisputePublic) -> bool:
+    return dispute.status is DisputeStatus.open and store.refusal(
+        user, raised_by=dispute.raised_by, assigned_to=dispute.assigned_to) is None  # fmt: skip
 
 
 @router.get("/disputes/{dispute_id}")
 def dispute_page(request: Request, dispute_id: int, user: PageUser, session: ReadSession) -> Response:
-    dispute = store.get_dispute(session, user, dispute_id)
-    return _dispute_page(request, dispute, _can_resolve(user, dispute))
+    return _dispute_page(request, session, user, store.get_dispute(session, user, dispute_id))
+
+
+@router.post("/disputes/{dispute_id}/assign", dependencies=[Csrf])
+async def assign_dispute(request: Request, dispute_id: int, user: PageUser, db: DbDep) -> Response:
+    form = await request.form()
+    values = {"reviewer": _text(form, "reviewer"), "assign_comment": _text(form, "assign_comment")}
+    try:
+        body = DisputeAssign.model_validate({"reviewer_id": values["reviewer"], "comment": values["assign_comment"]})
+    except ValidationError:
+        with db.reader() as session:
+            dispute = store.get_dispute(session, user, dispute_id)
+            return _dispute_page(request, session, user, dispute, assign_error="Choose the manager to hand it to.",
+                                 values=values, status=422)
+
+    def apply() -> None:
+        with db.write() as session:
+            store.assign_dispute(session, user, dispute_id, body)
+
+    await run_in_threadpool(apply)
+    return RedirectResponse(f"/disputes/{dispute_id}", status_code=303)
 
 
 @router.post("/disputes/{dispute_id}/resolve", dependencies=[Csrf])
@@ -92,7 +121,7 @@ async def resolve_dispute(request: Request, dispute_id: int, user: PageUser, db:
                  else "Write a comment for the rep: why you accept or reject the dispute.")
         with db.reader() as session:
             dispute = store.get_dispute(session, user, dispute_id)
-            return _dispute_page(request, dispute, _can_resolve(user, dispute), error=error, values=values, status=422)
+            return _dispute_page(request, session, user, dispute, error=error, values=values, status=422)
 
     def apply() -> None:
         with db.write() as session:

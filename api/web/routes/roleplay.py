@@ -21,13 +21,15 @@ from api.db.models import RoleplaySessionRow
 from api.deps import DbDep, Principal, ReadSession
 from api.schemas.roleplay import RoleplaySessionCreate, RoleplaySessionPublic, TurnPublic
 from api.store import roleplay as store
-from api.store.errors import Conflict, Invalid
+from api.db import Database
+from api.store.errors import Conflict, Forbidden, Invalid
 from api.web.auth import Csrf, PageUser
 from api.web.routing import PageRoute
 from api.web.templating import render
 from coach.roleplay.facilitator import FacilitatorNote
 from coach.roleplay.scenario import load_scenarios
-from coach.roleplay.session import Actor, ScriptedActor
+from coach.roleplay.commands import COMMANDS, hint, parse_command
+from coach.roleplay.session import Actor, ScriptedActor, SessionState
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -66,6 +68,7 @@ class SessionView(BaseModel):
     persona_title: str
     company: str
     brief: str
+    difficulty: str  # the level this session is played at
     rep_name: str
     turns: list[TurnPublic]
     notes: dict[int, list[FacilitatorNote]]
@@ -116,7 +119,8 @@ def _view(public: RoleplaySessionPublic, rep_name: str) -> SessionView:
         notes.setdefault(note.turn, []).append(note)
     return SessionView(
         id=public.id, title=public.title, persona_name=public.persona.name, persona_title=public.persona.title,
-        company=public.persona.company, brief=public.rep_brief, rep_name=rep_name, turns=list(public.turns),
+        company=public.persona.company, brief=public.rep_brief, difficulty=public.difficulty.value,
+        rep_name=rep_name, turns=list(public.turns),
         notes=notes, active=public.status == "active", rep_turns=sum(1 for t in public.turns if t.role == "rep"),
         call_id=public.call_id,
     )
@@ -149,14 +153,37 @@ def roleplay_start(
 
 
 def _session_page(request: Request, session: Session, user: Principal, session_id: int, *,
-                  error: str | None = None, status: int = 200) -> Response:
+                  error: str | None = None, notice: list[str] | None = None, status: int = 200) -> Response:
     public = store.public(store.get_visible_session(session, user, session_id))
     return render(
         request, "roleplay_session.html.j2",
         {"title": public.title, "view": _view(public, user.name if public.user_id == user.user_id else "Rep"),
-         "error": error, "is_owner": public.user_id == user.user_id},
+         "error": error, "notice": notice, "is_owner": public.user_id == user.user_id},
         status=status,
     )
+
+
+async def _command(request: Request, session_id: int, user: Principal, db: Database, line: str, command: str) -> Response:
+    """`/help`, `/hint`, `/restart`, `/end` typed in the chat: done for the rep, never said to the customer."""
+    if command == "end":
+        return await roleplay_finish(request, session_id, user, db)
+    with db.reader() as session:
+        row = store.get_visible_session(session, user, session_id)
+        state = SessionState.from_json(row.state)
+        if command == "restart":
+            if row.user_id != user.user_id:
+                raise Forbidden("only the rep who started a role-play session may restart it")
+            body = RoleplaySessionCreate(scenario=row.scenario, seed=state.seed, difficulty=state.level)
+        elif command == "help":
+            return _session_page(request, session, user, session_id,
+                                 notice=[f"/{name}: {text}" for name, text in COMMANDS.items()])  # fmt: skip
+        elif command == "hint":
+            return _session_page(request, session, user, session_id, notice=[f"Hint: {hint(state)}"])
+        else:
+            return _session_page(request, session, user, session_id, status=422,
+                                 error=f"Unknown command {line.split()[0]}; /help lists the commands.")  # fmt: skip
+    restarted = await run_in_threadpool(store.start, db, user, body)
+    return RedirectResponse(f"/roleplay/{restarted.id}", status_code=303)
 
 
 @router.get("/roleplay/{session_id}")
@@ -171,6 +198,9 @@ async def roleplay_turn(
     if not line.strip():
         with db.reader() as session:
             return _session_page(request, session, user, session_id, error="Write what you would say.", status=422)
+    command = parse_command(line)
+    if command is not None:
+        return await _command(request, session_id, user, db, line, command)
     try:
         played = await run_in_threadpool(store.play, db, user, session_id, line, _actor(request))
     except (Conflict, Invalid) as exc:
