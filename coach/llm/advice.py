@@ -10,7 +10,11 @@ any of that, so the LLM's is shown only when it passes every check:
 - it proposes a line the rep could say: a quoted line of three words or more, or a question;
 - it names something said in the call: a content word of the call that neither
   the item's text nor the rubric's advice for it contains (a name, a product, a figure);
-- it is not a restatement of the item: most of its content words are not the item's own.
+- it is not a restatement of the item: most of its content words are not the item's own;
+- it invents nothing: every figure and every name it uses (a capitalised word inside a
+  sentence) was said in the call. Small models copy the rubric's example ("your team crossed
+  50 active seats") or address someone who is not on the call ("Sam"), and that advice reads
+  well and is false.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ RESTATEMENT_SHARE = 0.6  # above this share of the item's own content words, it 
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,40}\]|<[^>]{1,40}>|\{[^}]{1,40}\}|\bX{2,}\b|\bTBD\b|\.\.\.|…|\bN/A\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“'‘]([^\"”'’]{3,})[\"”'’]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+|\d[\d,.%$]*")
+_FIGURE = re.compile(r"\d[\d,.]*")
+_NAME = re.compile(r"\b[A-Z][a-z][A-Za-z'’-]*")
+# Where a new sentence (or a quoted line) starts, a capital letter is grammar, not a name.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(]\s*)$")
 
 
 def clean(text: str) -> str:
@@ -60,7 +68,18 @@ def why_not_useful(text: str, item_text: str, call_words: set[str]) -> str | Non
         return "names nothing said in the call"
     if mine and len(mine & own) / len(mine) > RESTATEMENT_SHARE:
         return "restates the item"
+    invented = sorted(word for word in _figures_and_names(text) if word not in call_words)
+    if invented:
+        return f"uses {', '.join(invented)}, which the call never says"
     return None
+
+
+def _figures_and_names(text: str) -> set[str]:
+    found = {m.group().rstrip(".,") for m in _FIGURE.finditer(text)}
+    for m in _NAME.finditer(text):
+        if not _SENTENCE_START.search(text[: m.start()]):
+            found.add(m.group().lower().rstrip("'’-"))
+    return found
 
 
 def useful(text: str, item_text: str, call_words: set[str]) -> str:
@@ -69,7 +88,10 @@ def useful(text: str, item_text: str, call_words: set[str]) -> str:
 
 
 def call_vocabulary(turn_texts: Iterable[str]) -> set[str]:
+    """Every word and figure said in the call, lowercased: what advice may name."""
     words: set[str] = set()
     for text in turn_texts:
-        words |= content_words(text)
+        for w in _WORD.findall(text):
+            word = w.lower().strip("'’-.,%$")
+            words |= {word, re.split(r"['’]", word)[0]}  # "Marcus's" names Marcus too
     return words

@@ -47,6 +47,26 @@ def test_advice_naming_the_call_and_proposing_a_line_is_kept(advice):
     assert useful(advice, ITEM, CALL) == advice
 
 
+@pytest.mark.parametrize(
+    ("advice", "why"),
+    [
+        # What the 1.5B model wrote (benchmarks/bench_models.py): the rubric's example figure as if
+        # it were this call's, and a person who is not on the call. Both passed the other checks.
+        ('Open with it: "I saw your team crossed 50 active seats; is month-end reconciliation why?"', "uses 50, which the call never says"),
+        ('Ask Sam: "Who besides Marcus signs off on the reconciliation budget?"', "uses sam, which the call never says"),
+    ],
+)
+def test_advice_that_invents_a_figure_or_a_name_is_refused(advice, why):
+    assert why_not_useful(advice, ITEM, CALL) == why
+
+
+def test_names_at_the_start_of_a_sentence_or_a_quote_are_grammar_not_names():
+    advice = 'Say it plainly. "Given month-end reconciliation, who signs off above fifty thousand, Marcus?"'
+    assert why_not_useful(advice, ITEM, CALL) is None
+    # A possessive in the call still names the person.
+    assert why_not_useful("Ask: \"Is Marcus's team running reconciliation this month?\"", ITEM, call_vocabulary(["Marcus's team runs reconciliation."])) is None
+
+
 def test_rubric_advice_has_no_placeholder_left():
     import re
 

@@ -65,7 +65,7 @@ def test_both_policy_keeps_the_heuristic_verdict_and_flags_the_dispute(call):
 def test_agreed_fail_gets_the_llms_advice(call):
     rubric = make_rubric(next_step="both")
     card = heuristic_card(call, {"next_step": F})
-    advice = 'Close with "Thursday at 10am then, I will send Dana the invite" and own it.'
+    advice = 'Close with "Thursday at 10am then, I will send Marcus the invite" and own it.'
     fake = FakeChatModel().enqueue(reply(next_step=judgement("fail", (5, "That works. Thursday at 10am"), advice=advice)))
     item = LLMGrader(fake).grade(call, card, rubric).item("next_step")
     assert item.verdict is F and item.source is VerdictSource.both and not item.disputed
@@ -330,7 +330,7 @@ def test_one_word_advice_falls_back_to_the_rubric(call):
 def test_heuristic_fails_the_llm_does_not_judge_get_llm_advice_from_the_same_request(call):
     rubric = make_rubric(signal_first_opening="llm", never_say="heuristic", next_step="heuristic", ask_once="heuristic")
     card = heuristic_card(call, {"signal_first_opening": P, "never_say": F, "next_step": F, "ask_once": P})
-    advice = 'Close with "Thursday at 10am then, I will send Dana the invite" and own it.'
+    advice = 'Close with "Thursday at 10am then, I will send Marcus the invite" and own it.'
     fake = FakeChatModel().enqueue(json.dumps({
         "signal_first_opening": judgement("pass", (2, SIGNAL_QUOTE)),
         "advice_for": {"never_say": "no no no no no no", "next_step": advice},
