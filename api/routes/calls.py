@@ -82,8 +82,7 @@ async def upload_call(
         raise too_large(settings.max_upload_bytes)
     # Reading (in a child process) and storing block: keep them off the event loop.
     created = await run_in_threadpool(
-        store.create_call, db, user, upload, max_bytes=settings.max_upload_bytes, idempotency_key=idempotency_key,
-        read=request.app.state.reader,
+        store.create_call, db, user, upload, read=request.app.state.reader, idempotency_key=idempotency_key,
     )
     if not created.replayed:
         request.app.state.jobs.notify()

@@ -18,13 +18,14 @@ from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
 from api.enqueue import add_job
 from api.principal import Principal
 from api.store.errors import Forbidden, Invalid, NotFound
-from api.reading import ReadUpload, read_upload
+from api.reading import ReadUpload
 from api.schemas.calls import CallPublic, JobPublic, KindFilter, MetadataValue
 from api.store import paging
 
 
-# read_upload's signature: the API reads uploads in child processes (api.reading.UploadReader).
-Reader = Callable[[bytes, str, "str | None", Sequence[str], int], ReadUpload]
+# The pipeline's read step as the server runs it (api.reading.UploadReader): bytes, file name,
+# format (None: detected) and sellers in; the read transcript out.
+Reader = Callable[[bytes, str, "str | None", Sequence[str]], ReadUpload]
 
 
 @dataclass
@@ -58,10 +59,7 @@ class Created:
     replayed: bool
 
 
-def create_call(
-    db: Database, user: Principal, upload: Upload, *, max_bytes: int, idempotency_key: str | None,
-    read: Reader = read_upload,
-) -> Created:
+def create_call(db: Database, user: Principal, upload: Upload, *, read: Reader, idempotency_key: str | None) -> Created:
     fingerprint = upload.fingerprint() if idempotency_key else None
     if idempotency_key and fingerprint:
         earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
@@ -69,7 +67,7 @@ def create_call(
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
-    read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
+    read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers)
     transcript_json = read_in.transcript_json
     if upload.title and read_in.transcript.title is None:
         # The title the uploader gives ("Acme <> Signalroom") is the call's: the scorer reads the parties from it.
@@ -95,9 +93,7 @@ def create_call(
     )
     try:
         with db.write() as session:
-            session.add(call)
-            session.flush()
-            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=transcript_json))
+            store_call(session, call, upload.raw, transcript_json)
             job = add_job(session, call.id, call.org_id)
     except IntegrityError:
         # Two retries with one key raced; the first one's insert won.
@@ -107,6 +103,13 @@ def create_call(
                 return earlier
         raise
     return Created(call=call, job=job, replayed=False)
+
+
+def store_call(session: Session, call: Call, raw: bytes, transcript_json: str) -> None:
+    """Insert a new call with its bytes and its read transcript (the JSON the scorer reads)."""
+    session.add(call)
+    session.flush()
+    session.add(CallBlob(call_id=call.id, raw=raw, transcript_json=transcript_json))
 
 
 def _by_idempotency_key(db: Database, user: Principal, key: str, fingerprint: str) -> Created | None:
