@@ -56,8 +56,11 @@ class ScoreOutcome(BaseModel):
 
 def warm_up(run: BatchRun) -> None:
     """Pay for the pipeline and the rubric's compiled patterns once per process, not once per file."""
-    get_nlp()
-    get_analyser(run.spec.rubric)
+    try:
+        get_nlp()
+        get_analyser(run.spec.rubric)
+    except CoachError:
+        pass  # each call reports it, naming the file
 
 
 # The run a worker process serves, set once by the pool's initializer.

@@ -19,18 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.llm.grader import Grader
 from coach.readers import DEFAULT_MAX_BYTES, ReadLimits
 from coach.readers import read_bytes as _read_bytes
 from coach.readers import read_path
 from coach.readers.roles import RoleSpec, load_roles_file, require_named_sellers
 from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import CallType, PracticeInfo, Scorecard
-from coach.scoring import score_transcript
 from coach.transcript import Transcript
+
+if TYPE_CHECKING:
+    from coach.llm.grader import Grader
 
 # A scorer other than the rubric's own checks (`COACH_SCORER`): it brings its own rubric.
 Scorer = Callable[[Transcript], Scorecard]
@@ -112,6 +114,10 @@ def _checked(spec: CallSpec, transcript: Transcript) -> Transcript:
 def score(spec: CallSpec, transcript: Transcript, scorer: Scorer | None = None) -> Scorecard:
     """The heuristic scorecard: the spec's rubric and call type, or `scorer`'s (`COACH_SCORER`)."""
     if scorer is None:
+        # Imported here: the upload readers' processes use this module to read, and reading
+        # needs neither spaCy nor the checks.
+        from coach.scoring import score_transcript
+
         card = score_transcript(transcript, spec.rubric, call_type=spec.call_type)
     else:
         card = scorer(transcript)
