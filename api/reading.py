@@ -35,9 +35,18 @@ class ReadUpload:
 
 
 def read_upload(spec: pipeline.CallSpec, raw: bytes, name: str, format: str | None, sellers: Sequence[str]) -> ReadUpload:
-    """Raises the reader's `TranscriptError` (one line naming the file) for a malformed upload,
-    one past the spec's bounds, or sellers who are not on the call."""
-    transcript = pipeline.read_bytes(spec.for_call(sellers=sellers, format=format), raw, name=name)
+    """Raises the reader's `TranscriptError` (one line naming the file) for a malformed upload
+    or one past the spec's bounds."""
+    return _read(pipeline.read_bytes(spec.for_call(sellers=sellers, format=format), raw, name=name))
+
+
+def adopt_upload(spec: pipeline.CallSpec, transcript: Transcript, name: str, sellers: Sequence[str]) -> ReadUpload:
+    """A JSON body's canonical transcript, validated with the request: bounded and given its
+    sellers, never written out to be parsed again."""
+    return _read(pipeline.adopt(spec.for_call(sellers=sellers), transcript, name=name))
+
+
+def _read(transcript: Transcript) -> ReadUpload:
     return ReadUpload(
         format=transcript.format,
         turns=len(transcript.turns),
@@ -71,6 +80,10 @@ class UploadReader:
             return self._pool.run(_read_in_child, *args)
         except BrokenProcessPool:  # a child died (killed, out of memory): once more on the fresh pool
             return self._pool.run(_read_in_child, *args)
+
+    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str]) -> ReadUpload:
+        """A transcript already parsed and validated (a JSON body): no bytes to read, so no child."""
+        return adopt_upload(self.spec, transcript, name, sellers)
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Other CPU-heavy work of a request (rendering a long call's scorecard) in the same

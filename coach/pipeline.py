@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach import readers
 from coach.readers import DEFAULT_MAX_BYTES, ReadLimits
-from coach.readers import read_bytes as _read_bytes
-from coach.readers import read_path
 from coach.readers.roles import RoleSpec, load_roles_file, require_named_sellers
 from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import CallType, PracticeInfo, Scorecard
@@ -55,9 +54,14 @@ class CallSpec(BaseModel):
     call_type: CallType | None = None  # the user's word (`--call-type`); None lets the classifier decide
     practice: PracticeInfo | None = None  # a role-play: what its scorecard says was practised
 
-    def for_call(self, *, sellers: Sequence[str], format: str | None = None) -> CallSpec:
-        """The same run for one call whose sellers (and format) are its own: a labelled call, an upload."""
-        return self.model_copy(update={"sellers": tuple(sellers), "format": format or self.format})
+    def for_call(
+        self, *, sellers: Sequence[str], format: str | None = None, call_type: CallType | None = None
+    ) -> CallSpec:
+        """The same run for one call whose sellers (format, call type) are its own: a labelled call,
+        an upload, a rubric's example."""
+        return self.model_copy(
+            update={"sellers": tuple(sellers), "format": format or self.format, "call_type": call_type or self.call_type}
+        )
 
 
 def resolve(
@@ -89,7 +93,7 @@ def resolve(
 
 def read(spec: CallSpec, path: str | Path) -> Transcript:
     """The call at `path` with its roles assigned; `TranscriptError` (one line naming the file) otherwise."""
-    transcript = read_path(
+    transcript = readers.read_path(
         path, format=spec.format, sellers=spec.sellers, roles=spec.roles.roles, seller_domains=spec.roles.seller_domains,
         max_bytes=spec.max_bytes, limits=spec.limits,
     )  # fmt: skip
@@ -98,9 +102,19 @@ def read(spec: CallSpec, path: str | Path) -> Transcript:
 
 def read_bytes(spec: CallSpec, data: bytes, *, name: str) -> Transcript:
     """`read` for bytes already in memory (an upload); `name` is the file name errors cite."""
-    transcript = _read_bytes(
+    transcript = readers.read_bytes(
         data, name=name, format=spec.format, sellers=spec.sellers, roles=spec.roles.roles,
         seller_domains=spec.roles.seller_domains, max_bytes=spec.max_bytes, limits=spec.limits,
+    )  # fmt: skip
+    return _checked(spec, transcript)
+
+
+def adopt(spec: CallSpec, transcript: Transcript, *, name: str) -> Transcript:
+    """`read` for a transcript already validated as our canonical model (an API JSON body): it is
+    checked against the bounds and given the spec's roles, never written out and parsed again."""
+    transcript = readers.adopt(
+        transcript, name=name, sellers=spec.sellers, roles=spec.roles.roles, seller_domains=spec.roles.seller_domains,
+        limits=spec.limits,
     )  # fmt: skip
     return _checked(spec, transcript)
 
@@ -140,4 +154,4 @@ def read_and_score(spec: CallSpec, path: str | Path, grader: Grader | None = Non
     return transcript, grade(spec, transcript, score(spec, transcript), grader)
 
 
-__all__ = ["CallSpec", "Scorer", "grade", "read", "read_and_score", "read_bytes", "resolve", "score"]
+__all__ = ["CallSpec", "Scorer", "adopt", "grade", "read", "read_and_score", "read_bytes", "resolve", "score"]

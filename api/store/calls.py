@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +22,15 @@ from api.store.errors import Forbidden, Invalid, NotFound
 from api.reading import ReadUpload
 from api.schemas.calls import CallPublic, JobPublic, KindFilter, MetadataValue
 from api.store import paging
+from coach.transcript import Transcript
 
 
-# The pipeline's read step as the server runs it (api.reading.UploadReader): bytes, file name,
-# format (None: detected) and sellers in; the read transcript out.
-Reader = Callable[[bytes, str, "str | None", Sequence[str]], ReadUpload]
+class Reader(Protocol):
+    """The pipeline's read step as the server runs it (api.reading.UploadReader)."""
+
+    def __call__(self, raw: bytes, name: str, format: str | None, sellers: Sequence[str]) -> ReadUpload: ...
+
+    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str]) -> ReadUpload: ...
 
 
 @dataclass
@@ -42,6 +47,8 @@ class Upload:
     metadata: dict[str, MetadataValue] = field(default_factory=dict)
     # The read a front end already made (the web form reads first to ask about roles).
     read_in: ReadUpload | None = None
+    # A JSON body's canonical transcript, validated with the request (`raw` is its JSON).
+    transcript: Transcript | None = None
 
     def fingerprint(self) -> str:
         described = json.dumps(
@@ -67,7 +74,12 @@ def create_call(db: Database, user: Principal, upload: Upload, *, read: Reader, 
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
-    read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers)
+    if upload.read_in is not None:
+        read_in = upload.read_in
+    elif upload.transcript is not None:
+        read_in = read.adopt(upload.transcript, upload.filename, upload.sellers)
+    else:
+        read_in = read(upload.raw, upload.filename, upload.format, upload.sellers)
     transcript_json = read_in.transcript_json
     if upload.title and read_in.transcript.title is None:
         # The title the uploader gives ("Acme <> Signalroom") is the call's: the scorer reads the parties from it.
