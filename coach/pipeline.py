@@ -76,13 +76,13 @@ def resolve(
     practice: PracticeInfo | None = None,
     sellers_on_call: bool = True,
 ) -> CallSpec:
-    """The run's spec; a rubric or roles file that does not load raises its one-line error here.
-    `rubric` None is the bundled rubric; a loaded `Rubric` is taken as is."""
+    """The run's spec; a rubric or roles file that does not load, or a format no reader has, raises
+    its one-line error here. `rubric` None is the bundled rubric; a loaded `Rubric` is taken as is."""
     return CallSpec(
         rubric=rubric if isinstance(rubric, Rubric) else load_rubric(rubric),
         sellers=tuple(sellers),
         roles=load_roles_file(roles_file) if roles_file is not None else RoleSpec(),
-        format=format,
+        format=readers.normalise_format(format, "--format"),
         max_bytes=max_bytes,
         limits=limits or ReadLimits(),
         call_type=call_type,

@@ -65,7 +65,8 @@ def detect_format(text: str) -> str:
     return label_format(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
 
 
-def _normalise_format(fmt: str | None, source: str) -> str | None:
+def normalise_format(fmt: str | None, source: str) -> str | None:
+    """A `format=` name (or alias) as the reader it names; a TranscriptError citing `source` when none."""
     if fmt is None:
         return None
     key = _ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
@@ -160,7 +161,7 @@ def _read_bytes(
     max_bytes: int,
     limits: ReadLimits,
 ) -> Transcript:
-    fmt = _normalise_format(format, name)
+    fmt = normalise_format(format, name)
     if len(data) > max_bytes:
         raise TranscriptError(f"file is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
     if not data.strip():
@@ -211,5 +212,6 @@ def read_path(
 
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "FORMATS", "ReadLimits", "TRANSCRIPT_SUFFIXES", "adopt", "detect_format", "read_bytes", "read_path",
+    "DEFAULT_MAX_BYTES", "FORMATS", "ReadLimits", "TRANSCRIPT_SUFFIXES", "adopt", "detect_format", "normalise_format",
+    "read_bytes", "read_path",
 ]
