@@ -24,7 +24,6 @@ from coach.errors import CoachError
 from coach.llm.choice import NOT_CONFIGURED, choose_llm
 from coach.llm.session import llm_job
 from coach.llm.settings import LLMMode, load_settings
-from coach.readers.roles import load_roles_file
 from coach.render import OutputFormat
 from coach.scorecard import CallType
 
