@@ -156,14 +156,13 @@ def finish(db: Database, user: Principal, session_id: int, scorer: Scorer, *, fo
             if row.state != played:
                 continue  # a turn was played while scoring: score the session as it now stands
             call = _store_practised_call(session, user, row, state, transcript)
-            scorecard_store.save_scorecard(session, call, card)
+            stored = scorecard_store.save_scorecard(session, call, card)
             if follow_up:
                 add_job(session, call.id, call.org_id, "llm", Lane.follow_up)
             row.status = FINISHED
             row.call_id = call.id
             row.updated_at = call.occurred_at
-            session.flush()
-            return Finished(scorecard_store.get_scorecard(session, user, call.id), follow_up=follow_up)
+            return Finished(scorecard_store.saved_public(stored, card), follow_up=follow_up)
     raise Conflict(f"role-play session {session_id} kept changing while it was scored; finish it again")
 
 
