@@ -34,16 +34,20 @@ class ReadUpload:
     transcript: Transcript
 
 
-def read_upload(spec: pipeline.CallSpec, raw: bytes, name: str, format: str | None, sellers: Sequence[str]) -> ReadUpload:
+def read_upload(
+    spec: pipeline.CallSpec, raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None = None
+) -> ReadUpload:
     """Raises the reader's `TranscriptError` (one line naming the file) for a malformed upload
-    or one past the spec's bounds."""
-    return _read(pipeline.read_bytes(spec.for_call(sellers=sellers, format=format), raw, name=name))
+    or one past the spec's bounds. `title`, the uploader's, is the call's when the file names none."""
+    return _read(pipeline.read_bytes(spec.for_call(sellers=sellers, format=format, title=title), raw, name=name))
 
 
-def adopt_upload(spec: pipeline.CallSpec, transcript: Transcript, name: str, sellers: Sequence[str]) -> ReadUpload:
+def adopt_upload(
+    spec: pipeline.CallSpec, transcript: Transcript, name: str, sellers: Sequence[str], title: str | None = None
+) -> ReadUpload:
     """A JSON body's canonical transcript, validated with the request: bounded and given its
-    sellers, never written out to be parsed again."""
-    return _read(pipeline.adopt(spec.for_call(sellers=sellers), transcript, name=name))
+    sellers (and title), never written out to be parsed again."""
+    return _read(pipeline.adopt(spec.for_call(sellers=sellers, title=title), transcript, name=name))
 
 
 def _read(transcript: Transcript) -> ReadUpload:
@@ -60,9 +64,9 @@ def _read(transcript: Transcript) -> ReadUpload:
 _child_spec: pipeline.CallSpec | None = None
 
 
-def _read_in_child(raw: bytes, name: str, format: str | None, sellers: Sequence[str]) -> ReadUpload:
+def _read_in_child(raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None) -> ReadUpload:
     assert _child_spec is not None, "the child's initializer sets the spec"
-    return read_upload(_child_spec, raw, name, format, sellers)
+    return read_upload(_child_spec, raw, name, format, sellers, title)
 
 
 class UploadReader:
@@ -72,18 +76,20 @@ class UploadReader:
         self.spec = spec
         self._pool = ChildPool(processes, init=_start_reader, init_args=(spec,)) if processes > 0 else None
 
-    def __call__(self, raw: bytes, name: str, format: str | None, sellers: Sequence[str]) -> ReadUpload:
+    def __call__(
+        self, raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None = None
+    ) -> ReadUpload:
         if self._pool is None:
-            return read_upload(self.spec, raw, name, format, sellers)
-        args = (raw, name, format, list(sellers))
+            return read_upload(self.spec, raw, name, format, sellers, title)
+        args = (raw, name, format, list(sellers), title)
         try:
             return self._pool.run(_read_in_child, *args)
         except BrokenProcessPool:  # a child died (killed, out of memory): once more on the fresh pool
             return self._pool.run(_read_in_child, *args)
 
-    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str]) -> ReadUpload:
+    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str], title: str | None = None) -> ReadUpload:
         """A transcript already parsed and validated (a JSON body): no bytes to read, so no child."""
-        return adopt_upload(self.spec, transcript, name, sellers)
+        return adopt_upload(self.spec, transcript, name, sellers, title)
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Other CPU-heavy work of a request (rendering a long call's scorecard) in the same

@@ -49,19 +49,24 @@ class CallSpec(BaseModel):
     sellers_on_call: bool = True
     roles: RoleSpec = Field(default_factory=RoleSpec)  # the parsed roles file
     format: str | None = None  # None: detected from each file's content
+    # The call's title when the file names none: an upload's ("Acme <> Signalroom"), which the
+    # scorer reads the parties from.
+    title: str | None = None
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
     limits: ReadLimits = Field(default_factory=ReadLimits)
     call_type: CallType | None = None  # the user's word (`--call-type`); None lets the classifier decide
     practice: PracticeInfo | None = None  # a role-play: what its scorecard says was practised
 
     def for_call(
-        self, *, sellers: Sequence[str], format: str | None = None, call_type: CallType | None = None
+        self, *, sellers: Sequence[str], format: str | None = None, call_type: CallType | None = None,
+        title: str | None = None,
     ) -> CallSpec:
-        """The same run for one call whose sellers (format, call type) are its own: a labelled call,
-        an upload, a rubric's example."""
-        return self.model_copy(
-            update={"sellers": tuple(sellers), "format": format or self.format, "call_type": call_type or self.call_type}
-        )
+        """The same run for one call whose sellers (format, call type, title) are its own: a labelled
+        call, an upload, a rubric's example."""
+        return self.model_copy(update={
+            "sellers": tuple(sellers), "format": format or self.format, "call_type": call_type or self.call_type,
+            "title": title or self.title,
+        })  # fmt: skip
 
 
 def resolve(
@@ -122,6 +127,8 @@ def adopt(spec: CallSpec, transcript: Transcript, *, name: str) -> Transcript:
 def _checked(spec: CallSpec, transcript: Transcript) -> Transcript:
     if spec.sellers_on_call:
         require_named_sellers(transcript, spec.sellers)
+    if spec.title and transcript.title is None:
+        transcript.title = spec.title
     return transcript
 
 

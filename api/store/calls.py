@@ -28,9 +28,11 @@ from coach.transcript import Transcript
 class Reader(Protocol):
     """The pipeline's read step as the server runs it (api.reading.UploadReader)."""
 
-    def __call__(self, raw: bytes, name: str, format: str | None, sellers: Sequence[str]) -> ReadUpload: ...
+    def __call__(
+        self, raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None = None
+    ) -> ReadUpload: ...
 
-    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str]) -> ReadUpload: ...
+    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str], title: str | None = None) -> ReadUpload: ...
 
 
 @dataclass
@@ -74,16 +76,14 @@ def create_call(db: Database, user: Principal, upload: Upload, *, read: Reader, 
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
+    # The title the uploader gives ("Acme <> Signalroom") is the call's: the read puts it on the
+    # transcript (the scorer reads the parties from it).
     if upload.read_in is not None:
         read_in = upload.read_in
     elif upload.transcript is not None:
-        read_in = read.adopt(upload.transcript, upload.filename, upload.sellers)
+        read_in = read.adopt(upload.transcript, upload.filename, upload.sellers, upload.title)
     else:
-        read_in = read(upload.raw, upload.filename, upload.format, upload.sellers)
-    transcript_json = read_in.transcript_json
-    if upload.title and read_in.transcript.title is None:
-        # The title the uploader gives ("Acme <> Signalroom") is the call's: the scorer reads the parties from it.
-        transcript_json = read_in.transcript.model_copy(update={"title": upload.title}).to_json(indent=None)
+        read_in = read(upload.raw, upload.filename, upload.format, upload.sellers, upload.title)
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
@@ -105,7 +105,7 @@ def create_call(db: Database, user: Principal, upload: Upload, *, read: Reader, 
     )
     try:
         with db.write() as session:
-            store_call(session, call, upload.raw, transcript_json)
+            store_call(session, call, upload.raw, read_in.transcript_json)
             job = add_job(session, call.id, call.org_id)
     except IntegrityError:
         # Two retries with one key raced; the first one's insert won.

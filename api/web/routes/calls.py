@@ -142,7 +142,7 @@ async def upload(request: Request, user: PageUser, db: DbDep, settings: Settings
     reader = request.app.state.reader
     try:
         # The one read of this upload: the call is created from it when the roles are clear.
-        read_in = await run_in_threadpool(reader, raw, filename, None, sellers)
+        read_in = await run_in_threadpool(reader, raw, filename, None, sellers, values["title"] or None)
     except TranscriptError as exc:
         return again(f"We could not read that file: {exc.one_line()}")
     transcript = read_in.transcript
@@ -194,7 +194,7 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
         return _confirm_page(request, token, draft, _text(form, "idempotency_key"), error)
     # One read of the kept bytes with the sellers as ticked; the call is created from it.
     try:
-        read_in = await run_in_threadpool(request.app.state.reader, raw, draft.filename, None, chosen)
+        read_in = await run_in_threadpool(request.app.state.reader, raw, draft.filename, None, chosen, draft.title)
     except TranscriptError as exc:  # the bytes read before; only limits changed since would refuse them
         return _confirm_page(request, token, draft, _text(form, "idempotency_key"), f"We could not read that file: {exc.one_line()}")
     response = await run_in_threadpool(
