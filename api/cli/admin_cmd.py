@@ -1,4 +1,5 @@
-"""`coach admin ...`: bootstrap organisations, teams and users; API keys are printed once."""
+"""`coach admin ...`: bootstrap organisations, teams and users (API keys are printed once);
+re-queue failed calls; rescore past calls after a rubric change."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 
 from coach.cli import CONTEXT
 
-admin = typer.Typer(help="Create organisations, teams and users (prints API keys once).", no_args_is_help=True,
+admin = typer.Typer(help="Create organisations, teams and users (prints API keys once); re-queue and rescore calls.", no_args_is_help=True,
                     context_settings=CONTEXT)
 
 # What --since and --until take: a date (midnight UTC) or a date and time (UTC unless it says).
