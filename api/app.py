@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 import coach
+from coach.pipeline import CallSpec
 from api import faults, problems
 from api.authfail import AuthFailures
 from api.db import Database
@@ -19,7 +20,8 @@ from api.db.migrate import upgrade
 from api.deps import PrincipalCache
 from api.docs import install as install_docs
 from api.headers import SecurityHeaders
-from api.jobs import JobRunner, Scorer
+from api.jobs import JobRunner
+from api.scorers import Scorer
 from api.worker import QueueWorkers
 from api.limits import BodySizeLimit
 from api.llm_grading import Grader, api_grader
@@ -47,8 +49,9 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
         upgrade(db)
         stack = ExitStack()
         grader = stack.enter_context(api_grader(settings))
-        runner = job_runner(db, settings, scorer, grader)
-        reader = UploadReader(settings.read_processes, settings.read_limits())
+        spec = settings.call_spec()  # the pipeline's spec for every call this server reads or scores
+        runner = job_runner(db, settings, spec, scorer, grader)
+        reader = UploadReader(settings.read_processes, spec)
         app.state.db = db
         app.state.jobs = runner
         app.state.reader = reader
@@ -98,12 +101,14 @@ def create_app(settings: ApiSettings | None = None, *, scorer: Scorer | None = N
     return app
 
 
-def job_runner(db: Database, settings: ApiSettings, scorer: Scorer | None, grader: Grader | None) -> JobRunner | QueueWorkers:
+def job_runner(
+    db: Database, settings: ApiSettings, spec: CallSpec, scorer: Scorer | None, grader: Grader | None
+) -> JobRunner | QueueWorkers:
     """SQLite: jobs run in this process. PostgreSQL: Procrastinate workers, here (unless
     `job_workers` is 0, the web tier of a deployment with `coach worker` processes) and anywhere else."""
     if db.is_sqlite:
-        return JobRunner(db, settings, scorer, grader)
-    return QueueWorkers(db, settings, scorer=scorer, grader=grader)
+        return JobRunner(db, settings, scorer, grader, spec=spec)
+    return QueueWorkers(db, settings, spec=spec, scorer=scorer, grader=grader)
 
 
 def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:

@@ -22,158 +22,47 @@ Isolation and faults (issue 15):
 - `attempts` counts failures of the call itself. A run cut short by a restart
   or an expired lease counts as an interruption instead, and only an absurd
   number of those (a call that takes the server down every time) gives up.
-- In child processes each call is scored under a CPU-time and memory budget;
-  past it the child stops (or is killed) and the call fails with the reason.
+- In child processes (`api.scorers`) each call is scored under a CPU-time and memory
+  budget; past it the child stops (or is killed) and the call fails with the reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import itertools
 import logging
 import os
-import queue
-import resource
-import signal
 import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.children import ChildPool
 from api.db import Database
 from api.db.models import Call, CallStatus, Job, JobStatus, utcnow
 from api.llm_grading import Grader
+from api.scorers import ProcessScorer, Scorer, ServerScorer, server_scorer, shutdown
 from api.settings import ApiSettings
-from api.tasks import TASKS, JobKind, Outcome, Scorer, TaskContext, begin_run
-from coach.errors import CoachError, ConfigError
-from coach.scorecard import Scorecard
-from coach.transcript import Transcript
+from api.tasks import TASKS, JobKind, Outcome, TaskContext, begin_run
+from coach import pipeline
 
-__all__ = ["JobKind", "JobRunner", "ProcessScorer", "Scorer", "load_scorer", "make_scorer"]
+__all__ = ["JobKind", "JobRunner"]
 
 log = logging.getLogger("coach.api.jobs")
-
-def load_scorer(spec: str) -> Scorer:
-    module_name, _, attr = spec.partition(":")
-    try:
-        scorer = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"cannot load scorer {spec!r}: {exc}", source="COACH_SCORER") from None
-    if not callable(scorer):
-        raise ConfigError(f"scorer {spec!r} is not callable", source="COACH_SCORER")
-    return scorer
-
-
-# -- scoring in child processes -------------------------------------------------------------
-# Scoring a 60-minute call is about a CPU-second of Python. In worker threads it competes
-# for the server's GIL with every request; in niced child processes it runs beside the
-# server and yields the CPU to request handling. The transcript goes to the child and the
-# scorecard comes back as JSON, parsed on the child's CPU, not the server's.
-
-_child_scorer: Scorer | None = None
-
-
-class ScoreBudgetExceeded(CoachError):
-    """Scoring one call went past its CPU-time or memory budget (`COACH_SCORE_CPU_S`, `COACH_SCORE_MEMORY_MB`)."""
-
-
-def _over_cpu(_signum: int, _frame: Any) -> None:
-    raise ScoreBudgetExceeded("scoring used more than its CPU-time budget")
-
-
-def _child_init(spec: str, memory_mb: int) -> None:
-    global _child_scorer
-    _child_scorer = load_scorer(spec)
-    signal.signal(signal.SIGXCPU, _over_cpu)
-    if memory_mb > 0:
-        # The address space of the whole child: an allocation past it raises MemoryError in
-        # the call that made it, and only that call fails.
-        limit = memory_mb * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
-
-
-def _cpu_used() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _child_score(transcript_json: str, cpu_s: float) -> Scorecard:
-    assert _child_scorer is not None
-    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if cpu_s > 0:
-        # SIGXCPU (-> ScoreBudgetExceeded) once this call has used `cpu_s` seconds of CPU.
-        limit = int(_cpu_used() + cpu_s) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
-    try:
-        # The validated model crosses the process boundary as is (pickled): no JSON written
-        # out here to be parsed and validated again by the parent.
-        return _child_scorer(Transcript.from_json(transcript_json))
-    except MemoryError:
-        raise ScoreBudgetExceeded("scoring used more than its memory budget") from None
-    finally:
-        resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
-
-
-class ProcessScorer:
-    """A `Scorer` that runs the configured scorer in niced child processes, one call at a time
-    each, under a per-call CPU-time and memory budget. A child that does not answer within
-    its budget (stuck where SIGXCPU cannot interrupt it) is killed; only its own call fails."""
-
-    def __init__(self, spec: str, processes: int, niceness: int = 19, *, cpu_s: float = 0, memory_mb: int = 0):
-        self.spec = spec
-        self.cpu_s = cpu_s
-        self.pools = [
-            ChildPool(1, niceness=niceness, init=_child_init, init_args=(spec, memory_mb)) for _ in range(processes)
-        ]
-        self._free: queue.Queue[ChildPool] = queue.Queue()
-        for pool in self.pools:
-            self._free.put(pool)
-
-    def __call__(self, transcript: Transcript) -> Scorecard:
-        return self.score_stored(transcript.to_json(indent=None))
-
-    def score_stored(self, transcript_json: str) -> Scorecard:
-        """The stored transcript JSON in, the child's validated scorecard out. A child that dies raises
-        BrokenProcessPool; one past its budget raises ScoreBudgetExceeded."""
-        pool = self._free.get()
-        try:
-            # CPU time is at most wall time on a niced child, so twice the budget plus the
-            # child's start (loading the scorer) is ample before the backstop kill.
-            timeout = 2 * self.cpu_s + 60 if self.cpu_s > 0 else None
-            try:
-                return pool.run(_child_score, transcript_json, self.cpu_s, timeout=timeout)
-            except FutureTimeout:
-                pool.kill()
-                raise ScoreBudgetExceeded(f"scoring did not finish within {timeout:.0f} s; its process was killed") from None
-            except ScoreBudgetExceeded:
-                # A child that ran past its budget may keep what it grabbed (freed arenas stay
-                # mapped against RLIMIT_AS); a fresh child keeps it from failing the next call.
-                pool.kill()
-                raise
-        finally:
-            self._free.put(pool)
-
-    def shutdown(self) -> None:
-        for pool in self.pools:
-            pool.shutdown()
-
 
 class JobRunner:
     """Heuristic scoring jobs on `job_workers` threads; with a grader, LLM follow-up jobs on one
     more thread of their own, so a slow model never holds up the heuristic scorecards."""
 
-    def __init__(self, db: Database, settings: ApiSettings, scorer: Scorer | None = None, grader: Grader | None = None):
+    def __init__(
+        self, db: Database, settings: ApiSettings, scorer: Scorer | ServerScorer | None = None,
+        grader: Grader | None = None, *, spec: pipeline.CallSpec | None = None,
+    ):  # fmt: skip
         self.db = db
         self.settings = settings
         self.grader = grader
-        self.scorer = scorer if scorer is not None else make_scorer(settings)
+        self.spec = spec or settings.call_spec()
+        self.scorer = server_scorer(settings, self.spec, scorer)
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = {kind: threading.Event() for kind in JobKind}
         self._stop = threading.Event()
@@ -185,7 +74,10 @@ class JobRunner:
         # organisation -> when this runner last claimed one of its jobs (a counter): round-robin.
         self._served: dict[int, int] = {}
         self._turn = itertools.count(1)
-        self.context = task_context(db, settings, self.scorer, grader, self.instance, self._stop.is_set)
+        self.context = TaskContext(
+            db=db, settings=settings, spec=self.spec, scorer=self.scorer, grader=grader, instance=self.instance,
+            stopping=self._stop.is_set,
+        )  # fmt: skip
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -211,8 +103,7 @@ class JobRunner:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
-        if isinstance(self.scorer, ProcessScorer):
-            self.scorer.shutdown()
+        shutdown(self.scorer)
 
     @property
     def score_threads(self) -> int:
@@ -371,25 +262,3 @@ class JobRunner:
                 self._served[org_id] = next(self._turn)
                 return job
         return None
-
-
-def make_scorer(settings: ApiSettings, niceness: int = 19) -> Scorer:
-    """The configured scorer: in child processes under the per-call budget when `job_processes`
-    > 0 (niced by default, so that a server's requests go first), else in the calling thread.
-    A bad setting fails here, at start."""
-    if settings.job_processes > 0:
-        load_scorer(settings.scorer)
-        return ProcessScorer(
-            settings.scorer, settings.job_processes, niceness=niceness, cpu_s=settings.score_cpu_s,
-            memory_mb=settings.score_memory_mb,
-        )
-    return load_scorer(settings.scorer)
-
-
-def task_context(
-    db: Database, settings: ApiSettings, scorer: Scorer, grader: Grader | None, instance: str, stopping: Callable[[], bool]
-) -> TaskContext:
-    return TaskContext(
-        db=db, settings=settings, scorer=scorer, grader=grader, instance=instance, stopping=stopping,
-        score_stored=scorer.score_stored if isinstance(scorer, ProcessScorer) else None,
-    )

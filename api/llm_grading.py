@@ -19,12 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.settings import ApiSettings
-from coach.llm.grader import GradedRubric, Grader
-from coach.rubric.schema import load_rubric
+from coach.llm.grader import Grader
 
 log = logging.getLogger("coach.api")
 
-__all__ = ["Grader", "api_grader", "llm_rubric"]
+__all__ = ["Grader", "api_grader"]
 
 
 @contextmanager
@@ -43,11 +42,7 @@ def api_grader(settings: ApiSettings) -> Iterator[Grader | None]:
         log.warning("COACH_LLM_GRADING is on but %s", choice.summary())
         yield None
         return
+    # Built exactly as `coach score` builds its workers' graders (coach.llm.session).
     with llm_grader(llm_settings, choice=choice) as grader:
         log.info("LLM grading on: %s", type(grader).__name__)
         yield grader
-
-
-def llm_rubric() -> GradedRubric:
-    """The rubric the API scores with (the bundled one), whose LLM-graded items the grader asks about."""
-    return load_rubric()

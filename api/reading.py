@@ -1,12 +1,14 @@
-"""Reading an upload before it is stored: the validating read behind every 422.
+"""Reading an upload before it is stored: the pipeline's read step (`coach.pipeline.read_bytes`),
+the validating read behind every 422.
 
-A 60-minute call takes 10-20 ms of Python to read (decode, parse, role
-inference). In the server process that CPU serialises every upload behind one
-GIL, so 20 clients uploading back to back queue for one core; read in a pool
-of child processes, uploads use every core and the server process only frames
-requests and writes rows. The result crosses the process boundary as the
-validated transcript (for the pages that show its speakers) and its JSON, which
-is what gets stored, so nothing reads or parses the upload again.
+A 60-minute call takes 10-20 ms of Python to read (decode, parse, role inference). In the
+server process that CPU serialises every upload behind one GIL, so 20 clients uploading
+back to back queue for one core; read in a pool of child processes, uploads use every core
+and the server process only frames requests and writes rows. Each child receives the
+server's upload spec (size limit, bounds) once, when it starts; an upload sends only its
+bytes, name, format and sellers. The result crosses the process boundary as the validated
+transcript (for the pages that show its speakers) and its JSON, which is what gets stored,
+so nothing reads or parses the upload again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.children import ChildPool
-from coach.readers import ReadLimits, read_bytes
+from coach import pipeline
 from coach.transcript import Transcript
 
 
@@ -33,11 +35,22 @@ class ReadUpload:
 
 
 def read_upload(
-    raw: bytes, name: str, format: str | None, sellers: Sequence[str], max_bytes: int, limits: ReadLimits | None = None
+    spec: pipeline.CallSpec, raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None = None
 ) -> ReadUpload:
     """Raises the reader's `TranscriptError` (one line naming the file) for a malformed upload
-    or one past `limits` (the default bounds when None)."""
-    transcript = read_bytes(raw, name=name, format=format, sellers=sellers, max_bytes=max_bytes, limits=limits)
+    or one past the spec's bounds. `title`, the uploader's, is the call's when the file names none."""
+    return _read(pipeline.read_bytes(spec.for_call(sellers=sellers, format=format, title=title), raw, name=name))
+
+
+def adopt_upload(
+    spec: pipeline.CallSpec, transcript: Transcript, name: str, sellers: Sequence[str], title: str | None = None
+) -> ReadUpload:
+    """A JSON body's canonical transcript, validated with the request: bounded and given its
+    sellers (and title), never written out to be parsed again."""
+    return _read(pipeline.adopt(spec.for_call(sellers=sellers, title=title), transcript, name=name))
+
+
+def _read(transcript: Transcript) -> ReadUpload:
     return ReadUpload(
         format=transcript.format,
         turns=len(transcript.turns),
@@ -47,21 +60,36 @@ def read_upload(
     )
 
 
+# The spec a reader child serves, set once when it starts.
+_child_spec: pipeline.CallSpec | None = None
+
+
+def _read_in_child(raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None) -> ReadUpload:
+    assert _child_spec is not None, "the child's initializer sets the spec"
+    return read_upload(_child_spec, raw, name, format, sellers, title)
+
+
 class UploadReader:
     """`read_upload` in N child processes, or in the calling thread when N is 0 (tests)."""
 
-    def __init__(self, processes: int, limits: ReadLimits | None = None):
-        self.limits = limits or ReadLimits()
-        self._pool = ChildPool(processes, init=_warm_reader) if processes > 0 else None
+    def __init__(self, processes: int, spec: pipeline.CallSpec):
+        self.spec = spec
+        self._pool = ChildPool(processes, init=_start_reader, init_args=(spec,)) if processes > 0 else None
 
-    def __call__(self, raw: bytes, name: str, format: str | None, sellers: Sequence[str], max_bytes: int) -> ReadUpload:
+    def __call__(
+        self, raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None = None
+    ) -> ReadUpload:
         if self._pool is None:
-            return read_upload(raw, name, format, sellers, max_bytes, self.limits)
-        args = (raw, name, format, list(sellers), max_bytes, self.limits)
+            return read_upload(self.spec, raw, name, format, sellers, title)
+        args = (raw, name, format, list(sellers), title)
         try:
-            return self._pool.run(read_upload, *args)
+            return self._pool.run(_read_in_child, *args)
         except BrokenProcessPool:  # a child died (killed, out of memory): once more on the fresh pool
-            return self._pool.run(read_upload, *args)
+            return self._pool.run(_read_in_child, *args)
+
+    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str], title: str | None = None) -> ReadUpload:
+        """A transcript already parsed and validated (a JSON body): no bytes to read, so no child."""
+        return adopt_upload(self.spec, transcript, name, sellers, title)
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Other CPU-heavy work of a request (rendering a long call's scorecard) in the same
@@ -79,6 +107,8 @@ class UploadReader:
             self._pool.shutdown()
 
 
-def _warm_reader() -> None:
+def _start_reader(spec: pipeline.CallSpec) -> None:
+    global _child_spec
+    _child_spec = spec
     # The first read compiles the readers' and role rules' patterns; pay for it at start.
-    read_upload(b"Priya Shah: Hello.\nMarcus Lee: Hi.\n", "warm-up.txt", None, (), 1024)
+    read_upload(spec, b"Priya Shah: Hello.\nMarcus Lee: Hi.\n", "warm-up.txt", None, ())

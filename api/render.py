@@ -7,10 +7,11 @@ from __future__ import annotations
 import math
 
 from api.schemas.scorecards import ReviewedItem, ScorecardPublic
-from api.store.rubrics import item_titles
 from api.store.scorecards import shown_scorecard
 from coach.render import OutputFormat, render
 from coach.render.html import Review, ReviewRow, render_html
+from coach.render.view import item_title
+from coach.scorecard import Scorecard
 from coach.transcript import Transcript
 
 
@@ -23,13 +24,12 @@ def render_scorecard_json(public_json: str, transcript_json: str | None, fmt: st
 
 def render_scorecard(public: ScorecardPublic, transcript: Transcript | None, fmt: str) -> tuple[str, str]:
     output = OutputFormat(fmt)
-    titles = item_titles()
     shown = shown_scorecard(public)
     reviewed = [item for item in public.items if item.override is not None]
     if output is OutputFormat.md:
-        text = render(output, shown, transcript, titles=titles)
-        return text + _markdown_reviews(public, reviewed, titles), "text/markdown; charset=utf-8"
-    page = render_html(shown, transcript, titles=titles, review=_review(public, reviewed, titles))
+        text = render(output, shown, transcript)
+        return text + _markdown_reviews(public, reviewed, shown), "text/markdown; charset=utf-8"
+    page = render_html(shown, transcript, review=_review(public, reviewed, shown))
     return page, "text/html; charset=utf-8"
 
 
@@ -40,7 +40,14 @@ def machine_score_line(public: ScorecardPublic) -> str:
     return f"Score with the managers' verdicts: {shown(public.score)}; the machine's score: {shown(public.machine_score)}."
 
 
-def _markdown_reviews(public: ScorecardPublic, reviewed: list[ReviewedItem], titles: dict[str, str]) -> str:
+def _title(card: Scorecard, item_id: str) -> str:
+    try:
+        return item_title(card.item(item_id))
+    except KeyError:  # an override on an item a rescoring dropped
+        return item_id
+
+
+def _markdown_reviews(public: ScorecardPublic, reviewed: list[ReviewedItem], card: Scorecard) -> str:
     if not reviewed:
         return ""
     lines = ["", "## Manager review", "", machine_score_line(public), "",
@@ -49,15 +56,15 @@ def _markdown_reviews(public: ScorecardPublic, reviewed: list[ReviewedItem], tit
         assert item.override is not None
         comment = " ".join(item.override.comment.split()).replace("|", "\\|")
         lines.append(
-            f"| {titles.get(item.id, item.id)} | {item.machine_verdict.value} | {item.override.verdict.value} | {comment} |"
+            f"| {_title(card, item.id)} | {item.machine_verdict.value} | {item.override.verdict.value} | {comment} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def _review(public: ScorecardPublic, reviewed: list[ReviewedItem], titles: dict[str, str]) -> Review:
+def _review(public: ScorecardPublic, reviewed: list[ReviewedItem], card: Scorecard) -> Review:
     rows = [
         ReviewRow(
-            title=titles.get(item.id, item.id),
+            title=_title(card, item.id),
             machine_verdict=item.machine_verdict,
             manager_verdict=item.override.verdict,
             comment=item.override.comment,

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coach.errors import ConfigError
 from coach.readers.limits import ReadLimits
+
+if TYPE_CHECKING:
+    from coach import pipeline
 
 
 class Environment(StrEnum):
@@ -76,8 +80,9 @@ class ApiSettings(BaseSettings):
     # One server per database (the default deployment): jobs left `running` by a previous
     # process are requeued at start instead of waiting for their lease to expire.
     requeue_running_on_start: bool = True
-    # "module:function" taking a Transcript and returning a Scorecard (the heuristic scorecard).
-    scorer: str = "coach.scoring:score_transcript"
+    # "module:function" taking a Transcript and returning a Scorecard, in place of the bundled
+    # rubric's checks (a team's own scorer); unset: the rubric's checks (`coach.pipeline.score`).
+    scorer: str | None = None
     # On: after the heuristic scorecard is stored, a follow-up job grades the call with the LLM
     # grader `coach score` uses (OPENAI_BASE_URL etc., else the embedded model) and stores the
     # merged scorecard. Off by default: the embedded 135M model takes seconds to minutes per
@@ -131,6 +136,13 @@ class ApiSettings(BaseSettings):
             max_lines=self.max_lines, max_turns=self.max_turns, max_speakers=self.max_speakers,
             max_turn_chars=self.max_turn_chars, max_call_chars=self.max_call_chars,
         )
+
+    def call_spec(self) -> "pipeline.CallSpec":
+        """How this server reads and scores calls (`coach.pipeline`): the bundled rubric, the upload
+        size limit and bounds. Built once per process that reads or scores."""
+        from coach import pipeline  # spaCy and the rubric load only in processes that score or read
+
+        return pipeline.resolve(max_bytes=self.max_upload_bytes, limits=self.read_limits(), sellers_on_call=False)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

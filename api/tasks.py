@@ -2,6 +2,9 @@
 in-process `api.jobs.JobRunner` (SQLite) and the Procrastinate workers (`api.worker`,
 PostgreSQL).
 
+Each task is the pipeline's step for a stored call (`coach.pipeline`): `score_call` its score
+step (`api.scorers`), `grade_call` its grade step.
+
 A run goes: `begin_run` marks the `jobs` row running for this worker (a row found already
 running was cut short by a dead worker: an interruption, not an attempt), the task scores
 or grades, and its result is stored only if the row is still this worker's, so a job that
@@ -25,16 +28,16 @@ from sqlalchemy.orm import Session
 from api.db import Database
 from api.db.models import Call, CallBlob, CallStatus, Job, JobStatus, ScorecardRow, utcnow
 from api.enqueue import Lane, add_job
-from api.llm_grading import Grader, llm_rubric
+from api.llm_grading import Grader
+from api.scorers import ServerScorer
 from api.settings import ApiSettings
 from api.store.scorecards import save_scorecard, update_machine_scorecard
+from coach import pipeline
 from coach.errors import CoachError
 from coach.scorecard import LLMRun, Scorecard
 from coach.transcript import Transcript
 
 log = logging.getLogger("coach.api.jobs")
-
-Scorer = Callable[[Transcript], Scorecard]
 
 
 class JobKind(StrEnum):
@@ -63,12 +66,11 @@ class TaskContext:
 
     db: Database
     settings: ApiSettings
-    scorer: Scorer
+    spec: pipeline.CallSpec  # the server's: the rubric the grader asks about
+    scorer: ServerScorer
     grader: Grader | None
     instance: str  # who runs it: the `jobs.worker` of the rows it holds
     stopping: Callable[[], bool] = field(default=lambda: False)
-    # The scorer's fast path: transcript JSON in, scorecard JSON out (the ProcessScorer's children).
-    score_stored: Callable[[str], Scorecard] | None = None  # the scorer child's entry for stored transcript JSON
 
 
 def one_line(exc: BaseException) -> str:
@@ -120,12 +122,8 @@ def score_call(ctx: TaskContext, job_id: int, attempt: int) -> TaskResult:
     if found is None:
         return TaskResult(Outcome.dropped)  # the call was deleted meanwhile
 
-    def score() -> Scorecard:
-        if ctx.score_stored is not None:
-            return ctx.score_stored(found.transcript_json)
-        return ctx.scorer(Transcript.from_json(found.transcript_json))
-
-    scorecard, failure = _attempt(ctx, job_id, attempt, score)
+    # The stored JSON goes to the scorer as it is: a scorer child parses it on its own CPU.
+    scorecard, failure = _attempt(ctx, job_id, attempt, lambda: ctx.scorer.score_stored(found.transcript_json))
     if scorecard is None:
         return failure
     with ctx.db.write() as session:
@@ -156,11 +154,10 @@ def grade_call(ctx: TaskContext, job_id: int, attempt: int) -> TaskResult:
         ).first()
     if found is None:
         return TaskResult(Outcome.dropped)
-    grader = ctx.grader
     # The grader never raises for the model's failures (unreachable, bad replies): it returns
     # the scorecard with `llm_status: failed: ...` and the heuristic verdicts.
-    graded, failure = _attempt(ctx, job_id, attempt, lambda: grader.grade(
-        Transcript.from_json(found.transcript_json), Scorecard.model_validate_json(found.body), llm_rubric()
+    graded, failure = _attempt(ctx, job_id, attempt, lambda: pipeline.grade(
+        ctx.spec, Transcript.from_json(found.transcript_json), Scorecard.model_validate_json(found.body), ctx.grader
     ))  # fmt: skip
     if graded is None:
         return failure

@@ -36,10 +36,11 @@ from sqlalchemy.exc import OperationalError
 from api.db import Database
 from api.db.models import Job, JobStatus
 from api.enqueue import QUEUES, TASK_NAMES
-from api.jobs import ProcessScorer, Scorer, load_scorer, make_scorer, task_context
+from api.scorers import ProcessScorer, Scorer, ServerScorer, server_scorer, shutdown
 from api.llm_grading import Grader
 from api.settings import ApiSettings
 from api.tasks import TASKS, JobKind, Outcome, TaskContext, begin_run
+from coach import pipeline
 from coach.errors import ConfigError
 
 log = logging.getLogger("coach.api.worker")
@@ -143,18 +144,19 @@ class QueueWorkers:
     and, with LLM grading on, an LLM worker (one at a time), plus the stalled-job check."""
 
     def __init__(
-        self, db: Database, settings: ApiSettings, *, scorer: Scorer | None = None, grader: Grader | None = None,
-        concurrency: int | None = None, niceness: int = 19,
-    ):
+        self, db: Database, settings: ApiSettings, *, spec: pipeline.CallSpec | None = None,
+        scorer: Scorer | ServerScorer | None = None, grader: Grader | None = None, concurrency: int | None = None,
+        niceness: int = 19,
+    ):  # fmt: skip
         require_postgresql(db.url)
         self.db = db
         self.settings = settings
         self.grader = grader
+        self.spec = spec or settings.call_spec()
         wanted = settings.job_workers if concurrency is None else concurrency
-        if scorer is None:
-            # The web tier of a split deployment (`--workers 0`) starts no scorer children.
-            scorer = make_scorer(settings, niceness) if wanted > 0 else load_scorer(settings.scorer)
-        self.scorer = scorer
+        # The web tier of a split deployment (`--workers 0`) starts no scorer children: it scores
+        # only a role-play's finish, in the request's thread.
+        self.scorer = server_scorer(settings, self.spec, scorer, niceness, processes=None if wanted > 0 else 0)
         if isinstance(self.scorer, ProcessScorer):
             # One job per scorer child: a job taken and then waiting for a busy child would
             # hold it back from another worker.
@@ -162,7 +164,10 @@ class QueueWorkers:
         self.concurrency = wanted
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._stopping = threading.Event()
-        self.context = task_context(db, settings, self.scorer, grader, self.instance, self._stopping.is_set)
+        self.context = TaskContext(
+            db=db, settings=settings, spec=self.spec, scorer=self.scorer, grader=grader, instance=self.instance,
+            stopping=self._stopping.is_set,
+        )  # fmt: skip
         self.app = build_app(db.url)
         self._workers: list[Worker] = []
         self._thread: threading.Thread | None = None
@@ -198,8 +203,7 @@ class QueueWorkers:
             self._loop.call_soon_threadsafe(self._stop_event.set)
         if self._thread is not None:
             self._thread.join(timeout)
-        if isinstance(self.scorer, ProcessScorer):
-            self.scorer.shutdown()
+        shutdown(self.scorer)
 
     # -- the workers ------------------------------------------------------------------------
     def _plan(self) -> list[tuple[JobKind, int]]:
@@ -323,8 +327,7 @@ def run(settings: ApiSettings, concurrency: int) -> None:
                 asyncio.run(workers.run(handle_signals=True))
             finally:
                 workers._stopping.set()
-                if isinstance(workers.scorer, ProcessScorer):
-                    workers.scorer.shutdown()
+                shutdown(workers.scorer)
     finally:
         db.dispose()
 

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach import batch  # noqa: E402
+from coach import batch, pipeline  # noqa: E402
 from coach.callfiles import calls_in  # noqa: E402
 from coach.readers import read_bytes, read_path  # noqa: E402
 from coach.render import OutputFormat  # noqa: E402
@@ -118,9 +118,9 @@ def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
     # What a batch worker does per file on top of read + score: read the file, render JSON, build the outcome.
     call_file = Path(tempfile.mkdtemp(prefix="coach-bench-")) / "synthetic.txt"
     call_file.write_bytes(data)
-    job = batch.ScoreJob(path=call_file, sellers=(SELLER,), format=OutputFormat.json)
+    run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER]), format=OutputFormat.json)
     stages = {
-        "batch.score_file (file, read + score + JSON)": lambda: batch.score_file(job),
+        "batch.score_file (file, read + score + JSON)": lambda: batch.score_file(run, call_file),
         "read (read_bytes)": lambda: read_bytes(data, name="synthetic.txt", sellers=[SELLER]),
         "  role heuristic (score_speakers)": lambda: score_speakers(transcript),
         "call context (CallContext)": lambda: CallContext(transcript, rubric),
@@ -185,10 +185,11 @@ def throughput(lines: list[tuple[Role, str]], args: argparse.Namespace) -> None:
         folder = Path(tmp)
         for i in range(args.calls):
             (folder / f"call_{i:04d}.txt").write_bytes(synthetic_call(lines, args.words, seed=i + 1))
-        jobs = [batch.ScoreJob(path=p, sellers=(SELLER,), format=OutputFormat.json) for p in calls_in(folder)]
+        jobs = calls_in(folder)
+        run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER]), format=OutputFormat.json)
         load_before = os.getloadavg()[0]
         start, parent_start = time.perf_counter(), time.process_time()
-        outcomes = list(batch.run(jobs, workers=args.workers))
+        outcomes = list(batch.run(run, jobs, workers=args.workers))
         elapsed, parent_cpu = time.perf_counter() - start, time.process_time() - parent_start
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = children.ru_utime + children.ru_stime

@@ -43,6 +43,7 @@ from api.db.migrate import upgrade  # noqa: E402
 from api.db.models import Call, CallBlob, CallStatus, Job, Role, utcnow  # noqa: E402
 from api.enqueue import Lane, add_jobs  # noqa: E402
 from api.reading import read_upload  # noqa: E402
+from coach import pipeline  # noqa: E402
 from api.store.admin import create_org, create_team, create_user  # noqa: E402
 
 SAMPLE = (ROOT / "fixtures/sample/expansion_call.txt").read_bytes()
@@ -79,7 +80,7 @@ class Bench:
         self.rep = create_user(self.db, org, "Rep", Role.rep, team)
         self.org = org
         self.team = team
-        self.read = read_upload(SAMPLE, "call.txt", None, SELLERS, 10**7)
+        self.read = read_upload(pipeline.resolve(max_bytes=10**7, sellers_on_call=False), SAMPLE, "call.txt", None, SELLERS)
         self.procs: list[subprocess.Popen[bytes]] = []
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "COACH_RATE_LIMIT_PER_MINUTE": "0",
                     "COACH_MAX_QUEUED_PER_ORG": "100000", "COACH_JOB_POLL_S": "1"}

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from coach import batch  # noqa: E402
+from coach import batch, pipeline  # noqa: E402
 from coach.callfiles import calls_in  # noqa: E402
 from coach.evaluation import load_labels  # noqa: E402
 from coach.render import OutputFormat  # noqa: E402
@@ -35,27 +35,32 @@ def snapshots(tmp: Path) -> dict[str, str]:
         capture_output=True, text=True, cwd=ROOT,
     )
     out["eval.json"] = f"exit {eval_run.returncode}\n{eval_run.stdout}{eval_run.stderr}"
-    jobs: list[tuple[str, batch.ScoreJob]] = []
+    run = batch.BatchRun(spec=pipeline.resolve(), format=OutputFormat.json)
+    jobs: list[tuple[str, batch.BatchRun, Path]] = []
     for folder in FOLDERS:
         for path in calls_in(ROOT / folder):
             name = f"{folder.replace('/', '_')}__{path.name}"
-            jobs.append((name + ".inferred.json", batch.ScoreJob(path=path, format=OutputFormat.json)))
+            jobs.append((name + ".inferred.json", run, path))
             labels = path.with_name(path.stem + ".labels.yaml")
             if labels.exists():
-                sellers = tuple(load_labels(labels).sellers)
-                jobs.append((name + ".sellers.json", batch.ScoreJob(path=path, sellers=sellers, format=OutputFormat.json)))
+                sellers = load_labels(labels).sellers
+                jobs.append((name + ".sellers.json", _with_sellers(run, sellers), path))
     from bench_scoring import SELLER, fixture_lines, synthetic_call
 
     lines = fixture_lines()
     for seed in (0, 1, 2, 3):
         path = tmp / f"synthetic_{seed}.txt"
         path.write_bytes(synthetic_call(lines, 9000, seed=seed))
-        jobs.append((f"synthetic_{seed}.json", batch.ScoreJob(path=path, sellers=(SELLER,), format=OutputFormat.json)))
-    for name, job in jobs:
-        outcome = batch.score_file(job)
+        jobs.append((f"synthetic_{seed}.json", _with_sellers(run, [SELLER]), path))
+    for name, each, path in jobs:
+        outcome = batch.score_file(each, path)
         text = outcome.output if outcome.ok else f"ERROR {outcome.error}"
         out[name] = text.replace(str(tmp), "<tmp>")
     return out
+
+
+def _with_sellers(run: batch.BatchRun, sellers: list[str]) -> batch.BatchRun:
+    return run.model_copy(update={"spec": run.spec.for_call(sellers=sellers)})
 
 
 def main() -> None:

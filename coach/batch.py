@@ -1,9 +1,10 @@
-"""Scoring many calls: one job per file, spread over worker processes.
+"""Scoring many calls: the pipeline (`coach.pipeline`) on each file, spread over worker processes.
 
-Each worker builds the spaCy pipeline and loads the rubric once (pool
-initializer; `load_rubric` caches per process), then reads, scores and renders the files it is given. A file
-that fails becomes an outcome carrying its one-line error, so a batch always
-runs to the end; the caller decides how to report.
+What the run shares (`BatchRun`: the call spec with its rubric, the LLM job, how to render)
+goes to each worker once, when it starts; each job is then one path. A worker builds the
+spaCy pipeline and compiles the rubric's patterns once, then reads, scores, grades and
+renders the files it is given. A file that fails becomes an outcome carrying its one-line
+error, so a batch always runs to the end; the caller decides how to report.
 """
 
 from __future__ import annotations
@@ -17,30 +18,26 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from coach import pipeline
 from coach.errors import CoachError
-from coach.llm.jobs import LLMJob, grade_with_job
-from coach.readers import read_path
-from coach.readers.roles import require_named_sellers
-from coach.render import OutputFormat, render
-from coach.rubric.schema import Rubric, load_rubric
-from coach.scorecard import CallType, Verdict
-from coach.scoring import score_transcript
+from coach.llm.session import LLMJob
+from coach.render import OutputFormat, render, render_json
+from coach.scorecard import Verdict
 from coach.text.lines import get_analyser
 from coach.text.nlp import get_nlp
 
 
-class ScoreJob(BaseModel):
+class BatchRun(BaseModel):
+    """What every call of one `coach score` run shares."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    path: Path
-    sellers: tuple[str, ...] = ()
-    roles_file: Path | None = None
-    rubric: Path | None = None
+    spec: pipeline.CallSpec
+    llm: LLMJob | None = None  # set when the LLM grades too; None leaves scorecards heuristic-only
     format: OutputFormat = OutputFormat.json
     color: bool = False
     width: int = 100
-    llm: LLMJob | None = None  # set when the LLM grades too; None leaves scorecards heuristic-only
-    call_type: CallType | None = None  # the user's --call-type; None lets the classifier decide
+    compact: bool = False  # JSON on one line (several scorecards on stdout: JSON Lines)
 
 
 class ScoreOutcome(BaseModel):
@@ -57,44 +54,48 @@ class ScoreOutcome(BaseModel):
         return self.error is None
 
 
-def rubric_titles(rubric: Rubric) -> dict[str, str]:
-    return {item.id: item.title for item in rubric.items}
-
-
-def warm_up(rubric: Path | None) -> None:
-    """Pool initializer: pay for the pipeline and the rubric once per process, not once per file."""
+def warm_up(run: BatchRun) -> None:
+    """Pay for the pipeline and the rubric's compiled patterns once per process, not once per file."""
     try:
         get_nlp()
-        get_analyser(load_rubric(rubric))  # the compiled patterns too, not on the first file
+        get_analyser(run.spec.rubric)
     except CoachError:
-        pass  # each job reports it, naming the file
+        pass  # each call reports it, naming the file
 
 
-def _init_worker(rubric: Path | None) -> None:
-    warm_up(rubric)
+# The run a worker process serves, set once by the pool's initializer.
+_run: BatchRun | None = None
+
+
+def _init_worker(run: BatchRun) -> None:
+    global _run
+    _run = run
+    warm_up(run)
     # What a worker has built so far lives as long as it does: keep it out of the
     # collector's full passes (and, after a fork, off the pages those passes would copy).
     gc.freeze()
 
 
-def score_file(job: ScoreJob, on_window: Callable[[int, int], None] | None = None) -> ScoreOutcome:
+def _score_in_worker(path: Path) -> ScoreOutcome:
+    assert _run is not None, "the pool initializer sets the run"
+    return score_file(_run, path)
+
+
+def score_file(run: BatchRun, path: Path, on_window: Callable[[int, int], None] | None = None) -> ScoreOutcome:
     try:
-        rubric = load_rubric(job.rubric)
-        transcript = read_path(job.path, sellers=job.sellers, roles_file=job.roles_file)
-        require_named_sellers(transcript, job.sellers)
-        card = score_transcript(transcript, rubric, call_type=job.call_type)
-        if job.llm is not None and card.call_type is not CallType.not_sales:  # nothing to grade on a meeting
-            card = grade_with_job(job.llm, transcript, card, rubric, on_window=on_window)
-        output = render(
-            job.format, card, transcript, titles=rubric_titles(rubric), color=job.color, width=job.width
-        )
+        grader = run.llm.grader(on_window) if run.llm is not None else None
+        transcript, card = pipeline.read_and_score(run.spec, path, grader)
+        if run.format is OutputFormat.json:
+            output = render_json(card, indent=None if run.compact else 2)
+        else:
+            output = render(run.format, card, transcript, color=run.color, width=run.width)
     except CoachError as exc:
-        return ScoreOutcome(path=job.path, error=_naming(exc.one_line(), job.path))
+        return ScoreOutcome(path=path, error=_naming(exc.one_line(), path))
     except Exception as exc:  # a bug on one call must not sink the batch; say so plainly
         detail = " ".join(str(exc).split())[:200]
-        return ScoreOutcome(path=job.path, error=f"{job.path}: internal error ({type(exc).__name__}: {detail})")
+        return ScoreOutcome(path=path, error=f"{path}: internal error ({type(exc).__name__}: {detail})")
     return ScoreOutcome(
-        path=job.path,
+        path=path,
         output=output,
         score=card.score,
         fails=sum(1 for i in card.items if i.verdict is Verdict.fail),
@@ -110,30 +111,34 @@ def default_workers() -> int:
 
 
 def run(
-    jobs: Sequence[ScoreJob], *, workers: int | None = None, on_window: Callable[[int, int], None] | None = None
+    batch: BatchRun,
+    paths: Sequence[Path],
+    *,
+    workers: int | None = None,
+    on_window: Callable[[int, int], None] | None = None,
 ) -> Iterator[ScoreOutcome]:
-    """Outcomes in the order of `jobs`, as they complete; one process when there is one job or one worker.
+    """Outcomes in the order of `paths`, as they complete; one process when there is one path or one worker.
 
     `on_window` follows each call's LLM requests, in the one-process case only
     (worker processes report per call, through the outcomes).
     """
     workers = default_workers() if workers is None else workers
-    if not jobs:
+    if not paths:
         return
-    if workers <= 1 or len(jobs) == 1:
-        warm_up(jobs[0].rubric)
-        yield from (score_file(job, on_window) for job in jobs)
+    if workers <= 1 or len(paths) == 1:
+        warm_up(batch)
+        yield from (score_file(batch, path, on_window) for path in paths)
         return
     # Small chunks: when one worker takes the last chunk the other idles until it is done,
     # so a chunk of 16 60-minute calls (~0.7 s) left ~0.5-0.9 s of one core unused at the
     # end of a batch; 4 leaves ~0.25 s, for one more job hand-off per 4 calls (~0.1 ms).
-    chunksize = max(1, min(4, len(jobs) // (workers * 4)))
+    chunksize = max(1, min(4, len(paths) // (workers * 4)))
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(jobs[0].rubric,)) as pool:
-            for outcome in pool.map(score_file, jobs, chunksize=chunksize):
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(batch,)) as pool:
+            for outcome in pool.map(_score_in_worker, paths, chunksize=chunksize):
                 done += 1
                 yield outcome
     except BrokenProcessPool:
-        for job in jobs[done:]:
-            yield ScoreOutcome(path=job.path, error=f"{job.path}: not scored: a worker process died")
+        for path in paths[done:]:
+            yield ScoreOutcome(path=path, error=f"{path}: not scored: a worker process died")

@@ -27,14 +27,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach import pipeline
 from coach.callfiles import CALL_SUFFIXES
 from coach.errors import CoachError
 from coach.llm.agreement import GradedPair, LLMAgreement, llm_agreement
-from coach.readers import read_path
-from coach.rubric.schema import Rubric, load_rubric
+from coach.llm.grader import Grader
+from coach.rubric.schema import Rubric
 from coach.scorecard import CallType, Motion, Scorecard, Trigger, Verdict
-from coach.scoring import score_transcript
-from coach.transcript import Role, Transcript
+from coach.transcript import Role
 
 LABELS_SUFFIX = ".labels.yaml"
 # The mission's four core items (RUBRIC.md); a rubric's own `core` flags take precedence in reports.
@@ -264,23 +264,21 @@ def _asked_text(asked: Iterable[Any]) -> str:
 # -- the whole folder ------------------------------------------------------------------------
 
 
-Grade = Callable[[Transcript, Scorecard, Rubric], Scorecard]
-
-
 def evaluate_dir(
     folder: Path,
-    rubric_path: Path | None = None,
-    call_type: CallType | None = None,
+    spec: pipeline.CallSpec | None = None,
     *,
-    grade: Grade | None = None,
+    grader: Grader | None = None,
     on_call: Callable[[str, bool], None] | None = None,
 ) -> EvalReport:
-    """Read, score and compare every labelled call in `folder`; bad files become `errors`, not exceptions.
+    """Read, score and compare every labelled call in `folder` (the spec's rubric and call type,
+    each call's sellers from its labels); bad files become `errors`, not exceptions.
 
-    With `grade` (the LLM grader) each heuristic scorecard is graded too, and the
+    With `grader` (the LLM's) each heuristic scorecard is graded too, and the
     report's `llm` part compares the two. `on_call(name, ok)` follows progress.
     """
-    rubric = load_rubric(rubric_path)
+    spec = spec or pipeline.resolve()
+    rubric = spec.rubric
     item_ids = [item.id for item in rubric.items]
     pairs, errors = labelled_pairs(folder)
     calls: list[LabelledCall] = []
@@ -288,10 +286,11 @@ def evaluate_dir(
     for call_path, labels_path in pairs:
         try:
             labels = load_labels(labels_path, item_ids)
-            transcript = read_path(call_path, sellers=labels.sellers)
-            card = score_transcript(transcript, rubric, call_type=call_type)
-            if grade is not None:
-                heuristic, card = card, grade(transcript, card, rubric)
+            call = spec.for_call(sellers=labels.sellers)
+            transcript = pipeline.read(call, call_path)
+            card = pipeline.score(call, transcript)
+            if grader is not None:
+                heuristic, card = card, pipeline.grade(call, transcript, card, grader)
                 graded.append(GradedPair(call=call_path.name, labels=labels.items, heuristic=heuristic, graded=card))
         except Exception as exc:  # a detector bug on one call is reported, and the rest still count
             errors.append(
@@ -305,7 +304,7 @@ def evaluate_dir(
         if on_call is not None:
             on_call(call_path.name, True)
     report = compare(str(folder), calls, errors, core=_core_ids(rubric))
-    if grade is not None:
+    if grader is not None:
         report.llm = llm_agreement(graded)
     return report
 
@@ -389,9 +388,10 @@ def _real_call(name: str, label: RealLabel, card: Scorecard) -> RealCall:
     )
 
 
-def evaluate_real_dir(folder: Path, rubric_path: Path | None = None) -> RealEvalReport:
-    """Score every call named in the folder's `labels.json` (or its sub-folders') and compare."""
-    rubric = load_rubric(rubric_path)
+def evaluate_real_dir(folder: Path, spec: pipeline.CallSpec | None = None) -> RealEvalReport:
+    """Score every call named in the folder's `labels.json` (or its sub-folders') and compare:
+    the sellers are what is measured, so the reader finds them."""
+    spec = spec or pipeline.resolve()
     results: list[RealCall] = []
     errors: list[str] = []
     for labels_path in real_label_files(folder):
@@ -401,7 +401,7 @@ def evaluate_real_dir(folder: Path, rubric_path: Path | None = None) -> RealEval
                 errors.append(f"{labels_path}: {name}: no transcript file named {name}.*")
                 continue
             try:
-                card = score_transcript(read_path(matches[0]), rubric)
+                card = pipeline.score(spec, pipeline.read(spec, matches[0]))
             except CoachError as exc:
                 errors.append(exc.one_line())
                 continue

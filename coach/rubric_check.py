@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.readers import read_bytes
+from coach import pipeline
 from coach.rubric.lint import LintIssue, id_issues, weight_issues
 from coach.rubric.schema import Rubric, load_rubric
-from coach.scoring import score_transcript
 
 # General types that answer not_applicable when their precondition never happens.
 _CAN_BE_NOT_APPLICABLE = {"order.v1", "after_answer.v1", "count.v1"}
@@ -25,6 +24,8 @@ def lint_rubric(path: Path) -> list[LintIssue]:
 
 
 def _example_issues(rubric: Rubric, source: str) -> list[LintIssue]:
+    # An example's sellers are the vendor side's usual names, not all of them in every snippet.
+    spec = pipeline.resolve(rubric=rubric, sellers_on_call=False)
     issues = []
     for item in rubric.items:
         if item.detector.type in _CAN_BE_NOT_APPLICABLE and not item.examples.not_applicable:
@@ -33,8 +34,8 @@ def _example_issues(rubric: Rubric, source: str) -> list[LintIssue]:
         for verdict, examples in (("pass", item.examples.pass_), ("fail", item.examples.fail),
                                   ("not_applicable", item.examples.not_applicable)):  # fmt: skip
             for n, example in enumerate(examples):
-                transcript = read_bytes(example.call.strip().encode(), name="example.txt", sellers=example.sellers)
-                got = score_transcript(transcript, rubric, call_type=item.example_call_type(example)).item(item.id)
+                call = spec.for_call(sellers=example.sellers, call_type=item.example_call_type(example))
+                got = pipeline.score(call, pipeline.read_bytes(call, example.call.strip().encode(), name="example.txt")).item(item.id)
                 if got.verdict.value != verdict:
                     issues.append(LintIssue(source=source, item=item.id, field=f"examples.{verdict}[{n}]",
                                             problem=f"scores {got.verdict.value}, not {verdict} ({got.reason})"))  # fmt: skip

@@ -95,6 +95,9 @@ class ItemResult(_Model):
     llm_opinion: Opinion | None = None
     llm_dropped_claims: int = Field(default=0, ge=0)  # LLM judgments on this item whose quotes did not check out
     dispute_note: DisputeNote | None = None  # set exactly when `disputed`
+    # The rubric item's title, so every view names the item without the rubric at hand; after the
+    # contract's fields. "" on scorecards stored before it was added, and from scorers that do not set it.
+    title: str = ""
 
 
 class SpeakerInfo(_Model):
@@ -114,6 +117,28 @@ class CallTypeInfo(_Model):
     source: Literal["heuristic", "user"] = "heuristic"
     evidence: list[Evidence] = Field(default_factory=list)
     reason: str = ""
+
+
+class Stretch(_Model):
+    """A run of talk: the seller's longest monologue, or the customer's longest turn."""
+
+    words: int
+    seconds: float | None = None
+    first_turn: int
+    last_turn: int
+    speaker: str  # display name(s), comma-separated when a monologue spans speakers of one side
+
+
+class Metrics(_Model):
+    """Conversation metrics (RUBRIC.md). Every field has a default so that a scorecard stored
+    or produced without metrics (`{}`) still reads; views show only the fields that were set."""
+
+    words: dict[Role, int] = Field(default_factory=dict)  # by side
+    seller_talk_ratio: float | None = None
+    longest_seller_monologue: Stretch | None = None  # customer back-channels ("mm-hmm") do not end it
+    questions: dict[Role, int] = Field(default_factory=dict)  # by side
+    customer_longest_turn: Stretch | None = None
+    seller_first_speaks_min: dict[str, float] = Field(default_factory=dict)  # display name -> minute; needs times
 
 
 class CallInfo(_Model):
@@ -197,7 +222,7 @@ class Scorecard(_Model):
     motion: Motion = Motion.none
     trigger: Trigger = Trigger.none
     items: list[ItemResult]
-    metrics: dict[str, Any] = Field(default_factory=dict)
+    metrics: Metrics = Field(default_factory=Metrics)
     score: float | None = Field(default=None, ge=0, le=100)
     score_reason: str = ""  # why `score` is null: nothing was judged (no seller, not a sales call, nothing applicable)
     # After `score` so the contract's leading fields keep their order.

@@ -76,6 +76,7 @@ def _item_result(item: RubricItem, result: DetectorResult) -> ItemResult:
         advice = item.advice.get("pass", "")
     return ItemResult(
         id=item.id,
+        title=item.title,
         verdict=result.verdict,
         source=VerdictSource.heuristic,
         confidence=result.confidence,
@@ -174,7 +175,7 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
         results.append(_item_result(item, result))
     motion, motion_evidence = detect_motion(ctx) if has_seller else (None, [])
     trigger, trigger_evidence = detect_trigger(ctx) if not not_sales else (Trigger.none, [])
-    metrics = compute_metrics(ctx).model_dump()
+    metrics = compute_metrics(ctx)
     # Without a seller only call-level items (a next step) can be judged; a score from those
     # alone would read as the rep's score, so the card says why there is none.
     score = _score(rubric, results) if has_seller else None

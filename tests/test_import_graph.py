@@ -26,6 +26,7 @@ LAYERS = (
     ("coach.detectors",),
     ("coach.scoring",),
     ("coach.render",),
+    ("coach.pipeline",),  # read, score, grade: every front end goes through it
 )
 # The rules (coach.checks, coach.detectors), and everything else, read token ids and line
 # signals from coach.text, never spaCy itself.

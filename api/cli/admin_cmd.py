@@ -1,7 +1,9 @@
-"""`coach admin ...`: bootstrap organisations, teams and users; API keys are printed once."""
+"""`coach admin ...`: bootstrap organisations, teams and users (API keys are printed once);
+re-queue failed calls; rescore past calls after a rubric change."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -9,8 +11,11 @@ import typer
 
 from coach.cli import CONTEXT
 
-admin = typer.Typer(help="Create organisations, teams and users (prints API keys once).", no_args_is_help=True,
+admin = typer.Typer(help="Create organisations, teams and users (prints API keys once); re-queue and rescore calls.", no_args_is_help=True,
                     context_settings=CONTEXT)
+
+# What --since and --until take: a date (midnight UTC) or a date and time (UTC unless it says).
+WHEN_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the SQLite database lives (COACH_DATA_DIR).")]
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL (COACH_DATABASE_URL).")]
@@ -102,3 +107,54 @@ def requeue(
     with db.write() as session:
         done = requeue_failed(session, calls or None, org)
     print(f"requeued={len(done)}" + (f" calls={','.join(map(str, done))}" if done else ""))
+
+
+@admin.command("rescore")
+def rescore(
+    org: Annotated[int | None, typer.Option("--org", help="Only this organisation's calls (default: every organisation).")] = None,
+    rubric_version: Annotated[
+        str | None, typer.Option("--rubric-version", help="Only calls scored with this rubric version.")
+    ] = None,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option("--since", formats=WHEN_FORMATS, help="Only calls that happened at or after this date or time (UTC)."),
+    ] = None,
+    until: Annotated[
+        dt.datetime | None,
+        typer.Option("--until", formats=WHEN_FORMATS, help="Only calls that happened before this date or time (UTC)."),
+    ] = None,
+    team: Annotated[int | None, typer.Option("--team", help="Only this team's calls.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Score past calls again after a rubric change (POST /v1/rescore's twin). The jobs go in the
+    lowest lane, behind every upload; each call keeps its scorecard and managers' overrides until
+    its new one is stored. Workers (or a running server) pick them up."""
+    from pydantic import ValidationError
+
+    from api.db.models import Org
+    from api.schemas.rescore import RescoreRequest
+    from api.store.errors import Invalid
+    from api.store.rescore import rescore_calls
+    from coach.errors import ConfigError
+
+    try:
+        wanted = RescoreRequest(rubric_version=rubric_version, since=_utc(since), until=_utc(until), team=team)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(first["msg"], source="--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")) from None
+    db = _database(data_dir, database_url)
+    with db.write() as session:
+        if org is not None and session.get(Org, org) is None:
+            raise ConfigError(f"no organisation with id {org}", source="--org")
+        try:
+            queued = rescore_calls(session, wanted, org_id=org)
+        except Invalid as exc:
+            raise ConfigError(exc.detail, source="--since") from None
+    print(f"queued={queued.queued} already_waiting={queued.already_waiting}")
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)

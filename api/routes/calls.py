@@ -82,8 +82,7 @@ async def upload_call(
         raise too_large(settings.max_upload_bytes)
     # Reading (in a child process) and storing block: keep them off the event loop.
     created = await run_in_threadpool(
-        store.create_call, db, user, upload, max_bytes=settings.max_upload_bytes, idempotency_key=idempotency_key,
-        read=request.app.state.reader,
+        store.create_call, db, user, upload, read=request.app.state.reader, idempotency_key=idempotency_key,
     )
     if not created.replayed:
         request.app.state.jobs.notify()
@@ -145,10 +144,12 @@ def _from_json(body: bytes) -> store.Upload:
         loc = ["body", *[p if isinstance(p, int) else str(p) for p in first["loc"]]]
         raise invalid(f"{'.'.join(map(str, loc))}: {first['msg']}", loc=loc) from None
     if payload.transcript is not None:
-        raw, fmt = payload.transcript.to_json().encode(), "canonical"
+        # Validated with the body: stored as sent and adopted, never parsed again from `raw`.
+        raw, fmt = payload.transcript.to_json(indent=None).encode(), "canonical"
     else:
         raw, fmt = (payload.content or "").encode(), payload.format
     return store.Upload(
+        transcript=payload.transcript,
         raw=raw,
         filename=payload.filename,
         format=fmt,

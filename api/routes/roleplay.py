@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.db import Database
 from api.deps import CurrentUser, DbDep, ReadSession
+from api.principal import Principal
 from api.problems import Problem
 from api.schemas.roleplay import RoleplaySessionCreate, RoleplaySessionPublic, RoleplayTurnCreate, RoleplayTurnPublic
 from api.schemas.scorecards import ScorecardPublic
 from api.store import roleplay as store
+from api.tasks import JobKind
 from coach.roleplay.session import Actor, ScriptedActor
 
 router = APIRouter(prefix="/v1/roleplay/sessions", tags=["roleplay"])
@@ -17,6 +20,15 @@ router = APIRouter(prefix="/v1/roleplay/sessions", tags=["roleplay"])
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (401, 404, 422, 429)
 }
+
+
+def finish(request: Request, user: Principal, db: Database, session_id: int) -> ScorecardPublic:
+    """Finish a session with the server's scorer; its LLM follow-up, when queued, is the runner's to pick up."""
+    jobs = request.app.state.jobs
+    finished = store.finish(db, user, session_id, jobs.scorer, follow_up=jobs.grader is not None)
+    if finished.follow_up:
+        jobs.notify(JobKind.llm)
+    return finished.scorecard
 
 
 def _actor(request: Request) -> Actor:
@@ -53,6 +65,6 @@ async def play_turn(session_id: int, body: RoleplayTurnCreate, request: Request,
     response_model=ScorecardPublic,
     responses={**_PROBLEMS, 403: {"model": Problem}, 409: {"model": Problem}},
 )
-def finish_session(session_id: int, user: CurrentUser, db: DbDep) -> ScorecardPublic:
+def finish_session(session_id: int, request: Request, user: CurrentUser, db: DbDep) -> ScorecardPublic:
     """Score the session like a call and store it (a call of kind "roleplay" with its scorecard)."""
-    return store.finish(db, user, session_id)
+    return finish(request, user, db, session_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,13 +19,20 @@ from api.db.models import Call, CallBlob, CallStatus, Job, Role, User, utcnow
 from api.enqueue import add_job
 from api.principal import Principal
 from api.store.errors import Forbidden, Invalid, NotFound
-from api.reading import ReadUpload, read_upload
+from api.reading import ReadUpload
 from api.schemas.calls import CallPublic, JobPublic, KindFilter, MetadataValue
 from api.store import paging
+from coach.transcript import Transcript
 
 
-# read_upload's signature: the API reads uploads in child processes (api.reading.UploadReader).
-Reader = Callable[[bytes, str, "str | None", Sequence[str], int], ReadUpload]
+class Reader(Protocol):
+    """The pipeline's read step as the server runs it (api.reading.UploadReader)."""
+
+    def __call__(
+        self, raw: bytes, name: str, format: str | None, sellers: Sequence[str], title: str | None = None
+    ) -> ReadUpload: ...
+
+    def adopt(self, transcript: Transcript, name: str, sellers: Sequence[str], title: str | None = None) -> ReadUpload: ...
 
 
 @dataclass
@@ -41,6 +49,8 @@ class Upload:
     metadata: dict[str, MetadataValue] = field(default_factory=dict)
     # The read a front end already made (the web form reads first to ask about roles).
     read_in: ReadUpload | None = None
+    # A JSON body's canonical transcript, validated with the request (`raw` is its JSON).
+    transcript: Transcript | None = None
 
     def fingerprint(self) -> str:
         described = json.dumps(
@@ -58,10 +68,7 @@ class Created:
     replayed: bool
 
 
-def create_call(
-    db: Database, user: Principal, upload: Upload, *, max_bytes: int, idempotency_key: str | None,
-    read: Reader = read_upload,
-) -> Created:
+def create_call(db: Database, user: Principal, upload: Upload, *, read: Reader, idempotency_key: str | None) -> Created:
     fingerprint = upload.fingerprint() if idempotency_key else None
     if idempotency_key and fingerprint:
         earlier = _by_idempotency_key(db, user, idempotency_key, fingerprint)
@@ -69,11 +76,14 @@ def create_call(
             return earlier
     rep = _resolve_rep(db, user, upload.rep_id)
     # Read before storing: a malformed file is the caller's 422, never a stored failure.
-    read_in = upload.read_in or read(upload.raw, upload.filename, upload.format, upload.sellers, max_bytes)
-    transcript_json = read_in.transcript_json
-    if upload.title and read_in.transcript.title is None:
-        # The title the uploader gives ("Acme <> Signalroom") is the call's: the scorer reads the parties from it.
-        transcript_json = read_in.transcript.model_copy(update={"title": upload.title}).to_json(indent=None)
+    # The title the uploader gives ("Acme <> Signalroom") is the call's: the read puts it on the
+    # transcript (the scorer reads the parties from it).
+    if upload.read_in is not None:
+        read_in = upload.read_in
+    elif upload.transcript is not None:
+        read_in = read.adopt(upload.transcript, upload.filename, upload.sellers, upload.title)
+    else:
+        read_in = read(upload.raw, upload.filename, upload.format, upload.sellers, upload.title)
     call = Call(
         org_id=rep.org_id,
         team_id=rep.team_id,
@@ -95,9 +105,7 @@ def create_call(
     )
     try:
         with db.write() as session:
-            session.add(call)
-            session.flush()
-            session.add(CallBlob(call_id=call.id, raw=upload.raw, transcript_json=transcript_json))
+            store_call(session, call, upload.raw, read_in.transcript_json)
             job = add_job(session, call.id, call.org_id)
     except IntegrityError:
         # Two retries with one key raced; the first one's insert won.
@@ -107,6 +115,13 @@ def create_call(
                 return earlier
         raise
     return Created(call=call, job=job, replayed=False)
+
+
+def store_call(session: Session, call: Call, raw: bytes, transcript_json: str) -> None:
+    """Insert a new call with its bytes and its read transcript (the JSON the scorer reads)."""
+    session.add(call)
+    session.flush()
+    session.add(CallBlob(call_id=call.id, raw=raw, transcript_json=transcript_json))
 
 
 def _by_idempotency_key(db: Database, user: Principal, key: str, fingerprint: str) -> Created | None:

@@ -1,4 +1,8 @@
-"""Rescoring past calls after a rubric change: low-priority jobs that never hold up uploads."""
+"""Rescoring past calls after a rubric change: low-priority jobs that never hold up uploads.
+
+`POST /v1/rescore` queues an admin's organisation's calls (`queue_rescoring`); `coach admin
+rescore` queues any organisation's, or every one's (`rescore_calls`).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,22 @@ from sqlalchemy.orm import Session
 from api.db.models import Call, CallBlob, Job, JobStatus, Role, ScorecardRow
 from api.enqueue import Lane, add_jobs
 from api.principal import Principal
-from api.problems import forbidden, invalid
 from api.schemas.rescore import RescoreQueued, RescoreRequest
+from api.store.errors import Forbidden, Invalid
 
 
 def queue_rescoring(session: Session, user: Principal, wanted: RescoreRequest) -> RescoreQueued:
-    """Queue a rescoring job (the backfill lane) for each of the admin's organisation's scored
-    calls that match; a call already waiting for or in scoring is left alone."""
+    """An admin rescores their organisation's calls."""
     if user.role is not Role.admin:
-        raise forbidden("only an admin may rescore calls")
+        raise Forbidden("only an admin may rescore calls")
+    return rescore_calls(session, wanted, org_id=user.org_id)
+
+
+def rescore_calls(session: Session, wanted: RescoreRequest, *, org_id: int | None) -> RescoreQueued:
+    """Queue a rescoring job (the backfill lane) for each scored call that matches, in `org_id`
+    (None: every organisation); a call already waiting for or in scoring is left alone."""
     if wanted.since is not None and wanted.until is not None and wanted.since >= wanted.until:
-        raise invalid("since must be before until", loc=["body", "since"])
+        raise Invalid("since must be before until", loc=["body", "since"])
     when = func.coalesce(Call.occurred_at, Call.created_at)
     waiting = exists().where(
         and_(Job.call_id == Call.id, Job.kind == "score", Job.status.in_([JobStatus.queued, JobStatus.running]))
@@ -27,8 +36,9 @@ def queue_rescoring(session: Session, user: Principal, wanted: RescoreRequest) -
         select(Call.id, Call.org_id, waiting.label("busy"))
         .join(ScorecardRow, ScorecardRow.call_id == Call.id)
         .join(CallBlob, CallBlob.call_id == Call.id)
-        .where(Call.org_id == user.org_id)
     )
+    if org_id is not None:
+        query = query.where(Call.org_id == org_id)
     if wanted.rubric_version is not None:
         query = query.where(ScorecardRow.rubric_version == wanted.rubric_version)
     if wanted.team is not None:  # an id no row can have matches nothing (api.db.bounds)

@@ -3,17 +3,21 @@ played turn by turn over HTTP (the API's endpoints and the web pages both use th
 
 Each turn loads, plays and stores the state in one transaction holding the row (FOR UPDATE
 on PostgreSQL; SQLite serialises writers), so two requests on one session cannot lose a
-turn. Finishing stores the practised call and its scorecard exactly like an uploaded call's.
+turn. Finishing scores the practised call through the pipeline like an upload, then stores
+it and its scorecard.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import visible
 from api.db import Database
-from api.db.models import Call, CallBlob, CallStatus, RoleplaySessionRow, utcnow
+from api.db.models import Call, CallStatus, RoleplaySessionRow, utcnow
+from api.enqueue import Lane, add_job
 from api.principal import Principal
 from api.store.errors import Conflict, Forbidden, Invalid, NotFound
 from api.schemas.roleplay import (
@@ -24,7 +28,10 @@ from api.schemas.roleplay import (
     TurnPublic,
 )
 from api.schemas.scorecards import ScorecardPublic
+from api.scorers import Scorer
 from api.store import scorecards as scorecard_store
+from api.store.calls import store_call
+from coach import pipeline
 from coach.errors import RubricError
 from coach.roleplay.scenario import get_scenario
 from coach.roleplay.session import (
@@ -34,10 +41,11 @@ from coach.roleplay.session import (
     SessionTurn,
     Status,
     play_turn,
-    score_session,
+    session_spec,
     start_session,
     to_transcript,
 )
+from coach.transcript import Transcript
 
 FINISHED = "finished"
 
@@ -111,35 +119,64 @@ def play(db: Database, user: Principal, session_id: int, line: str, actor: Actor
         )  # fmt: skip
 
 
-def finish(db: Database, user: Principal, session_id: int) -> ScorecardPublic:
-    """Score the session and store it as a call; finishing twice returns the same scorecard."""
-    with db.write() as session:
-        row = get_visible_session(session, user, session_id, lock=True)
-        _own(row, user)
-        if row.status == FINISHED and row.call_id is not None:
-            return scorecard_store.get_scorecard(session, user, row.call_id)
-        state = SessionState.from_json(row.state)
+@dataclass
+class Finished:
+    scorecard: ScorecardPublic
+    follow_up: bool  # an LLM job was queued for the stored call (notify the runner)
+
+
+# Turns another request may play on a session while it is being scored, before finishing gives up.
+_FINISH_TRIES = 3
+
+
+def finish(db: Database, user: Principal, session_id: int, scorer: Scorer, *, follow_up: bool) -> Finished:
+    """Score the session like an uploaded call (the pipeline's score step with the server's
+    scorer), then store it as a call with its scorecard in one short write; with LLM grading on
+    (`follow_up`) an LLM job grades it after, as it does an upload. Scoring happens outside any
+    write transaction; a turn played meanwhile is scored again. Finishing twice returns the same
+    scorecard."""
+    for _ in range(_FINISH_TRIES):
+        with db.reader() as session:
+            row = get_visible_session(session, user, session_id)
+            _own(row, user)
+            if row.status == FINISHED and row.call_id is not None:
+                return Finished(scorecard_store.get_scorecard(session, user, row.call_id), follow_up=False)
+            played = row.state
+        state = SessionState.from_json(played)
         try:
-            card = score_session(state)
+            spec = session_spec(state)
         except RoleplayError as exc:
             raise Conflict(exc.message, type="urn:coach:problem:session-empty") from None
         transcript = to_transcript(state)
-        raw = transcript.to_json(indent=None).encode()
-        now = utcnow()
-        call = Call(
-            org_id=row.org_id, team_id=row.team_id, rep_id=row.user_id, uploaded_by=user.user_id, kind="roleplay",
-            filename=f"roleplay-{state.scenario.id}-{row.id}.json", format=transcript.format,
-            title=f"Role-play: {state.scenario.title}", sellers=[state.rep_name],
-            meta={"roleplay_session": row.id, "scenario": state.scenario.id, "seed": state.seed},
-            size_bytes=len(raw), turns=len(transcript.turns), duration_s=None, occurred_at=now, status=CallStatus.scored,
-        )  # fmt: skip
-        session.add(call)
-        session.flush()
-        session.add(CallBlob(call_id=call.id, raw=raw, transcript_json=transcript.to_json(indent=None)))
-        scorecard_store.save_scorecard(session, call, card)
-        row.status = FINISHED
-        row.call_id = call.id
-        row.updated_at = now
-        session.flush()
-        return scorecard_store.get_scorecard(session, user, call.id)
+        card = pipeline.score(spec, transcript, scorer)
+        with db.write() as session:
+            row = get_visible_session(session, user, session_id, lock=True)
+            if row.status == FINISHED and row.call_id is not None:  # another request finished it meanwhile
+                return Finished(scorecard_store.get_scorecard(session, user, row.call_id), follow_up=False)
+            if row.state != played:
+                continue  # a turn was played while scoring: score the session as it now stands
+            call = _store_practised_call(session, user, row, state, transcript)
+            stored = scorecard_store.save_scorecard(session, call, card)
+            if follow_up:
+                add_job(session, call.id, call.org_id, "llm", Lane.follow_up)
+            row.status = FINISHED
+            row.call_id = call.id
+            row.updated_at = call.occurred_at
+            return Finished(scorecard_store.saved_public(stored, card), follow_up=follow_up)
+    raise Conflict(f"role-play session {session_id} kept changing while it was scored; finish it again")
 
+
+def _store_practised_call(
+    session: Session, user: Principal, row: RoleplaySessionRow, state: SessionState, transcript: Transcript
+) -> Call:
+    transcript_json = transcript.to_json(indent=None)
+    call = Call(
+        org_id=row.org_id, team_id=row.team_id, rep_id=row.user_id, uploaded_by=user.user_id, kind="roleplay",
+        filename=f"roleplay-{state.scenario.id}-{row.id}.json", format=transcript.format,
+        title=f"Role-play: {state.scenario.title}", sellers=[state.rep_name],
+        meta={"roleplay_session": row.id, "scenario": state.scenario.id, "seed": state.seed},
+        size_bytes=len(transcript_json.encode()), turns=len(transcript.turns), duration_s=None, occurred_at=utcnow(),
+        status=CallStatus.scored,
+    )  # fmt: skip
+    store_call(session, call, transcript_json.encode(), transcript_json)
+    return call

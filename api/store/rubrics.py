@@ -23,4 +23,7 @@ def bundled_rubrics() -> list[RubricPublic]:
 
 @cache
 def item_titles() -> dict[str, str]:
+    """The bundled rubric's items in order, id -> title: what the roll-ups over many calls list
+    (heat-map rows, trends, calibration, disputes). One call's views read the titles its
+    scorecard carries."""
     return {i.id: i.title for i in load_rubric().items}

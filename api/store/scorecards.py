@@ -142,7 +142,17 @@ def shown_scorecard(public: ScorecardPublic) -> Scorecard:
 
 
 def _public(row: ScorecardRow, items: list[ScorecardItemRow] | tuple[ScorecardItemRow, ...]) -> ScorecardPublic:
-    scorecard = Scorecard.model_validate_json(row.body)
+    return _published(row, Scorecard.model_validate_json(row.body), [_reviewed(item) for item in items])
+
+
+def saved_public(row: ScorecardRow, scorecard: Scorecard) -> ScorecardPublic:
+    """What `save_scorecard` just stored (no manager has reviewed it yet), from the scorecard in
+    hand instead of its stored JSON read back."""
+    reviewed = [ReviewedItem(id=i.id, verdict=i.verdict, machine_verdict=i.verdict, override=None) for i in scorecard.items]
+    return _published(row, scorecard, reviewed)
+
+
+def _published(row: ScorecardRow, scorecard: Scorecard, items: list[ReviewedItem]) -> ScorecardPublic:
     return ScorecardPublic(
         call_id=row.call_id,
         rep_id=row.rep_id,
@@ -154,7 +164,7 @@ def _public(row: ScorecardRow, items: list[ScorecardItemRow] | tuple[ScorecardIt
         machine_score=row.machine_score,
         score_reason=_score_reason(scorecard),
         rubric=scorecard.rubric,
-        items=[_reviewed(item) for item in items],
+        items=items,
         scorecard=scorecard,
     )
 

@@ -7,12 +7,11 @@ decoration for the eye (aria-hidden) and never the only way to read a value.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.render.view import format_time
-from coach.scorecard import Verdict
+from coach.scorecard import Metrics, Stretch, Verdict
 from coach.transcript import Role, Transcript
 
 # Which verdict a turn's marker shows when several items cite it: a failure matters most.
@@ -76,41 +75,6 @@ def sparkline(series: Sequence[tuple[str, float | None]], *, width: int = 180, h
 # -- conversation metrics ------------------------------------------------------------------------
 
 
-class _Stretch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    words: int | None = None
-    seconds: float | None = None
-    speaker: str | None = None
-
-
-class _BySide(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    seller: float = 0
-    customer: float = 0
-
-
-class CallMetrics(BaseModel):
-    """The metrics the charts draw, read leniently: a scorer may add or omit figures."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    words: _BySide | None = None
-    seller_talk_ratio: float | None = None
-    longest_seller_monologue: _Stretch | None = None
-    questions: _BySide | None = None
-    customer_longest_turn: _Stretch | None = None
-    seller_first_speaks_min: dict[str, float] = Field(default_factory=dict)
-
-    @classmethod
-    def read(cls, metrics: dict[str, Any]) -> CallMetrics:
-        try:
-            return cls.model_validate(metrics)
-        except ValidationError:
-            return cls()
-
-
 class Bar(_Chart):
     label: str
     text: str
@@ -151,8 +115,8 @@ class MetricCharts(_Chart):
     first_speaks: list[tuple[str, str]] = Field(default_factory=list)
 
 
-def metric_charts(raw: dict[str, Any]) -> MetricCharts:
-    m = CallMetrics.read(raw)
+def metric_charts(m: Metrics) -> MetricCharts:
+    """The charts of the scorecard's metrics; a figure it does not have draws no chart."""
     charts = MetricCharts()
     if m.seller_talk_ratio is not None:
         share = max(0.0, min(1.0, m.seller_talk_ratio))
@@ -162,19 +126,19 @@ def metric_charts(raw: dict[str, Any]) -> MetricCharts:
             seller_width=round(share * 100, 1),
             width=100,
         )
-    if m.questions is not None:
-        q = m.questions
+    if m.questions:
+        seller, customer = m.questions.get(Role.seller, 0), m.questions.get(Role.customer, 0)
         charts.questions = _bars(
             "Questions asked",
-            f"Seller side asked {q.seller:g}, customer side asked {q.customer:g}.",
-            [("Seller", q.seller, f"{q.seller:g}", "seller"), ("Customer", q.customer, f"{q.customer:g}", "customer")],
+            f"Seller side asked {seller:g}, customer side asked {customer:g}.",
+            [("Seller", seller, f"{seller:g}", "seller"), ("Customer", customer, f"{customer:g}", "customer")],
         )
     seller, customer = m.longest_seller_monologue, m.customer_longest_turn
     if seller is not None or customer is not None:
         use_seconds = all(s is None or s.seconds is not None for s in (seller, customer))
         unit = "s" if use_seconds else "words"
 
-        def amount(s: _Stretch | None) -> float:
+        def amount(s: Stretch | None) -> float:
             if s is None:
                 return 0.0
             return float((s.seconds if use_seconds else s.words) or 0)

@@ -20,6 +20,15 @@ from coach.transcript import Role, RoleSource, Transcript
 DRAFT_TTL_S = 3600
 
 
+class SpeakerChoice(BaseModel):
+    name: str
+    role: Role
+    confidence: float
+    source: RoleSource
+    turns: int
+    sample: str
+
+
 class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -29,6 +38,10 @@ class Draft(BaseModel):
     occurred_at: dt.datetime | None = None
     rep_id: int | None = None
     created: float
+    # Who the first read found on the call: the confirm step checks the ticked sellers against
+    # them before the one read it stores the call from.
+    speakers: list[SpeakerChoice] = []
+    uncertain: bool = True
 
 
 class DraftStore:
@@ -78,15 +91,6 @@ class DraftStore:
                     path.with_suffix(".bin").unlink(missing_ok=True)
             except OSError:
                 continue
-
-
-class SpeakerChoice(BaseModel):
-    name: str
-    role: Role
-    confidence: float
-    source: RoleSource
-    turns: int
-    sample: str
 
 
 def roles_uncertain(transcript: Transcript) -> bool:

@@ -17,7 +17,7 @@ from api.schemas.rollups import ItemRate, RollupGroup
 from api.schemas.scorecards import ReviewedItem, ScorecardPublic, ScorecardSummary
 from api.store import calls as call_store
 from api.store import scorecards as scorecard_store
-from api.store.rubrics import bundled_rubrics
+from api.store.errors import NotFound
 from api.web import charts
 from coach.render.view import (
     VERDICT_LABELS,
@@ -32,14 +32,6 @@ from coach.transcript import Transcript
 
 class _View(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-
-
-def item_titles(rubric_id: str | None = None) -> dict[str, str]:
-    """Item id -> title, in rubric order (the bundled rubric when no id is given)."""
-    for rubric in bundled_rubrics():
-        if rubric_id is None or rubric.id == rubric_id:
-            return {i.id: i.title or item_title(i.id, None) for i in rubric.items}
-    return {}
 
 
 def call_label(call: CallPublic) -> str:
@@ -81,7 +73,7 @@ def load_transcript(session: Session, user: Principal, call_id: int) -> Transcri
     call_store.get_visible_call(session, user, call_id)  # the access check, before the blob
     blob = session.get(CallBlob, call_id)
     if blob is None:
-        raise call_store.not_found("call", call_id)
+        raise NotFound("call", call_id)
     return Transcript.from_json(blob.transcript_json)
 
 
@@ -98,18 +90,17 @@ def scorecard_view(session: Session, user: Principal, call_id: int) -> Scorecard
         transcript: Transcript | None = load_transcript(session, user, call_id)
     except ValidationError:
         transcript = None  # a stored call whose transcript no longer reads: show the verdicts anyway
-    titles = item_titles(card.rubric.id)
     reviews = {r.id: r for r in public.items}
     # Each item as everyone sees it: a manager's verdict in place, with the rubric's advice for it.
     shown_card = scorecard_store.shown_scorecard(public)
-    items = [ScorecardItemView(result=i, title=item_title(i.id, titles), review=reviews.get(i.id)) for i in shown_card.items]
+    items = [ScorecardItemView(result=i, title=item_title(i), review=reviews.get(i.id)) for i in shown_card.items]
     cited: dict[int, list[tuple[str, Verdict]]] = {}
     for view in items:
         for evidence in view.result.evidence:
             entries = cited.setdefault(evidence.turn, [])
             if all(title != view.title for title, _ in entries):
                 entries.append((view.title, view.shown))
-    timeline = build_timeline(card, transcript, titles) if transcript else []
+    timeline = build_timeline(card, transcript) if transcript else []
     shown = {i.result.id: i.shown for i in items}
     for turn in timeline:
         for citation in turn.citations:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from coach import pipeline
 from coach.cli import app
 from coach.cli.progress import RunProgress, wanted
 from coach.errors import CoachError
@@ -30,9 +31,7 @@ from coach.evaluation import (
     real_label_files,
 )
 from coach.llm.agreement import LLMAgreement
-from coach.rubric.schema import Rubric
-from coach.scorecard import CallType, Scorecard, Verdict
-from coach.transcript import Transcript
+from coach.scorecard import CallType, Verdict
 
 _SHORT = {"pass": "P", "fail": "F", "not_applicable": "N", MISSING: "?"}
 
@@ -67,7 +66,8 @@ def eval_command(
         print(f"coach: error: --call-type: {folder} is labelled by labels.json, whose call types are what it measures", file=sys.stderr)
         raise typer.Exit(2)
     try:
-        report = evaluate_real_dir(folder, rubric) if real else _evaluate(folder, rubric, call_type, llm=llm, quiet=quiet)
+        spec = pipeline.resolve(rubric=rubric, call_type=call_type)
+        report = evaluate_real_dir(folder, spec) if real else _evaluate(folder, spec, llm=llm, quiet=quiet)
     except CoachError as exc:
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -111,27 +111,22 @@ def print_real_report(report: RealEvalReport) -> None:
               f"(sellers {', '.join(r.sellers_found) or 'none'})")
 
 
-def _evaluate(folder: Path, rubric: Path | None, call_type: CallType | None, *, llm: bool, quiet: bool) -> EvalReport:
+def _evaluate(folder: Path, spec: pipeline.CallSpec, *, llm: bool, quiet: bool) -> EvalReport:
     total = len(labelled_pairs(folder)[0])
     with RunProgress(total=total, enabled=wanted(quiet)) as progress:
         on_call = lambda _name, ok: progress.call_done(ok=ok)  # noqa: E731
         if not llm:
-            return evaluate_dir(folder, rubric, call_type, on_call=on_call)
+            return evaluate_dir(folder, spec, on_call=on_call)
         from coach.llm.choice import choose_llm
-        from coach.llm.jobs import grade_with_job, llm_job
+        from coach.llm.session import llm_job
         from coach.llm.settings import load_settings
-        from coach.rubric.schema import load_rubric
 
         settings = load_settings()
         choice = choose_llm(settings, fallback_embedded=True)
-        with llm_job(choice, rubric=load_rubric(rubric), settings=settings) as job:
+        with llm_job(choice, rubric=spec.rubric, settings=settings) as job:
             if job.mode != "grade":
                 raise CoachError(f"the LLM cannot grade: {job.reason}", source="--llm")
-
-            def grade(transcript: Transcript, card: Scorecard, rubric_model: Rubric) -> Scorecard:
-                return grade_with_job(job, transcript, card, rubric_model, on_window=progress.window_done)
-
-            return evaluate_dir(folder, rubric, call_type, grade=grade, on_call=on_call)
+            return evaluate_dir(folder, spec, grader=job.grader(progress.window_done), on_call=on_call)
 
 
 def print_report(report: EvalReport, console: Console) -> None:

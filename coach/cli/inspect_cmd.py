@@ -19,11 +19,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from coach import callfiles
+from coach import callfiles, pipeline
 from coach.cli import app
 from coach.errors import CoachError
-from coach.readers import DEFAULT_MAX_BYTES, FORMATS, read_path
-from coach.readers.roles import RoleSpec, load_roles_file
+from coach.readers import DEFAULT_MAX_BYTES, FORMATS
 from coach.transcript import Role, Transcript
 
 _ROLE_STYLE = {Role.seller: "green", Role.customer: "cyan", Role.unknown: "yellow"}
@@ -98,7 +97,8 @@ def inspect_command(
     """Show speakers (role, confidence, source), turn count, duration and the first turns of each transcript."""
     console = Console(highlight=False)
     try:
-        spec = load_roles_file(roles) if roles is not None else RoleSpec()
+        # What it shows is what `coach score` reads: the pipeline's read step, the roles file parsed once.
+        spec = pipeline.resolve(sellers=seller, roles_file=roles, format=fmt, max_bytes=max_bytes, sellers_on_call=False)
     except CoachError as exc:
         print(f"coach: error: {exc.one_line()}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -113,10 +113,7 @@ def inspect_command(
     failures: list[str] = []
     for path in files:
         try:
-            transcript = read_path(
-                path, format=fmt, sellers=seller, roles=spec.roles, seller_domains=spec.seller_domains,
-                max_bytes=max_bytes,
-            )
+            transcript = pipeline.read(spec, path)
         except CoachError as exc:
             failures.append(exc.one_line())
             print(f"coach: error: {exc.one_line()}", file=sys.stderr)

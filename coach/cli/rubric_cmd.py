@@ -14,14 +14,12 @@ from typing import Annotated
 
 import typer
 
-from coach import callfiles
+from coach import callfiles, pipeline
 from coach.cli import app
 from coach.errors import CoachError
 from coach.evaluation import load_labels
-from coach.readers import read_path
 from coach.rubric.schema import load_rubric
 from coach.rubric_check import lint_rubric
-from coach.scoring import score_transcript
 
 rubric_app = typer.Typer(help="Check and try a rubric before a team publishes it.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
@@ -47,15 +45,14 @@ def try_(
     calls: Annotated[list[Path], typer.Argument(help="Transcript files or folders.")],
 ) -> None:
     """Score calls with the rubric; print each verdict and, where labels exist, agreement."""
-    rubric = load_rubric(file)
+    spec = pipeline.resolve(rubric=file)
     agree = total = 0
     failed = False
     for path in callfiles.expand(calls):
         labels_path = path.with_name(path.stem + ".labels.yaml")
         try:
             labels = load_labels(labels_path) if labels_path.exists() else None
-            transcript = read_path(path, sellers=labels.sellers if labels else ())
-            card = score_transcript(transcript, rubric)
+            _transcript, card = pipeline.read_and_score(spec.for_call(sellers=labels.sellers if labels else ()), path)
         except CoachError as exc:
             print(f"coach: error: {exc.one_line()}", file=sys.stderr)
             failed = True

@@ -17,16 +17,14 @@ from typing import Annotated
 
 import typer
 
-from coach import batch, callfiles
+from coach import batch, callfiles, pipeline
 from coach.cli import app
 from coach.cli.progress import RunProgress, wanted
 from coach.errors import CoachError
 from coach.llm.choice import NOT_CONFIGURED, choose_llm
-from coach.llm.jobs import llm_job
+from coach.llm.session import llm_job
 from coach.llm.settings import LLMMode, load_settings
-from coach.readers.roles import load_roles_file
 from coach.render import OutputFormat
-from coach.rubric.schema import load_rubric
 from coach.scorecard import CallType
 
 EXIT_FAILED = 2
@@ -81,9 +79,7 @@ def score_command(
     """Score calls against the expansion rubric: verdicts with evidence and advice."""
     try:
         # A bad roles file or rubric stops the run before any call is read.
-        if roles is not None:
-            load_roles_file(roles)
-        rubric_model = load_rubric(rubric)
+        spec = pipeline.resolve(rubric=rubric, sellers=seller, roles_file=roles, call_type=call_type)
         found = callfiles.scan(paths)
         files = found.files
         if out is not None:
@@ -111,7 +107,7 @@ def score_command(
         settings = load_settings()
         choice = choose_llm(settings, LLMMode.off if no_llm else llm)
         # The embedded model (when asked for) runs for the whole batch and stops after it.
-        job = llm_scope.enter_context(llm_job(choice, rubric=rubric_model, settings=settings))
+        job = llm_scope.enter_context(llm_job(choice, rubric=spec.rubric, settings=settings))
     except CoachError as exc:
         _error(exc.one_line())
         raise typer.Exit(EXIT_FAILED) from None
@@ -119,22 +115,16 @@ def score_command(
         # The terminal scorecard says it in its header; other outputs get it once on stderr,
         # unless the user turned the LLM off themselves (--no-llm, COACH_LLM=off).
         print(f"coach: {choice.summary()}", file=sys.stderr)
-    jobs = [
-        batch.ScoreJob(
-            path=p, sellers=tuple(seller), roles_file=roles, rubric=rubric, format=fmt,
-            color=to_terminal, width=width, llm=job, call_type=call_type,
-        )
-        for p in files
-    ]
     # Several JSON scorecards on stdout go one per line (JSON Lines) so the stream stays parseable.
     compact_json = out is None and many and fmt is OutputFormat.json
+    run = batch.BatchRun(spec=spec, llm=job, format=fmt, color=to_terminal, width=width, compact=compact_json)
 
     failed: list[batch.ScoreOutcome] = []
     scored: list[batch.ScoreOutcome] = []
     taken: set[Path] = set()
     progress = RunProgress(total=len(files), enabled=wanted(quiet) and (many or choice.grades))
     with llm_scope, progress:  # stops the embedded model after the batch
-        for outcome in batch.run(jobs, workers=workers, on_window=progress.window_done):
+        for outcome in batch.run(run, files, workers=workers, on_window=progress.window_done):
             progress.call_done(ok=outcome.ok)
             if not outcome.ok:
                 failed.append(outcome)
@@ -146,7 +136,7 @@ def score_command(
                 target = _output_path(out, outcome.path, fmt, taken)
                 target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
             elif compact_json:
-                print(_compact(text))
+                print(text)
             else:
                 sys.stdout.write(text if text.endswith("\n") else text + "\n")
                 if many:
@@ -157,12 +147,6 @@ def score_command(
         _summary(scored, failed, out)
     if failed:
         raise typer.Exit(EXIT_FAILED)
-
-
-def _compact(text: str) -> str:
-    import json
-
-    return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
 
 
 def _summary(scored: list[batch.ScoreOutcome], failed: list[batch.ScoreOutcome], out: Path | None) -> None:

@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from coach.checks.context import CallContext, TurnView
+from coach.scorecard import Metrics, Stretch
 from coach.transcript import Role
-
-
-class Stretch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    words: int
-    seconds: float | None = None
-    first_turn: int
-    last_turn: int
-    speaker: str
-
-
-class Metrics(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    words: dict[str, int]  # by role
-    seller_talk_ratio: float | None
-    longest_seller_monologue: Stretch | None
-    questions: dict[str, int]  # by role
-    customer_longest_turn: Stretch | None
-    seller_first_speaks_min: dict[str, float]  # display name -> minute, only with timestamps
 
 
 def is_backchannel(ctx: CallContext, view: TurnView) -> bool:

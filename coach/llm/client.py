@@ -20,11 +20,10 @@ from typing import Any, TypeVar
 import openai
 from pydantic import BaseModel
 
-from coach.errors import ConfigError
 from coach.llm.embedded import CONTEXT_TOKENS, EmbeddedServer
 from coach.llm.errors import LLMUnavailableError
 from coach.llm.protocol import ChatMessage, ModelInfo, StructuredReply, estimate_tokens
-from coach.llm.settings import EndpointKind, LLMSettings, StructuredMode
+from coach.llm.settings import Endpoint, EndpointKind, LLMSettings, StructuredMode
 from coach.llm.structured import RawReply, run_structured
 from coach.llm.tokens import Tokenizer
 
@@ -260,6 +259,28 @@ def reset_capability_cache() -> None:
         _capabilities.clear()
 
 
+def chat_model(settings: LLMSettings, endpoint: Endpoint) -> OpenAIChatModel:
+    """The one way a model client is built: the endpoint's address, the settings' everything else.
+    The embedded server gets its long timeout and no retries (a timed-out request keeps its one
+    slot busy) and never a key."""
+    embedded = endpoint.kind is EndpointKind.embedded
+    if embedded:
+        from coach.llm.tokens import embedded_tokenizer
+    return OpenAIChatModel(
+        base_url=endpoint.base_url,
+        api_key=settings.api_key.get_secret_value() if settings.api_key and not embedded else None,
+        model=endpoint.model,
+        kind=endpoint.kind,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        timeout_s=settings.embedded_timeout_s if embedded else settings.timeout_s,
+        retries=0 if embedded else settings.retries,
+        structured_mode=settings.structured_mode,
+        context_tokens=endpoint.context_tokens,
+        tokenizer=embedded_tokenizer() if embedded else None,
+    )
+
+
 @contextmanager
 def open_chat_model(
     settings: LLMSettings, *, server: EmbeddedServer | None = None, embedded: bool | None = None
@@ -270,46 +291,18 @@ def open_chat_model(
     (`--llm embedded`). Pass `server` to reuse an already running embedded server
     (tests, benchmarks).
     """
-    kind = settings.endpoint_kind()
     if embedded is None:
-        embedded = kind is EndpointKind.embedded
+        embedded = settings.endpoint_kind() is EndpointKind.embedded
     if not embedded:
-        if not settings.model:
-            raise ConfigError("COACH_LLM_MODEL must name the model when an endpoint is configured", source="environment")
-        yield OpenAIChatModel(
-            base_url=settings.base_url,
-            api_key=settings.api_key.get_secret_value() if settings.api_key else None,
-            model=settings.model,
-            kind=kind,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            timeout_s=settings.timeout_s,
-            retries=settings.retries,
-            structured_mode=settings.structured_mode,
-            context_tokens=settings.context_tokens,
-        )
+        yield chat_model(settings, settings.configured_endpoint())
         return
-    from coach.llm.tokens import embedded_tokenizer
-
     own = server is None
     running = server or EmbeddedServer(
         threads=settings.embedded_threads, start_timeout_s=settings.embedded_start_timeout_s
     )
     running.start()
     try:
-        yield OpenAIChatModel(
-            base_url=running.base_url,
-            api_key=None,
-            model=running.model,
-            kind=EndpointKind.embedded,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            timeout_s=settings.embedded_timeout_s,
-            retries=0,
-            structured_mode=settings.structured_mode,
-            context_tokens=running.context_tokens,
-            tokenizer=embedded_tokenizer(),
-        )
+        yield chat_model(settings, running.endpoint)
     finally:
         if own:
             running.stop()

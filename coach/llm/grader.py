@@ -322,7 +322,7 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
         if llm is None:
             return None
         result = ItemResult(
-            id=item.id, verdict=llm.verdict, source=VerdictSource.llm, evidence=llm.evidence,
+            id=item.id, title=item.title, verdict=llm.verdict, source=VerdictSource.llm, evidence=llm.evidence,
             llm_opinion=llm, llm_dropped_claims=outcome.dropped,
         )  # fmt: skip
         return _with_advice(result, outcome.advice, item)

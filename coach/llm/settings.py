@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from coach.errors import ConfigError
@@ -50,6 +50,17 @@ class LLMMode(StrEnum):
     embedded = "embedded"  # the bundled SmolLM2 server; needs the `local-llm` extra
     endpoint = "endpoint"  # the configured endpoint, and an error if there is none
     off = "off"  # heuristics only
+
+
+class Endpoint(BaseModel):
+    """Where a run's requests go: the configured endpoint, or the embedded server it started."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str | None  # None: the SDK's default (api.openai.com)
+    model: str
+    kind: EndpointKind
+    context_tokens: int
 
 
 class LLMSettings(BaseSettings):
@@ -112,6 +123,12 @@ class LLMSettings(BaseSettings):
         if not self.endpoint_configured:
             return EndpointKind.embedded
         return EndpointKind.local if is_loopback_url(self.base_url) else EndpointKind.remote
+
+    def configured_endpoint(self) -> Endpoint:
+        """The endpoint in these settings; a ConfigError when it names no model."""
+        if not self.model:
+            raise ConfigError("COACH_LLM_MODEL must name the model when an endpoint is configured", source="environment")
+        return Endpoint(base_url=self.base_url, model=self.model, kind=self.endpoint_kind(), context_tokens=self.context_tokens)
 
     def redaction_enabled(self, kind: EndpointKind) -> bool:
         if self.redact is RedactMode.auto:

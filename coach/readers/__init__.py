@@ -2,13 +2,17 @@
 
 The public surface other layers use:
 
-    read_path(path, *, format=None, sellers=(), roles=None, roles_file=None, max_bytes=...) -> Transcript
-    read_bytes(data, *, name, format=None, sellers=(), roles=None, roles_file=None, max_bytes=...) -> Transcript
+    read_path(path, *, format=None, sellers=(), roles=None, seller_domains=(), max_bytes=...) -> Transcript
+    read_bytes(data, *, name, format=None, sellers=(), roles=None, seller_domains=(), max_bytes=...) -> Transcript
+    adopt(transcript, *, name, sellers=(), roles=None, seller_domains=(), limits=None) -> Transcript
 
 The format is detected from the content (`detect_format`); `format=` overrides
-it. Roles are then assigned by `coach.readers.roles.assign_roles`. Both raise
-`coach.errors.TranscriptError` (one line: source, problem, line) for anything
-wrong with the input, and nothing else.
+it. Roles are then assigned by `coach.readers.roles.assign_roles`. `adopt` takes a
+transcript already validated as our canonical model (an API JSON body) as reading
+our canonical JSON would. All raise `coach.errors.TranscriptError` (one line: source,
+problem, line) for anything wrong with the input, and nothing else. A roles file is
+parsed once per run by the caller (`coach.pipeline`), which passes its `roles` and
+`seller_domains`.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from coach.readers.jsondoc import (
     read_gong,
 )
 from coach.readers.plain import label_format, read_otter, read_plain
-from coach.readers.roles import assign_roles, load_roles_file
+from coach.readers.roles import assign_roles
 from coach.readers.subtitles import read_subtitles
 from coach.transcript import Role, Transcript
 
@@ -61,7 +65,8 @@ def detect_format(text: str) -> str:
     return label_format(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
 
 
-def _normalise_format(fmt: str | None, source: str) -> str | None:
+def normalise_format(fmt: str | None, source: str) -> str | None:
+    """A `format=` name (or alias) as the reader it names; a TranscriptError citing `source` when none."""
     if fmt is None:
         return None
     key = _ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
@@ -121,13 +126,29 @@ def read_bytes(
     format: str | None = None,
     sellers: Sequence[str] = (),
     roles: Mapping[str, Role | str] | None = None,
-    roles_file: str | Path | None = None,
     seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: ReadLimits | None = None,
 ) -> Transcript:
     with collector_paused():  # cues, turns and sentences by the thousand, no cycles: see coach.gcpause
-        return _read_bytes(data, name, format, sellers, roles, roles_file, seller_domains, max_bytes, limits or ReadLimits())
+        return _read_bytes(data, name, format, sellers, roles, seller_domains, max_bytes, limits or ReadLimits())
+
+
+def adopt(
+    transcript: Transcript,
+    *,
+    name: str,
+    sellers: Sequence[str] = (),
+    roles: Mapping[str, Role | str] | None = None,
+    seller_domains: Sequence[str] = (),
+    limits: ReadLimits | None = None,
+) -> Transcript:
+    """Our own canonical transcript, already validated: it keeps its source and decided roles;
+    only the user's word (sellers, roles) changes them."""
+    (limits or ReadLimits()).check(transcript, name)
+    if sellers or roles:
+        assign_roles(transcript, sellers=sellers, roles=roles, seller_domains=seller_domains)
+    return transcript
 
 
 def _read_bytes(
@@ -136,12 +157,11 @@ def _read_bytes(
     format: str | None,
     sellers: Sequence[str],
     roles: Mapping[str, Role | str] | None,
-    roles_file: str | Path | None,
     seller_domains: Sequence[str],
     max_bytes: int,
     limits: ReadLimits,
 ) -> Transcript:
-    fmt = _normalise_format(format, name)
+    fmt = normalise_format(format, name)
     if len(data) > max_bytes:
         raise TranscriptError(f"file is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
     if not data.strip():
@@ -152,23 +172,11 @@ def _read_bytes(
     limits.check_text(text, name)
     fmt = fmt or detect_format(text)
     transcript, ours = _parse(text, fmt, name)
-    limits.check(transcript, name)
-    # Our own JSON keeps its source and decided roles; only the user's word changes them.
-    if not ours:
-        transcript.source = Path(name).name
-
-    explicit: dict[str, Role | str] = {}
-    domains = list(seller_domains)
-    if roles_file is not None:
-        spec = load_roles_file(roles_file)
-        explicit.update(spec.roles)
-        domains += spec.seller_domains
-    explicit.update(roles or {})
     if ours:
-        if sellers or explicit:
-            assign_roles(transcript, sellers=sellers, roles=explicit, seller_domains=domains)
-        return transcript
-    return assign_roles(transcript, sellers=sellers, roles=explicit, seller_domains=domains)
+        return adopt(transcript, name=name, sellers=sellers, roles=roles, seller_domains=seller_domains, limits=limits)
+    limits.check(transcript, name)
+    transcript.source = Path(name).name
+    return assign_roles(transcript, sellers=sellers, roles=roles, seller_domains=seller_domains)
 
 
 def read_path(
@@ -177,7 +185,6 @@ def read_path(
     format: str | None = None,
     sellers: Sequence[str] = (),
     roles: Mapping[str, Role | str] | None = None,
-    roles_file: str | Path | None = None,
     seller_domains: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: ReadLimits | None = None,
@@ -198,11 +205,13 @@ def read_path(
         format=format,
         sellers=sellers,
         roles=roles,
-        roles_file=roles_file,
         seller_domains=seller_domains,
         max_bytes=max_bytes,
         limits=limits,
     )
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "FORMATS", "ReadLimits", "TRANSCRIPT_SUFFIXES", "detect_format", "read_bytes", "read_path"]
+__all__ = [
+    "DEFAULT_MAX_BYTES", "FORMATS", "ReadLimits", "TRANSCRIPT_SUFFIXES", "adopt", "detect_format", "normalise_format",
+    "read_bytes", "read_path",
+]

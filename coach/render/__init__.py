@@ -6,7 +6,6 @@ each format lives in its own module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
 
 from coach.render.html import render_html
@@ -33,7 +32,6 @@ def render(
     scorecard: Scorecard,
     transcript: Transcript | None = None,
     *,
-    titles: Mapping[str, str] | None = None,
     color: bool = False,
     width: int = 100,
 ) -> str:
@@ -41,11 +39,11 @@ def render(
         case OutputFormat.json:
             return render_json(scorecard)
         case OutputFormat.md:
-            return render_markdown(scorecard, transcript, titles=titles)
+            return render_markdown(scorecard, transcript)
         case OutputFormat.html:
-            return render_html(scorecard, transcript, titles=titles)
+            return render_html(scorecard, transcript)
         case OutputFormat.text:
-            return render_text(scorecard, transcript, titles=titles, color=color, width=width)
+            return render_text(scorecard, transcript, color=color, width=width)
     raise ValueError(f"unknown output format {fmt!r}")
 
 

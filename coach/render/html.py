@@ -6,7 +6,6 @@ can mail or archive. Transcript text is data and is always autoescaped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
 
 from pydantic import BaseModel
@@ -84,17 +83,16 @@ def render_html(
     scorecard: Scorecard,
     transcript: Transcript | None = None,
     *,
-    titles: Mapping[str, str] | None = None,
     review: Review | None = None,
 ) -> str:
-    timeline = build_timeline(scorecard, transcript, titles) if transcript is not None else []
+    timeline = build_timeline(scorecard, transcript) if transcript is not None else []
     counts = {v: sum(1 for i in scorecard.items if i.verdict is v) for v in VERDICT_LABELS}
     return _environment().get_template(TEMPLATE).render(
         card=scorecard,
         title=call_title(scorecard),
         score=score_text(scorecard),
         call_type=call_type_text(scorecard),
-        items=[(item, item_title(item.id, titles)) for item in scorecard.items],
+        items=[(item, item_title(item)) for item in scorecard.items],
         counts=counts,
         metrics=metric_rows(scorecard.metrics),
         timeline=timeline,

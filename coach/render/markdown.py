@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from coach.render.view import (
     TimelineTurn,
@@ -36,7 +35,7 @@ def md_escape(text: str) -> str:
 
 
 def render_markdown(
-    scorecard: Scorecard, transcript: Transcript | None = None, *, titles: Mapping[str, str] | None = None
+    scorecard: Scorecard, transcript: Transcript | None = None
 ) -> str:
     lines: list[str] = [f"# Scorecard: {md_escape(call_title(scorecard))}", ""]
     lines.append(
@@ -72,7 +71,7 @@ def render_markdown(
         lines += ["| Item | Verdict | Evidence |", "| --- | --- | --- |"]
         for item in scorecard.items:
             lines.append(
-                f"| [{md_escape(item_title(item.id, titles))}](#{item_anchor(item.id)}) | {verdict_text(item.verdict)}"
+                f"| [{md_escape(item_title(item))}](#{item_anchor(item.id)}) | {verdict_text(item.verdict)}"
                 f" | {len(item.evidence)} |"
             )
         lines.append("")
@@ -80,7 +79,7 @@ def render_markdown(
         lines += [
             f'<a id="{item_anchor(item.id)}"></a>',
             "",
-            f"### {md_escape(item_title(item.id, titles))}: {verdict_text(item.verdict)}",
+            f"### {md_escape(item_title(item))}: {verdict_text(item.verdict)}",
             "",
             f"`{item.id}` · source {item.source.value} · confidence {item.confidence:.2f}"
             + (" · **disputed** (heuristics and LLM disagreed)" if item.disputed else ""),
@@ -109,7 +108,7 @@ def render_markdown(
 
     if transcript is not None:
         lines += ["## The call", "", "| Time | Seller side | Customer side |", "| --- | --- | --- |"]
-        lines += [_timeline_row(turn) for turn in build_timeline(scorecard, transcript, titles)]
+        lines += [_timeline_row(turn) for turn in build_timeline(scorecard, transcript)]
         lines.append("")
     return "\n".join(lines)
 

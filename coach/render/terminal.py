@@ -7,7 +7,6 @@ HTML page carries the full timeline.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -38,8 +37,6 @@ def print_scorecard(
     scorecard: Scorecard,
     console: Console,
     transcript: Transcript | None = None,
-    *,
-    titles: Mapping[str, str] | None = None,
 ) -> None:
     header = Text()
     header.append(call_title(scorecard), style="bold")
@@ -86,7 +83,7 @@ def print_scorecard(
         if item.disputed:
             verdict.append("\ndisputed", style="yellow")
         items.add_row(
-            Text(item_title(item.id, titles)),
+            Text(item_title(item)),
             verdict,
             Group(*body) if body else Text(""),
         )
@@ -109,7 +106,6 @@ def render_text(
     scorecard: Scorecard,
     transcript: Transcript | None = None,
     *,
-    titles: Mapping[str, str] | None = None,
     color: bool = False,
     width: int = 100,
 ) -> str:
@@ -125,5 +121,5 @@ def render_text(
         emoji=False,
         legacy_windows=False,
     )
-    print_scorecard(scorecard, console, transcript, titles=titles)
+    print_scorecard(scorecard, console, transcript)
     return buffer.getvalue()

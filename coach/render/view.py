@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.scorecard import DisputeNote, Evidence, ItemResult, LLMRun, Scorecard, SpeakerInfo, Verdict
+from coach.scorecard import DisputeNote, Evidence, ItemResult, LLMRun, Metrics, Scorecard, SpeakerInfo, Verdict
 from coach.transcript import Role, Transcript, Turn
 
 VERDICT_LABELS = {
@@ -88,10 +88,9 @@ def item_anchor(item_id: str) -> str:
     return "item-" + re.sub(r"[^A-Za-z0-9_-]", "-", item_id)
 
 
-def item_title(item_id: str, titles: Mapping[str, str] | None) -> str:
-    if titles and item_id in titles:
-        return titles[item_id]
-    return humanize(item_id)
+def item_title(item: ItemResult) -> str:
+    """The rubric's title, carried on the scorecard; the humanised id on cards stored before titles were."""
+    return item.title or humanize(item.id)
 
 
 def enum_label(value: str) -> str:
@@ -148,10 +147,11 @@ def _is_stretch(value: Any) -> bool:
     return isinstance(value, dict) and {"words", "first_turn", "last_turn"} <= set(value)
 
 
-def metric_rows(metrics: Mapping[str, Any]) -> list[MetricRow]:
-    """Flatten one level of nesting (per-speaker figures) into labelled rows."""
+def metric_rows(metrics: Metrics) -> list[MetricRow]:
+    """Flatten one level of nesting (per-speaker figures) into labelled rows; a figure the scorer
+    did not set (a scorecard without metrics) has no row."""
     rows: list[MetricRow] = []
-    for key, value in metrics.items():
+    for key, value in metrics.model_dump(mode="json", exclude_unset=True).items():
         if _is_stretch(value):
             rows.append(MetricRow(label=metric_label(key), value=stretch_text(value)))
         elif isinstance(value, dict) and value and all(not isinstance(v, (dict, list)) for v in value.values()):
@@ -176,9 +176,7 @@ def evidence_label(evidence: Evidence) -> str:
     return " · ".join(parts)
 
 
-def build_timeline(
-    scorecard: Scorecard, transcript: Transcript, titles: Mapping[str, str] | None = None
-) -> list[TimelineTurn]:
+def build_timeline(scorecard: Scorecard, transcript: Transcript) -> list[TimelineTurn]:
     """Every turn of the call, with the words each item cites marked and the citing items listed."""
     by_turn: dict[int, list[tuple[ItemResult, Evidence]]] = {}
     for item in scorecard.items:
@@ -193,7 +191,7 @@ def build_timeline(
         for item, evidence in cited:
             if all(c.item_id != item.id for c in citations):
                 citations.append(
-                    Citation(item_id=item.id, title=item_title(item.id, titles), verdict=item.verdict, note=evidence.note)
+                    Citation(item_id=item.id, title=item_title(item), verdict=item.verdict, note=evidence.note)
                 )
         timeline.append(
             TimelineTurn(

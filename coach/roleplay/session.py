@@ -3,7 +3,7 @@
     state = start_session(scenario, seed=7, rep_name="Alex Rep")
     result = play_turn(state, "I noticed your team crossed 212 of 250 seats...", actor)
     state = result.state            # a new state; the old one is untouched
-    card = score_session(state)     # the canonical transcript, scored like any call
+    card = score_session(state)     # the canonical transcript, scored like any call (coach.pipeline)
 
 `SessionState` round-trips through JSON (the API keeps it in the database
 between requests); it carries the scenario itself, so a practice scenario
@@ -19,13 +19,13 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach import pipeline
 from coach.errors import CoachError
 from coach.roleplay.director import Director, DirectorState, Move
 from coach.roleplay.facilitator import FacilitatorNote, review
 from coach.roleplay.scenario import Difficulty, DifficultyField, Scenario
 from coach.rubric.schema import Rubric
 from coach.scorecard import PracticeInfo, Scorecard
-from coach.scoring import score_transcript
 from coach.text.lines import analyse_seller_line
 from coach.transcript import Role, RoleSource, Speaker, Transcript, Turn
 
@@ -188,12 +188,18 @@ def to_transcript(state: SessionState) -> Transcript:
     )
 
 
-def score_session(state: SessionState, rubric: Rubric | None = None) -> Scorecard:
+def session_spec(state: SessionState, rubric: Rubric | None = None) -> pipeline.CallSpec:
+    """How a session is scored: the rubric, and what its scorecard says was practised. The rep
+    has to have said something: a session without a rep line has nothing to score."""
     if not any(t.role == "rep" for t in state.turns):
         raise RoleplayError("the rep has not said anything yet; nothing to score", source=state.id)
-    card = score_transcript(to_transcript(state), rubric)
-    card.practice = PracticeInfo(
+    practice = PracticeInfo(
         scenario=state.scenario.id, title=state.scenario.title, difficulty=state.level.value,
         ended_cold=state.director.ended_cold,
     )  # fmt: skip
-    return card
+    return pipeline.resolve(rubric=rubric, practice=practice)
+
+
+def score_session(state: SessionState, rubric: Rubric | None = None, scorer: pipeline.Scorer | None = None) -> Scorecard:
+    """The session's call scored like any other (`scorer`: the API's configured one)."""
+    return pipeline.score(session_spec(state, rubric), to_transcript(state), scorer)

@@ -11,11 +11,15 @@ from fastapi.testclient import TestClient
 
 from api.db import Database
 from api.db.models import Role
+from api.reading import UploadReader
 from api.store.admin import create_org, create_team, create_user
+from coach import pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "fixtures/sample/expansion_call.txt").read_bytes()
 SAMPLE_SELLERS = ["Priya Shah", "Dan Ortiz"]
+# The pipeline's read step as the server runs it, in the calling thread (stores called directly).
+READ = UploadReader(0, pipeline.resolve(max_bytes=10**6, sellers_on_call=False))
 
 
 @dataclass

@@ -64,6 +64,35 @@ def test_json_upload_with_content_and_with_canonical_transcript(client: TestClie
         assert wait_for_status(client, world.a1, created["id"], {"scored", "failed"})["status"] == "scored"
 
 
+def test_a_canonical_transcript_body_is_adopted_with_its_sellers_not_read_again(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.db.models import CallBlob
+    from coach import readers
+    from coach.transcript import Transcript
+
+    transcript = read_bytes(SAMPLE, name="call.txt")
+    reads: list[str] = []
+    real = readers._read_bytes
+    monkeypatch.setattr(readers, "_read_bytes", lambda data, name, *rest: reads.append(name) or real(data, name, *rest))
+    body = {"transcript": transcript.model_dump(mode="json"), "filename": "call.json", "sellers": ["Marcus Lee"]}
+    created = client.post("/v1/calls", headers=world.a1.auth, json=body)
+    assert created.status_code == 201, created.text
+    assert reads == []  # validated with the request body; never written out and parsed again
+    with client.app.state.db.reader() as session:  # type: ignore[attr-defined]
+        stored = Transcript.from_json(session.get(CallBlob, created.json()["id"]).transcript_json)
+    assert {s.name for s in stored.speakers if s.role.value == "seller"} == {"Marcus Lee"}  # the uploader's word
+
+
+def test_a_canonical_transcript_body_past_the_bounds_is_a_422_naming_them(make_client, world_factory) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(max_turns=10)
+    world = world_factory(client)
+    transcript = read_bytes(SAMPLE, name="call.txt")
+    refused = client.post("/v1/calls", headers=world.a1.auth, json={"transcript": transcript.model_dump(mode="json")})
+    assert refused.status_code == 422
+    assert f"transcript has {len(transcript.turns)} turns, over the 10-turn limit" in refused.json()["detail"]
+
+
 def test_json_upload_needs_exactly_one_source(client: TestClient, world: World) -> None:
     response = client.post("/v1/calls", headers=world.a1.auth, json={"filename": "x.txt"})
     assert response.status_code == 422

@@ -21,7 +21,7 @@ from api.principal import Principal
 from api.settings import ApiSettings
 from api.store.calls import Upload, create_call
 from coach.scoring import score_transcript
-from tests.api.support import SAMPLE, SAMPLE_SELLERS, World, build_world, upload, wait_for_status
+from tests.api.support import READ, SAMPLE, SAMPLE_SELLERS, World, build_world, upload, wait_for_status
 
 
 def _until(what: str, check, deadline_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +37,7 @@ def _as(person) -> Principal:  # type: ignore[no-untyped-def]
 
 def _store(db: Database, person, n: int = 1) -> list[int]:  # type: ignore[no-untyped-def]
     upload_ = Upload(raw=SAMPLE, filename="c.txt", sellers=SAMPLE_SELLERS)
-    return [create_call(db, _as(person), upload_, max_bytes=10**6, idempotency_key=None).call.id for _ in range(n)]
+    return [create_call(db, _as(person), upload_, read=READ, idempotency_key=None).call.id for _ in range(n)]
 
 
 def _runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # type: ignore[no-untyped-def]

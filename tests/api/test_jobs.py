@@ -10,13 +10,14 @@ from sqlalchemy import select
 from api.db import Database
 from api.db.models import Call, Job, JobStatus, Role, ScorecardRow, utcnow
 from api.principal import Principal
-from api.jobs import JobRunner, load_scorer
+from api.jobs import JobRunner
+from api.scorers import ProcessScorer, load_scorer
 from api.tasks import score_call
 from api.settings import ApiSettings
 from api.store.calls import Upload, create_call
 from coach.errors import ConfigError, TranscriptError
 from coach.scoring import score_transcript
-from tests.api.support import SAMPLE, SAMPLE_SELLERS, build_world
+from tests.api.support import READ, SAMPLE, SAMPLE_SELLERS, build_world
 
 
 def runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # type: ignore[no-untyped-def]
@@ -26,7 +27,7 @@ def runner(db: Database, scorer=score_transcript, **settings) -> JobRunner:  # t
 def stored_call(db: Database) -> int:
     world = build_world(db)
     me = Principal(user_id=world.a1.id, org_id=world.a1.org_id, team_id=world.a1.team_id, role=Role.rep, name="Ann", key_id=0)
-    created = create_call(db, me, Upload(raw=SAMPLE, filename="c.txt", sellers=SAMPLE_SELLERS), max_bytes=10**6, idempotency_key=None)
+    created = create_call(db, me, Upload(raw=SAMPLE, filename="c.txt", sellers=SAMPLE_SELLERS), read=READ, idempotency_key=None)
     return created.call.id
 
 
@@ -130,13 +131,12 @@ def test_transient_error_is_retried(db: Database) -> None:
 
 def test_scorer_setting_is_checked() -> None:
     assert load_scorer("coach.scoring:score_transcript") is score_transcript
+    assert load_scorer(None) is None  # unset: the rubric's own checks, through the pipeline
     with pytest.raises(ConfigError, match="cannot load scorer 'coach.nothing:x'"):
         load_scorer("coach.nothing:x")
 
 
 def test_scoring_in_child_processes_matches_in_thread_scoring(db: Database) -> None:
-    from api.jobs import ProcessScorer
-
     call_id = stored_call(db)
     settings = ApiSettings(database_url=db.url, job_workers=0, job_processes=1)
     r = JobRunner(db, settings)
@@ -157,10 +157,9 @@ def test_scoring_in_child_processes_matches_in_thread_scoring(db: Database) -> N
 
 
 def test_child_process_errors_keep_their_one_line_message() -> None:
-    from api.jobs import ProcessScorer
     from coach.transcript import Transcript
 
-    scorer = ProcessScorer("coach.scoring:score_transcript", 1)
+    scorer = ProcessScorer(ApiSettings().call_spec(), None, 1)
     try:
         empty = Transcript(source="silent.txt", format="plain", speakers=[], turns=[])
         with pytest.raises(TranscriptError) as info:

@@ -36,7 +36,7 @@ from coach.readers import read_bytes
 from coach.scorecard import Scorecard, Verdict
 from coach.scoring import score_transcript
 from tests import cassettes
-from tests.api.support import SAMPLE, SAMPLE_SELLERS, World, build_world, upload, wait_for_status
+from tests.api.support import READ, SAMPLE, SAMPLE_SELLERS, World, build_world, upload, wait_for_status
 
 recorder = cassettes.recorder(Path(__file__).parent / "cassettes")
 base_url = pytest.fixture(scope="module", name="base_url")(cassettes.embedded_base_url)
@@ -79,7 +79,7 @@ def test_llm_follow_up_merges_into_the_stored_scorecard_and_keeps_overrides(
     world = build_world(db)
     rep, manager = principal(db, world, "a1"), principal(db, world, "m1")
     call_id = create_call(
-        db, rep, Upload(raw=SAMPLE, filename="call.txt", sellers=SAMPLE_SELLERS), max_bytes=10**6, idempotency_key=None
+        db, rep, Upload(raw=SAMPLE, filename="call.txt", sellers=SAMPLE_SELLERS), read=READ, idempotency_key=None
     ).call.id
     settings = ApiSettings(database_url=db.url, job_workers=0, job_processes=0, llm_grading=True)
     with api_grader(settings) as grader:
@@ -163,7 +163,7 @@ def test_revised_machine_scorecard_keeps_overrides(db: Database) -> None:
     world = build_world(db)
     rep, manager = principal(db, world, "a1"), principal(db, world, "m1")
     call_id = create_call(
-        db, rep, Upload(raw=SAMPLE, filename="call.txt", sellers=SAMPLE_SELLERS), max_bytes=10**6, idempotency_key=None
+        db, rep, Upload(raw=SAMPLE, filename="call.txt", sellers=SAMPLE_SELLERS), read=READ, idempotency_key=None
     ).call.id
     assert JobRunner(db, ApiSettings(database_url=db.url, job_workers=0, job_processes=0), score_transcript).run_once()
     heuristic, _ = stored(db, call_id)
@@ -203,7 +203,7 @@ def test_a_grading_cut_short_by_shutdown_is_not_stored_as_the_models_failure(
     world = build_world(db)
     call_id = create_call(
         db, principal(db, world, "a1"), Upload(raw=SAMPLE, filename="call.txt", sellers=SAMPLE_SELLERS),
-        max_bytes=10**6, idempotency_key=None,
+        read=READ, idempotency_key=None,
     ).call.id
     settings = ApiSettings(database_url=db.url, job_workers=0, job_processes=0, llm_grading=True)
     with api_grader(settings) as grader:

@@ -144,3 +144,61 @@ def test_procrastinate_priorities_put_lanes_first_then_round_robin_over_organisa
         assert [p for _j, p in todo] == [priority(Lane.interactive, 0), priority(Lane.backfill, 0), priority(Lane.backfill, 1)]
     finally:
         db.dispose()
+
+
+def _admin(*args: str) -> tuple[int, str, str]:
+    """`coach admin ...` through the entry point (CoachError -> one line on stderr, exit 2)."""
+    import contextlib
+    import io
+    import sys
+
+    from coach.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, sys.argv = sys.argv, ["coach", "admin", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                code = 0
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+    finally:
+        sys.argv = argv
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_coach_admin_rescore_queues_backfill_jobs_by_rubric_version_date_and_team(db: Database) -> None:
+    world = build_world(db)
+    a1, a2, b1 = _store(db, world.a1, 2), _store(db, world.a2)[0], _store(db, world.b1)[0]
+    runner = _runner(db)
+    while runner.run_once():
+        pass
+    with db.write() as session:
+        session.execute(update(ScorecardRow).where(ScorecardRow.call_id.in_([a1[0], a2, b1])).values(rubric_version="0.9"))
+    where = ("--database-url", db.url)
+
+    assert _admin("rescore", "--rubric-version", "0.1", *where) == (0, "queued=0 already_waiting=0\n", "")
+    code, out, _ = _admin("rescore", "--rubric-version", "0.9", "--org", str(world.a1.org_id), *where)
+    assert (code, out) == (0, "queued=2 already_waiting=0\n")  # org A's calls of the old version; not org B's
+    for call_id in (a1[0], a2):
+        assert [(j.status, j.priority) for j in _jobs(db, call_id)][-1] == (JobStatus.queued, Lane.backfill)
+    assert len(_jobs(db, a1[1])) == 1 and len(_jobs(db, b1)) == 1
+    assert _admin("rescore", "--rubric-version", "0.9", "--org", str(world.a1.org_id), *where)[1] == "queued=0 already_waiting=2\n"
+
+    while runner.run_once():  # a worker picks them up and stores the current rubric version's scorecards
+        pass
+    with db.reader() as session:
+        versions = dict(session.execute(select(ScorecardRow.call_id, ScorecardRow.rubric_version)).all())
+    assert versions[a1[0]] == versions[a2] == versions[a1[1]] != "0.9" and versions[b1] == "0.9"
+
+    # Team and date range, across every organisation when no --org is given.
+    assert _admin("rescore", "--team", str(world.team_b1), *where)[1] == "queued=1 already_waiting=0\n"
+    assert _admin("rescore", "--until", "2000-01-01", *where)[1] == "queued=0 already_waiting=0\n"
+    # b1 matches (still version 0.9, and since 2000) but its rescoring job is already waiting
+    assert _admin("rescore", "--since", "2000-01-01T00:00:00", "--rubric-version", "0.9", *where)[1] == "queued=0 already_waiting=1\n"
+
+    # Bad input: one line naming the option, exit 2.
+    assert _admin("rescore", "--since", "2030-01-01", "--until", "2020-01-01", *where) == (
+        2, "", "coach: error: --since: since must be before until\n")
+    assert _admin("rescore", "--org", "999999", *where) == (2, "", "coach: error: --org: no organisation with id 999999\n")

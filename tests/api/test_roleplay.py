@@ -3,10 +3,18 @@ access control. Runs on SQLite and PostgreSQL like every API test."""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.db.models import Call
+from api.principal import Principal
 from tests.api.support import World
 from tests.roleplay.support import PLAYS
 
@@ -146,3 +154,76 @@ def test_a_session_can_be_played_at_another_level_and_its_scorecard_says_so(clie
     assert start(client, world.a1).json()["difficulty"] == "easy"
     bad = start(client, world.a1, difficulty="brutal")
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_finish_scores_with_the_servers_scorer_before_its_write_and_keeps_a_turn_played_meanwhile(
+    make_client: Callable[..., TestClient], world_factory  # type: ignore[no-untyped-def]
+) -> None:
+    from api.db.models import CallBlob
+    from api.store import roleplay as store
+    from coach.roleplay.session import ScriptedActor
+    from coach.scoring import score_transcript
+    from coach.transcript import Transcript
+
+    scored: list[int] = []  # turns of each transcript the server's scorer was given
+    played: list[object] = []
+    session: dict = {}
+
+    def team_scorer(transcript: Transcript):  # type: ignore[no-untyped-def]
+        """A team's own scorer (COACH_SCORER). The first time, the rep's next line arrives while it
+        scores: a write finish held open around scoring would block it."""
+        scored.append(len(transcript.turns))
+        if not played:
+            rep = session["rep"]
+            line = threading.Thread(target=lambda: played.append(store.play(db, rep, session["id"], "Who signs off?", ScriptedActor())), daemon=True)
+            line.start()
+            line.join(30)
+            assert played, "a turn could not be played while the session was being scored"
+        card = score_transcript(transcript)
+        return card.model_copy(update={"warnings": [*card.warnings, "scored by the team's scorer"]})
+
+    client = make_client(scorer=team_scorer)
+    world = world_factory(client)
+    db = client.app.state.db  # type: ignore[attr-defined]
+    session["id"] = start(client, world.a1).json()["id"]
+    session["rep"] = Principal(user_id=world.a1.id, org_id=world.a1.org_id, team_id=world.a1.team_id, role=world.a1.role, name="Ann One", key_id=0)
+    say(client, world.a1, session["id"], "I saw your team crossed 212 of 250 seats this month.")
+    finished = client.post(f"/v1/roleplay/sessions/{session['id']}/finish", headers=world.a1.auth)
+    assert finished.status_code == 200, finished.text
+    card = finished.json()["scorecard"]
+    assert "scored by the team's scorer" in card["warnings"]
+    assert card["practice"]["scenario"] == "usage_threshold_upsell"
+    # Scored once as it stood, and again with the turn played meanwhile; that is what is stored.
+    assert scored == [3, 5]
+    with db.reader() as read:
+        stored = Transcript.from_json(read.get(CallBlob, finished.json()["call_id"]).transcript_json)
+    assert [t.text for t in stored.turns][3] == "Who signs off?"
+
+
+def test_finish_scores_in_the_scorer_processes_and_queues_the_llm_follow_up(
+    settings, world_factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from api.app import create_app
+    from tests.api.test_llm_jobs import refusing_url, use_endpoint
+
+    use_endpoint(monkeypatch, refusing_url())  # the LLM follow-up runs, and records that its model was unreachable
+    log = tmp_path / "scored.log"
+    monkeypatch.setenv("COACH_TEST_SCORE_LOG", str(log))
+    app = create_app(settings.model_copy(update={"scorer": "tests.api.fast_scorer:score", "job_processes": 1, "llm_grading": True}))
+    with TestClient(app) as client:
+        world = world_factory(client)
+        sid = start(client, world.a1).json()["id"]
+        say(client, world.a1, sid, "I saw your team crossed 212 of 250 seats this month.")
+        finished = client.post(f"/v1/roleplay/sessions/{sid}/finish", headers=world.a1.auth)
+        assert finished.status_code == 200, finished.text
+        call_id = finished.json()["call_id"]
+        assert finished.json()["scorecard"]["practice"]["scenario"] == "usage_threshold_upsell"
+        # COACH_SCORER ran in a scorer child, not in the server process.
+        pids = {int(line.split()[0]) for line in log.read_text().splitlines() if "roleplay:" in line}
+        assert pids and os.getpid() not in pids
+        end = time.monotonic() + 30
+        while (job := client.get(f"/v1/calls/{call_id}", headers=world.a1.auth).json()["job"])["status"] != "done":
+            assert time.monotonic() < end and job["kind"] == "llm", job
+            time.sleep(0.02)
+        graded = client.get(f"/v1/calls/{call_id}/scorecard", headers=world.a1.auth).json()["scorecard"]
+    assert graded["llm"]["llm_status"].startswith("failed: ") and graded["practice"] == finished.json()["scorecard"]["practice"]

@@ -23,7 +23,7 @@ from api.db import Database
 from api.db.models import Call, Job, JobStatus, ScorecardRow
 from api.store.calls import Upload, create_call
 from tests.api.conftest import _truncate
-from tests.api.support import ROOT, SAMPLE, SAMPLE_SELLERS, Person, build_world
+from tests.api.support import READ, ROOT, SAMPLE, SAMPLE_SELLERS, Person, build_world
 from tests.api.test_isolation import _as
 from tests.api.test_kill import free_port, poll
 
@@ -209,7 +209,7 @@ def test_three_workers_one_killed_mid_batch_score_every_call_exactly_once(pg: Da
 
 def _store(db: Database, person: Person, n: int) -> list[int]:
     upload = Upload(raw=SAMPLE, filename="c.txt", sellers=SAMPLE_SELLERS)
-    return [create_call(db, _as(person), upload, max_bytes=10**6, idempotency_key=None).call.id for _ in range(n)]
+    return [create_call(db, _as(person), upload, read=READ, idempotency_key=None).call.id for _ in range(n)]
 
 
 def test_a_1000_call_backlog_delays_another_organisations_upload_by_at_most_one_job(pg: Database, procs: Processes) -> None:

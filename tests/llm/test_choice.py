@@ -16,7 +16,7 @@ from api.settings import ApiSettings
 from coach.cli import app
 from coach.errors import ConfigError
 from coach.llm import choice as choice_module
-from coach.llm import client, embedded, jobs
+from coach.llm import client, embedded, session
 from coach.llm.choice import NOT_CONFIGURED, choose_llm
 from coach.llm.settings import LLMMode, load_settings
 
@@ -149,10 +149,15 @@ def test_api_follow_up_grading_uses_the_same_rule(no_model_may_start):
     assert no_model_may_start == []
 
 
-def test_batch_job_for_an_endpoint_carries_no_key(monkeypatch):
+def test_batch_job_for_an_endpoint_never_shows_its_key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
     monkeypatch.setenv("OPENAI_BASE_URL", "https://llm.example.com/v1")
     monkeypatch.setenv("COACH_LLM_MODEL", "m")
-    with jobs.llm_job(choose_llm(load_settings())) as job:
-        assert job.mode == "grade" and job.kind.value == "remote" and job.redact_personal
-        assert "sk-secret" not in job.model_dump_json()
+    with session.llm_job(choose_llm(load_settings())) as job:
+        assert job.mode == "grade" and job.endpoint.kind.value == "remote"
+        assert job.settings.redaction_enabled(job.endpoint.kind)
+        # The run's one settings model travels to the workers (in memory); its key is a secret
+        # that no dump or repr shows.
+        assert "sk-secret" not in job.model_dump_json() and "sk-secret" not in repr(job)
+        grader = job.grader()
+        assert grader.redact_personal and grader.model.info.endpoint_kind.value == "remote"

@@ -97,3 +97,24 @@ def test_failing_endpoint_keeps_the_heuristic_scorecard():
     assert code == 0, stderr
     assert card["llm"]["llm_status"] == "failed: server_error after 2 attempt(s)"
     assert card["items"] == baseline["items"] and card["score"] == baseline["score"]
+
+
+def test_worker_processes_grade_with_the_runs_one_settings(tmp_path):
+    # Two calls on two worker processes: each worker builds its grader from the run's LLMJob
+    # (its settings and endpoint), received once, so both cards record the same model and settings.
+    calls = []
+    for name in ("first", "second"):
+        calls.append(tmp_path / f"{name}.txt")
+        calls[-1].write_bytes(SAMPLE.read_bytes())
+    env = {"OPENAI_BASE_URL": "", "COACH_LLM_MODEL": "scripted", "COACH_LLM_TEMPERATURE": "0.3", "COACH_LLM_SEED": "11"}
+    with ScriptedServer(route=answer_every_item) as server:
+        env["OPENAI_BASE_URL"] = server.base_url
+        result = CliRunner(env=env).invoke(app, ["score", *map(str, calls), "-f", "json", "--workers", "2", "-q", *SELLERS])
+    assert result.exit_code == 0, result.stderr
+    cards = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [Path(c["call"]["source"]).stem for c in cards] == ["first", "second"]
+    for card in cards:
+        run = card["llm"]
+        assert (run["llm_status"], run["model"], run["temperature"], run["seed"]) == ("ok", "scripted", 0.3, 11)
+    assert len([r for r in server.requests if r["response_format"]["type"] == "json_object"]) == 2
+    assert {r["temperature"] for r in server.requests} == {0.3}

@@ -20,7 +20,7 @@ import pytest
 
 from coach.llm.choice import LLMChoice
 from coach.llm.embedded import MODEL_ALIAS
-from coach.llm.jobs import llm_job
+from coach.llm.session import llm_job
 from coach.readers import read_path
 from coach.rubric.schema import load_rubric
 
@@ -71,9 +71,9 @@ def test_coach_score_grades_with_the_embedded_model_when_asked():
 
 def test_embedded_server_stops_when_the_batch_ends():
     with llm_job(LLMChoice(use="embedded")) as job:
-        assert job.mode == "grade" and job.kind.value == "embedded"
-        with urllib.request.urlopen(f"{job.base_url}/models", timeout=5) as response:
+        assert job.mode == "grade" and job.endpoint.kind.value == "embedded"
+        with urllib.request.urlopen(f"{job.endpoint.base_url}/models", timeout=5) as response:
             models = json.load(response)
         assert [m["id"] for m in models["data"]] == [MODEL_ALIAS]
     with pytest.raises((urllib.error.URLError, ConnectionError)):
-        urllib.request.urlopen(f"{job.base_url}/models", timeout=2)
+        urllib.request.urlopen(f"{job.endpoint.base_url}/models", timeout=2)

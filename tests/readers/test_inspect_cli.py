@@ -93,3 +93,11 @@ def test_real_entry_point_exits_2_without_a_traceback():
     assert proc.returncode == 2
     assert proc.stderr == f"coach: error: {MALFORMED / 'binary_junk.bin'}:1: binary data, not a text transcript\n"
     assert proc.stdout == ""
+
+
+def test_an_unknown_format_name_stops_the_run_once_before_any_file_is_read():
+    result = runner.invoke(app, ["inspect", str(SAMPLE), "--format", "docx"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["coach: error: --format: unknown format 'docx'; expected one of "
+                     "plain, otter, vtt, zoom_vtt, teams_vtt, srt, gong_json, canonical"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from coach import pipeline
 from coach.errors import ConfigError
 from coach.readers import read_bytes, read_path
 from coach.readers.roles import DEFAULT_THRESHOLD, RoleSpec, assign_roles, load_roles_file
@@ -135,7 +136,7 @@ def test_roles_file_shapes(tmp_path):
     assert load_roles_file(as_json) == RoleSpec(roles={"Priya Shah": Role.seller}, seller_domains=["ledgerly.io"])
     labels = tmp_path / "call.labels.yaml"
     labels.write_text("sellers: [Priya Shah, Dan Ortiz]\nmotion: cross_sell\nitems: {next_step: pass}\n")
-    transcript = read_path(FORMATS / "zoom.vtt", roles_file=labels)
+    transcript = pipeline.read(pipeline.resolve(roles_file=labels), FORMATS / "zoom.vtt")
     assert {s.name for s in transcript.speakers if s.role is Role.seller} == {"Priya Shah", "Dan Ortiz"}
     assert all(s.role_source is RoleSource.user for s in transcript.speakers)
 

@@ -13,10 +13,12 @@ from coach.scorecard import (
     Evidence,
     ItemResult,
     LLMRun,
+    Metrics,
     Motion,
     RubricRef,
     Scorecard,
     SpeakerInfo,
+    Stretch,
     Trigger,
     Verdict,
     VerdictSource,
@@ -79,6 +81,7 @@ def card(call: Transcript) -> Scorecard:
         ),
         ItemResult(
             id="ask_once",
+            title="Ask once, not twice",
             verdict=Verdict.fail,
             evidence=[
                 ev(6, "Would you be open to adding the Reconcile module to your plan this quarter?", "first ask"),
@@ -89,6 +92,7 @@ def card(call: Transcript) -> Scorecard:
         ),
         ItemResult(
             id="never_say",
+            title="Never-say phrases",
             verdict=Verdict.fail,
             evidence=[
                 ev(2, "Let me send you a deck", "banned: deck"),
@@ -137,13 +141,14 @@ def card(call: Transcript) -> Scorecard:
         motion=Motion.cross_sell,
         trigger=Trigger.usage_threshold,
         items=items,
-        metrics={
-            "seller_talk_ratio": 0.62,
-            "longest_seller_monologue_s": 41.5,
-            "questions": {"seller": 3, "customer": 0},
-            "customer_longest_turn_s": 16.0,
-            "first_speaks_min": {"Priya Shah": 0.03, "Dan Ortiz": 0.78},
-        },
+        metrics=Metrics(
+            words={Role.seller: 74, Role.customer: 45},
+            seller_talk_ratio=0.62,
+            longest_seller_monologue=Stretch(words=17, seconds=41.5, first_turn=4, last_turn=4, speaker="Dan Ortiz"),
+            questions={Role.seller: 3, Role.customer: 0},
+            customer_longest_turn=Stretch(words=14, seconds=16.0, first_turn=3, last_turn=3, speaker="Marcus Lee"),
+            seller_first_speaks_min={"Priya Shah": 0.03, "Dan Ortiz": 0.78},
+        ),
         score=38.5,
         warnings=["speaker 'Dan Ortiz' role inferred from what they said"],
         motion_evidence=[ev(6, "adding the Reconcile module to your plan", "a new module: cross-sell")],

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 import pytest
 
 from coach.render.html import render_html
-from coach.scorecard import Verdict
+from coach.scorecard import Metrics, Verdict
 
 
 class Page(HTMLParser):
@@ -42,7 +42,7 @@ class Page(HTMLParser):
 
 @pytest.fixture
 def page_text(card, call):
-    return render_html(card, call, titles={"never_say": "Never-say phrases"})
+    return render_html(card, call)
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_metrics_and_facts_are_shown(page_text):
 
 def test_renders_without_transcript_or_items(card):
     card.items = []
-    card.metrics = {}
+    card.metrics = Metrics()
     page = Page(render_html(card))
     assert not page.tags("ol")
     assert not page.tags("table")

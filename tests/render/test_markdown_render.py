@@ -4,7 +4,7 @@ from coach.render.markdown import md_escape, render_markdown
 
 
 def test_markdown_lists_every_item_with_verdict_evidence_and_advice(card):
-    text = render_markdown(card, titles={"ask_once": "Ask once, not twice"})
+    text = render_markdown(card)
     assert text.startswith("# Scorecard: acme\\_expansion.vtt")
     assert "**Score:** 39/100" in text
     assert "**Motion:** cross-sell" in text

@@ -7,8 +7,8 @@ def test_plain_text_carries_verdicts_evidence_and_advice(card):
     assert "acme_expansion.vtt" in text and "score 39/100" in text
     assert "motion cross-sell · trigger usage threshold" in text
     flat = " ".join(text.split())
-    for item in card.items:
-        assert item.id.replace("_", " ").capitalize()[:10] in flat
+    for item in card.items:  # the title the scorecard carries, else the item's id in words
+        assert (item.title or item.id.replace("_", " ").capitalize())[:10] in flat
     assert "✗ Fail" in text and "✓ Pass" in text and "– Not applicable" in text
     assert "turn 2 · Priya Shah · 0:15" in flat
     assert "Let me send you a deck" in flat

@@ -1,5 +1,5 @@
 from coach.render.view import build_timeline, format_time, format_value, iso_duration, metric_rows
-from coach.scorecard import Evidence, ItemResult, Verdict
+from coach.scorecard import Evidence, ItemResult, Metrics, Scorecard, Verdict
 
 
 def test_times_read_as_minutes_then_hours():
@@ -27,9 +27,15 @@ def test_values_read_plainly():
 def test_per_speaker_metrics_flatten_into_rows(card):
     rows = {r.label: r.value for r in metric_rows(card.metrics)}
     assert rows["Seller talk ratio"] == "0.62"
-    assert rows["First speaks (min) — Dan Ortiz"] == "0.78"
-    assert rows["Longest seller monologue (s)"] == "41.5"
+    assert rows["Seller first speaks (min) — Dan Ortiz"] == "0.78"
+    assert rows["Longest seller monologue"] == "17 words by Dan Ortiz, turn 4 (41.5 s)"
     assert rows["Questions — seller"] == "3"
+
+
+def test_a_scorecard_without_metrics_shows_no_metric_rows(card):
+    assert metric_rows(card.model_copy(update={"metrics": Metrics()}).metrics) == []
+    stored_without = Scorecard.model_validate({**card.model_dump(mode="json"), "metrics": {}})
+    assert metric_rows(stored_without.metrics) == []
 
 
 def test_timeline_marks_exactly_the_quoted_words(card, call):

@@ -91,13 +91,16 @@ def test_metrics_ignore_backchannels_in_monologues():
 """
     card = score(call)
     metrics = card.metrics
-    monologue = metrics["longest_seller_monologue"]
-    assert (monologue["first_turn"], monologue["last_turn"]) == (0, 4)
-    assert monologue["seconds"] == 30.0
-    assert metrics["customer_longest_turn"]["first_turn"] == 5
-    assert metrics["seller_first_speaks_min"] == {"AE": 0.0, "CSM": 1.2}
-    assert 0.5 < metrics["seller_talk_ratio"] < 1
-    assert metrics["questions"]["seller"] == 0
+    monologue = metrics.longest_seller_monologue
+    assert (monologue.first_turn, monologue.last_turn) == (0, 4)
+    assert monologue.seconds == 30.0
+    assert metrics.customer_longest_turn.first_turn == 5
+    assert metrics.seller_first_speaks_min == {"AE": 0.0, "CSM": 1.2}
+    assert 0.5 < metrics.seller_talk_ratio < 1
+    assert metrics.questions[Role.seller] == 0
+    # The JSON keeps the contract's shape: sides as keys, stretches as objects.
+    dumped = card.model_dump(mode="json")["metrics"]
+    assert dumped["questions"]["seller"] == 0 and dumped["longest_seller_monologue"]["words"] == monologue.words
 
 
 def test_no_seller_warns_and_marks_seller_items_not_applicable():

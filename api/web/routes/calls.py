@@ -30,6 +30,7 @@ from api.store import disputes as dispute_store
 from api.store import scorecards as scorecard_store
 from api.store.queue import check_backlog
 from api.store.rollups import rep_progress
+from api.store.rubrics import item_titles
 from api.web import views
 from api.web.auth import Csrf, PageUser
 from api.web.drafts import Draft, DraftStore, roles_uncertain, speaker_choices
@@ -101,9 +102,8 @@ def _create(
             raw=raw, filename=filename, sellers=sellers, title=title, occurred_at=occurred_at, rep_id=rep_id,
             read_in=read_in,
         ),
-        max_bytes=settings.max_upload_bytes,
-        idempotency_key=key,
         read=request.app.state.reader,
+        idempotency_key=key,
     )
     if not created.replayed:
         request.app.state.jobs.notify()
@@ -142,7 +142,7 @@ async def upload(request: Request, user: PageUser, db: DbDep, settings: Settings
     reader = request.app.state.reader
     try:
         # The one read of this upload: the call is created from it when the roles are clear.
-        read_in = await run_in_threadpool(reader, raw, filename, None, sellers, settings.max_upload_bytes)
+        read_in = await run_in_threadpool(reader, raw, filename, None, sellers, values["title"] or None)
     except TranscriptError as exc:
         return again(f"We could not read that file: {exc.one_line()}")
     transcript = read_in.transcript
@@ -154,13 +154,19 @@ async def upload(request: Request, user: PageUser, db: DbDep, settings: Settings
             read_in=read_in,
         )
     draft = Draft(user_id=user.user_id, filename=filename, title=values["title"] or None, occurred_at=occurred_at,
-                  rep_id=rep_id, created=dt.datetime.now(dt.UTC).timestamp())
+                  rep_id=rep_id, created=dt.datetime.now(dt.UTC).timestamp(), speakers=speaker_choices(transcript),
+                  uncertain=roles_uncertain(transcript))
     token = _drafts(request).save(draft, raw)
+    return _confirm_page(request, token, draft, key or "")
+
+
+def _confirm_page(request: Request, token: str, draft: Draft, key: str, error: str | None = None) -> Response:
     return render(
         request,
         "confirm_sellers.html.j2",
-        {"title": "Who is the seller?", "draft": token, "filename": filename, "speakers": speaker_choices(transcript),
-         "uncertain": roles_uncertain(transcript), "error": None, "idempotency_key": key or ""},
+        {"title": "Who is the seller?", "draft": token, "filename": draft.filename, "speakers": draft.speakers,
+         "uncertain": draft.uncertain, "error": error, "idempotency_key": key},
+        status=422 if error else 200,
     )
 
 
@@ -176,10 +182,7 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
                                 error="That upload waited too long for confirmation; please upload the file again.")
     draft, raw = found
     chosen = [v.strip() for v in form.getlist("sellers") if isinstance(v, str) and v.strip()]
-    # One read of the kept bytes with the sellers as ticked; the call is created from it.
-    read_in = await run_in_threadpool(request.app.state.reader, raw, draft.filename, None, chosen, settings.max_upload_bytes)
-    transcript = read_in.transcript
-    names = [s.name for s in transcript.speakers]
+    names = [s.name for s in draft.speakers]
     error = None
     if not chosen:
         error = "Tick at least one speaker on the seller side."
@@ -188,14 +191,12 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
     elif len(set(chosen)) >= len(names):
         error = "Leave at least one speaker on the customer side."
     if error:
-        return render(
-            request,
-            "confirm_sellers.html.j2",
-            {"title": "Who is the seller?", "draft": token, "filename": draft.filename,
-             "speakers": speaker_choices(transcript), "uncertain": roles_uncertain(transcript), "error": error,
-             "idempotency_key": _text(form, "idempotency_key")},
-            status=422,
-        )
+        return _confirm_page(request, token, draft, _text(form, "idempotency_key"), error)
+    # One read of the kept bytes with the sellers as ticked; the call is created from it.
+    try:
+        read_in = await run_in_threadpool(request.app.state.reader, raw, draft.filename, None, chosen, draft.title)
+    except TranscriptError as exc:  # the bytes read before; only limits changed since would refuse them
+        return _confirm_page(request, token, draft, _text(form, "idempotency_key"), f"We could not read that file: {exc.one_line()}")
     response = await run_in_threadpool(
         _create, request, db, user, settings, raw, draft.filename, sellers=chosen, title=draft.title,
         occurred_at=draft.occurred_at, rep_id=draft.rep_id, key=_text(form, "idempotency_key")[:200] or None,
@@ -209,7 +210,7 @@ async def confirm_sellers(request: Request, user: PageUser, db: DbDep, settings:
 def my_calls(request: Request, user: PageUser, session: ReadSession) -> Response:
     rows = views.my_calls(session, user)
     progress = rep_progress(session, user, user.user_id, None, None)
-    trends = views.item_trends(views.item_titles(), progress.items, progress.weeks)
+    trends = views.item_trends(item_titles(), progress.items, progress.weeks)
     return render(
         request,
         "my_calls.html.j2",
@@ -270,7 +271,7 @@ def download_scorecard(call_id: int, user: PageUser, session: ReadSession) -> Re
         transcript: Transcript | None = views.load_transcript(session, user, call_id)
     except ValidationError:
         transcript = None
-    html = render_html(card, transcript, titles=views.item_titles(card.rubric.id))
+    html = render_html(card, transcript)
     return Response(
         html,
         media_type="text/html; charset=utf-8",

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.access import visible
 from api.db.models import RoleplaySessionRow
 from api.deps import DbDep, Principal, ReadSession
+from api.routes.roleplay import finish
 from api.schemas.roleplay import RoleplaySessionCreate, RoleplaySessionPublic, TurnPublic
 from api.store import roleplay as store
 from api.db import Database
@@ -213,7 +214,7 @@ async def roleplay_turn(
 @router.post("/roleplay/{session_id}/finish", dependencies=[Csrf])
 async def roleplay_finish(request: Request, session_id: int, user: PageUser, db: DbDep) -> Response:
     try:
-        card = await run_in_threadpool(store.finish, db, user, session_id)
+        card = await run_in_threadpool(finish, request, user, db, session_id)
     except Conflict as exc:
         with db.reader() as session:
             return _session_page(request, session, user, session_id, error=exc.detail, status=409)

@@ -16,6 +16,7 @@ from api.schemas.calls import KindFilter
 from api.schemas.rollups import GroupBy
 from api.store import scorecards as scorecard_store
 from api.store.rollups import team_rollup
+from api.store.rubrics import item_titles
 from api.web import views
 from api.web.auth import PageUser
 from api.web.routing import PageRoute
@@ -59,7 +60,7 @@ def team_page(
                                                  "detail": "The start date must be on or before the end date."}, status=422)
     by_rep = team_rollup(session, user, team_id, window.since, window.until, GroupBy.rep, kind)
     by_week = team_rollup(session, user, team_id, window.since, window.until, GroupBy.week, kind)
-    titles = views.item_titles()
+    titles = item_titles()
     base = {"team": team_id, "start": window.start.isoformat(), "end": window.end.isoformat(), "kind": kind.value}
     return render(
         request,
@@ -99,7 +100,7 @@ def team_calls(
         verdict=verdict if item else None, kind=kind,
     )
     summaries, next_cursor = scorecard_store.list_scorecards(session, user, flt, limit=50, cursor=cursor)
-    titles = views.item_titles()
+    titles = item_titles()
     names = views.rep_names(session, user, {s.rep_id for s in summaries} | ({rep} if rep else set()))
     base = {"team": team_id, "rep": rep, "item": item, "verdict": verdict.value if verdict and item else None,
             "start": window.start.isoformat(), "end": window.end.isoformat(), "kind": kind.value}
