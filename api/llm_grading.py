@@ -20,7 +20,9 @@ from contextlib import contextmanager
 
 from api.settings import ApiSettings
 from coach.llm.grader import GradedRubric, Grader
+from coach.rubric.choice import bundled_rubric
 from coach.rubric.schema import load_rubric
+from coach.scorecard import RubricRef
 
 log = logging.getLogger("coach.api")
 
@@ -48,6 +50,7 @@ def api_grader(settings: ApiSettings) -> Iterator[Grader | None]:
         yield grader
 
 
-def llm_rubric() -> GradedRubric:
-    """The rubric the API scores with (the bundled one), whose LLM-graded items the grader asks about."""
-    return load_rubric()
+def llm_rubric(ref: RubricRef | None = None) -> GradedRubric:
+    """The bundled rubric a stored scorecard was scored with (the call-type gate's pick), whose
+    LLM-graded items the grader asks about; the expansion rubric when it is gone or not given."""
+    return (bundled_rubric(ref.id) if ref is not None else None) or load_rubric()

@@ -23,7 +23,7 @@ def render_scorecard_json(public_json: str, transcript_json: str | None, fmt: st
 
 def render_scorecard(public: ScorecardPublic, transcript: Transcript | None, fmt: str) -> tuple[str, str]:
     output = OutputFormat(fmt)
-    titles = item_titles()
+    titles = item_titles(public.rubric.id) or item_titles()
     shown = shown_scorecard(public)
     reviewed = [item for item in public.items if item.override is not None]
     if output is OutputFormat.md:

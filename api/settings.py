@@ -76,8 +76,9 @@ class ApiSettings(BaseSettings):
     # One server per database (the default deployment): jobs left `running` by a previous
     # process are requeued at start instead of waiting for their lease to expire.
     requeue_running_on_start: bool = True
-    # "module:function" taking a Transcript and returning a Scorecard (the heuristic scorecard).
-    scorer: str = "coach.scoring:score_transcript"
+    # "module:function" taking a Transcript and returning a Scorecard (the heuristic scorecard);
+    # the default picks the rubric by the call's type (coach.rubric.choice).
+    scorer: str = "coach.scoring:score_call"
     # On: after the heuristic scorecard is stored, a follow-up job grades the call with the LLM
     # grader `coach score` uses (OPENAI_BASE_URL etc., else the embedded model) and stores the
     # merged scorecard. Off by default: the embedded 135M model takes seconds to minutes per

@@ -159,8 +159,9 @@ def grade_call(ctx: TaskContext, job_id: int, attempt: int) -> TaskResult:
     grader = ctx.grader
     # The grader never raises for the model's failures (unreachable, bad replies): it returns
     # the scorecard with `llm_status: failed: ...` and the heuristic verdicts.
+    card = Scorecard.model_validate_json(found.body)
     graded, failure = _attempt(ctx, job_id, attempt, lambda: grader.grade(
-        Transcript.from_json(found.transcript_json), Scorecard.model_validate_json(found.body), llm_rubric()
+        Transcript.from_json(found.transcript_json), card, llm_rubric(card.rubric)
     ))  # fmt: skip
     if graded is None:
         return failure

@@ -22,9 +22,10 @@ from coach.llm.jobs import LLMJob, grade_with_job
 from coach.readers import read_path
 from coach.readers.roles import require_named_sellers
 from coach.render import OutputFormat, render
+from coach.rubric.choice import bundled_by_call_type, bundled_rubric
 from coach.rubric.schema import Rubric, load_rubric
 from coach.scorecard import CallType, Verdict
-from coach.scoring import score_transcript
+from coach.scoring import score_call
 from coach.text.lines import get_analyser
 from coach.text.nlp import get_nlp
 
@@ -35,7 +36,7 @@ class ScoreJob(BaseModel):
     path: Path
     sellers: tuple[str, ...] = ()
     roles_file: Path | None = None
-    rubric: Path | None = None
+    rubric: Path | None = None  # the user's --rubric; None: the call-type gate picks one per call
     format: OutputFormat = OutputFormat.json
     color: bool = False
     width: int = 100
@@ -65,7 +66,10 @@ def warm_up(rubric: Path | None) -> None:
     """Pool initializer: pay for the pipeline and the rubric once per process, not once per file."""
     try:
         get_nlp()
-        get_analyser(load_rubric(rubric))  # the compiled patterns too, not on the first file
+        # the compiled patterns too, not on the first file: every rubric the gate may pick
+        models = [load_rubric(rubric)] if rubric is not None else list(bundled_by_call_type().values())
+        for model in {id(m): m for m in models}.values():
+            get_analyser(model)
     except CoachError:
         pass  # each job reports it, naming the file
 
@@ -79,10 +83,11 @@ def _init_worker(rubric: Path | None) -> None:
 
 def score_file(job: ScoreJob, on_window: Callable[[int, int], None] | None = None) -> ScoreOutcome:
     try:
-        rubric = load_rubric(job.rubric)
+        explicit = load_rubric(job.rubric) if job.rubric is not None else None
         transcript = read_path(job.path, sellers=job.sellers, roles_file=job.roles_file)
         require_named_sellers(transcript, job.sellers)
-        card = score_transcript(transcript, rubric, call_type=job.call_type)
+        card = score_call(transcript, explicit, call_type=job.call_type)
+        rubric = explicit or bundled_rubric(card.rubric.id) or load_rubric()
         if job.llm is not None and card.call_type is not CallType.not_sales:  # nothing to grade on a meeting
             card = grade_with_job(job.llm, transcript, card, rubric, on_window=on_window)
         output = render(

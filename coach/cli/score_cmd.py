@@ -26,6 +26,7 @@ from coach.llm.jobs import llm_job
 from coach.llm.settings import LLMMode, load_settings
 from coach.readers.roles import load_roles_file
 from coach.render import OutputFormat
+from coach.rubric.choice import bundled_by_call_type
 from coach.rubric.schema import load_rubric
 from coach.scorecard import CallType
 
@@ -56,7 +57,11 @@ def score_command(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one scorecard file per call into this folder.")
     ] = None,
-    rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to use instead of the bundled one.")] = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option("--rubric", help="A rubric YAML for every call. Default: the bundled rubric for the call's type "
+                     "(new_logo: first_call_discovery, others: expansion_call; the map is in rubrics/call_types.yaml)."),
+    ] = None,
     seller: Annotated[list[str], typer.Option("--seller", help="A seller-side speaker name (repeatable).")] = [],
     roles: Annotated[
         Path | None, typer.Option("--roles", help="Roles file: 'sellers: [names]' or 'Name: seller|customer' lines.")
@@ -78,12 +83,15 @@ def score_command(
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Heuristics only (same as --llm off).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no LLM line on stderr.")] = False,
 ) -> None:
-    """Score calls against the expansion rubric: verdicts with evidence and advice."""
+    """Score calls against the rubric for their type: verdicts with evidence and advice."""
     try:
         # A bad roles file or rubric stops the run before any call is read.
         if roles is not None:
             load_roles_file(roles)
-        rubric_model = load_rubric(rubric)
+        # None: the call-type gate picks per call; its rubrics must load now, not on the first call
+        rubric_model = load_rubric(rubric) if rubric is not None else None
+        if rubric_model is None:
+            bundled_by_call_type()
         found = callfiles.scan(paths)
         files = found.files
         if out is not None:

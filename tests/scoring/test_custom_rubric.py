@@ -48,6 +48,9 @@ CUSTOM_ITEMS = [  # one item per general check type, plus a second presence item
           "too_many",
           "AE: How is it?\nBuyer: We had a restatement.\nAE: Let's ask Dana.",
           "AE: How is it?\nBuyer: We had a restatement.\nAE: Dana? Dana! Dana. Dana, hi."),
+    _item("asks_in_a_fifth_of_lines", "line_class.v1", {"class": "question", "share_at_least": 0.2}, "too_few",
+          "AE: Hi.\nBuyer: Hi.\nAE: How is the close going?\nBuyer: Slow.",
+          "AE: Hi.\nBuyer: Hi.\nAE: The close is slow.\nBuyer: Yes.\nAE: We fix that.\nAE: It is easy."),
 ]  # fmt: skip
 
 
@@ -73,6 +76,7 @@ def test_custom_general_items_score_a_fixture_call_with_evidence(tmp_path):
         "usage_before_diagnostic": "pass",
         "echo_after_answer": "pass",  # Dan: "Eight days, okay." after Marcus's answer
         "dana_at_most_three_times": "fail",
+        "asks_in_a_fifth_of_lines": "pass",  # the per-line question class, over the seller side's lines
     }
     offsite = card.item("asks_about_offsite")
     assert "offsite" in offsite.evidence[0].quote and offsite.evidence[0].speaker == "Priya Shah"
@@ -89,6 +93,10 @@ def test_custom_general_items_score_a_fixture_call_with_evidence(tmp_path):
     dana = card.item("dana_at_most_three_times")
     assert "restatement" in dana.evidence[0].quote  # counted from the customer's restatement
     assert len(dana.evidence) - 1 > 3 and all("Dana" in e.quote for e in dana.evidence[1:])
+    asks = card.item("asks_in_a_fifth_of_lines")
+    lines, of = asks.details["lines"], asks.details["of"]
+    assert of > lines >= 0.2 * of and asks.evidence and all(e.speaker in SELLERS for e in asks.evidence)
+    assert all(e.quote.endswith("?") or "?" in e.quote for e in asks.evidence)
     assert card.score is not None
 
 
