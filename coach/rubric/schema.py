@@ -108,6 +108,18 @@ class RubricItem(_Model):
         default=[CallType.expansion, CallType.new_logo, CallType.unknown], min_length=1
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_yes_and_no(cls, data: object) -> object:
+        """YAML 1.1 reads a bare `yes:` / `no:` key as true / false: take them back as the words."""
+        if not isinstance(data, dict):
+            return data
+        words = {True: "yes", False: "no"}
+        data = {words.get(k, k) if isinstance(k, bool) else k: v for k, v in data.items()}
+        if isinstance(data.get("advice"), dict):
+            data["advice"] = {words[k] if isinstance(k, bool) else k: v for k, v in data["advice"].items()}
+        return data
+
     @field_validator("applies_to")
     @classmethod
     def _sales_types_only(cls, value: list[CallType]) -> list[CallType]:
