@@ -24,8 +24,8 @@ def _coach(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "coach", *map(str, args)], capture_output=True, text=True, env=env, cwd=ROOT)
 
 
-def _rubric(tmp_path: Path, edit) -> Path:
-    data = yaml.safe_load(BUNDLED.read_text())
+def _rubric(tmp_path: Path, edit, source: Path = BUNDLED) -> Path:
+    data = yaml.safe_load(source.read_text())
     edit(data)
     path = tmp_path / "team.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -77,11 +77,7 @@ QUESTION_ITEM = "reason_in_their_words"
 
 
 def _first_call(tmp_path: Path, edit) -> Path:
-    data = yaml.safe_load(FIRST_CALL.read_text())
-    edit(next(i for i in data["items"] if i["id"] == QUESTION_ITEM))
-    path = tmp_path / "team.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return _rubric(tmp_path, lambda data: edit(next(i for i in data["items"] if i["id"] == QUESTION_ITEM)), FIRST_CALL)
 
 
 def test_bundled_first_call_rubric_checks_clean_and_says_what_it_did_not_check():
