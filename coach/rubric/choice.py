@@ -45,7 +45,7 @@ def rubric_for(call_type: CallType, rubrics: Mapping[CallType, Rubric], explicit
     if explicit is not None:
         return RubricChoice(explicit, f"named by the user (--rubric); the call type ({call_type.value}) did not choose it")
     rubric = rubrics[call_type]
-    return RubricChoice(rubric, f"the rubric for {call_type.value} calls ({GATE_FILE}); --rubric FILE scores with another")
+    return RubricChoice(rubric, f"the rubric for {call_type.value} calls ({GATE_FILE})")
 
 
 def bundled_rubric(rubric_id: str, version: str | None = None) -> Rubric | None:
