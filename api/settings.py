@@ -138,11 +138,11 @@ class ApiSettings(BaseSettings):
         )
 
     def call_spec(self) -> "pipeline.CallSpec":
-        """How this server reads and scores calls (`coach.pipeline`): the bundled rubric, the upload
-        size limit and bounds. Built once per process that reads or scores."""
+        """How this server reads and scores calls (`coach.pipeline`): the call-type gate's rubric for
+        each call, the upload size limit and bounds. Built once per process that reads or scores."""
         from coach import pipeline  # spaCy and the rubric load only in processes that score or read
 
-        return pipeline.resolve(max_bytes=self.max_upload_bytes, limits=self.read_limits(), sellers_on_call=False)
+        return pipeline.resolve(max_bytes=self.max_upload_bytes, limits=self.read_limits(), sellers_on_call=False, gate=True)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

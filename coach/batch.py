@@ -22,6 +22,7 @@ from coach import pipeline
 from coach.errors import CoachError
 from coach.llm.session import LLMJob
 from coach.render import OutputFormat, render, render_json
+from coach.rubric.choice import bundled_by_call_type
 from coach.scorecard import Verdict
 from coach.text.lines import get_analyser
 from coach.text.nlp import get_nlp
@@ -58,7 +59,11 @@ def warm_up(run: BatchRun) -> None:
     """Pay for the pipeline and the rubric's compiled patterns once per process, not once per file."""
     try:
         get_nlp()
-        get_analyser(run.spec.rubric)
+        if run.spec.rubric_from == "gate":  # every rubric the gate may pick, not on the first file
+            for model in {id(m): m for m in bundled_by_call_type().values()}.values():
+                get_analyser(model)
+        else:
+            get_analyser(run.spec.rubric)
     except CoachError:
         pass  # each call reports it, naming the file
 

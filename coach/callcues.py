@@ -22,6 +22,7 @@ from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.datafiles import load_data_file
+from coach.scorecard import CallType
 
 BUNDLED_CUES = "call_types.yaml"
 # A cue counts at most this many times per speaker (or per call): repetition is not more evidence.
@@ -205,6 +206,20 @@ class CallTypeData(_Model):
     thresholds: Thresholds
     # Speaker-side cues for the role heuristic: positive weight = vendor side, negative = buyer side.
     sides: list[Cue] = Field(min_length=1)
+    # The call-type gate: which bundled rubric (a file in rubrics/) scores each kind of call
+    # when the user names none (`coach.rubric.choice`).
+    rubrics: dict[CallType, str] = {}
+
+    @field_validator("rubrics")
+    @classmethod
+    def _every_type_a_file_name(cls, value: dict[CallType, str]) -> dict[CallType, str]:
+        missing = [t.value for t in CallType if t not in value]
+        if value and missing:
+            raise ValueError(f"names no rubric for call type(s) {missing}: every kind of call needs one")
+        for kind, name in value.items():
+            if "/" in name or "\\" in name or not name.endswith((".yaml", ".yml")):
+                raise ValueError(f"{kind.value}: {name!r} is not a rubric file name in rubrics/ (like expansion_call.yaml)")
+        return value
 
 
 def load_cues(path: str | Path | None = None) -> CallTypeData:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach import readers
@@ -42,7 +44,11 @@ class CallSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rubric: Rubric
+    rubric: Rubric  # the user's, the caller's, or (with the gate) the bundled default
+    # Where the rubric comes from: `gate` lets the call-type gate pick a bundled rubric per call
+    # (coach score, uploads); `user` is --rubric, named on the card; `run` is the caller's own
+    # (eval against labels, rubric try, role-play), scored as given.
+    rubric_from: Literal["gate", "user", "run"] = "run"
     sellers: tuple[str, ...] = ()  # names on the vendor side (`--seller`, an upload's sellers)
     # Each of `sellers` must be on the call: on the command line a typo would score nobody's
     # turns as the rep's. An upload's sellers may be a team's roster, of whom some were not there.
@@ -80,11 +86,19 @@ def resolve(
     call_type: CallType | None = None,
     practice: PracticeInfo | None = None,
     sellers_on_call: bool = True,
+    gate: bool = False,
 ) -> CallSpec:
     """The run's spec; a rubric or roles file that does not load, or a format no reader has, raises
-    its one-line error here. `rubric` None is the bundled rubric; a loaded `Rubric` is taken as is."""
+    its one-line error here. `rubric` None is the bundled rubric, or with `gate` the call-type gate's
+    pick per call (every rubric it may pick is loaded now); a loaded `Rubric` is taken as is, a path
+    is the user's `--rubric`."""
+    if gate and rubric is None:
+        from coach.rubric.choice import bundled_by_call_type
+
+        bundled_by_call_type()  # a broken gate map or bundled rubric fails before the first call
     return CallSpec(
         rubric=rubric if isinstance(rubric, Rubric) else load_rubric(rubric),
+        rubric_from="gate" if gate and rubric is None else "user" if gate or isinstance(rubric, (str, Path)) else "run",
         sellers=tuple(sellers),
         roles=load_roles_file(roles_file) if roles_file is not None else RoleSpec(),
         format=readers.normalise_format(format, "--format"),
@@ -137,9 +151,12 @@ def score(spec: CallSpec, transcript: Transcript, scorer: Scorer | None = None) 
     if scorer is None:
         # Imported here: the upload readers' processes use this module to read, and reading
         # needs neither spaCy nor the checks.
-        from coach.scoring import score_transcript
+        from coach.scoring import score_call, score_transcript
 
-        card = score_transcript(transcript, spec.rubric, call_type=spec.call_type)
+        if spec.rubric_from == "run":
+            card = score_transcript(transcript, spec.rubric, call_type=spec.call_type)
+        else:
+            card = score_call(transcript, spec.rubric if spec.rubric_from == "user" else None, call_type=spec.call_type)
     else:
         card = scorer(transcript)
     if spec.practice is not None:
@@ -152,7 +169,16 @@ def grade(spec: CallSpec, transcript: Transcript, card: Scorecard, grader: Grade
     A grader never raises for a model's failure: the card says `llm_status: failed: ...`."""
     if grader is None:
         return card
-    return grader.grade(transcript, card, spec.rubric)
+    return grader.grade(transcript, card, rubric_of(spec, card))
+
+
+def rubric_of(spec: CallSpec, card: Scorecard) -> Rubric:
+    """The rubric that scored `card`: with the gate, the bundled one the card names."""
+    if spec.rubric_from == "gate":
+        from coach.rubric.choice import bundled_rubric
+
+        return bundled_rubric(card.rubric.id, card.rubric.version) or spec.rubric
+    return spec.rubric
 
 
 def read_and_score(spec: CallSpec, path: str | Path, grader: Grader | None = None) -> tuple[Transcript, Scorecard]:
@@ -161,4 +187,4 @@ def read_and_score(spec: CallSpec, path: str | Path, grader: Grader | None = Non
     return transcript, grade(spec, transcript, score(spec, transcript), grader)
 
 
-__all__ = ["CallSpec", "Scorer", "adopt", "grade", "read", "read_and_score", "read_bytes", "resolve", "score"]
+__all__ = ["CallSpec", "Scorer", "adopt", "grade", "read", "read_and_score", "read_bytes", "resolve", "rubric_of", "score"]

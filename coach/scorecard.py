@@ -152,6 +152,9 @@ class CallInfo(_Model):
 class RubricRef(_Model):
     id: str
     version: str
+    # Why this rubric scored the call: the call-type gate's pick or the user's --rubric. Left
+    # out of the JSON when empty (a caller that passed its own rubric to the scorer).
+    reason: str = Field(default="", exclude_if=lambda value: not value)
 
 
 class LLMRun(_Model):

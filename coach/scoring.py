@@ -1,12 +1,17 @@
 """Transcript -> Scorecard with the rubric's heuristic detectors.
 
-    score_transcript(transcript, rubric=None) -> Scorecard
+    score_transcript(transcript, rubric=None) -> Scorecard   # that rubric (None: the bundled expansion one)
+    score_call(transcript, rubric=None) -> Scorecard         # None: the call-type gate picks the rubric
 
-`rubric=None` means the bundled rubric. The call goes through the spaCy
-pipeline once (`CallContext`); every detector reads the shared docs.
+The call goes through the spaCy pipeline once (`CallContext`); every detector
+reads the shared docs. `score_call` is what the front ends use (`coach score`,
+the API's scorer): with no rubric named, the call's type picks one of the bundled
+rubrics (`coach.rubric.choice`), and the scorecard's `rubric.reason` says why.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from coach.calltype import CallTypeResult, classify_call
 from coach.checks.context import CallContext
@@ -19,6 +24,7 @@ from coach.detectors.registry import NO_EXPANSION
 from coach.errors import TranscriptError
 from coach.gcpause import collector_paused
 from coach.parties import find_parties
+from coach.rubric.choice import RubricChoice, bundled_by_call_type, rubric_for
 from coach.rubric.schema import Rubric, RubricItem, load_rubric
 from coach.scorecard import (
     CallInfo,
@@ -40,6 +46,8 @@ NO_SELLER = (
     "no seller-side speaker was identified, so seller rules cannot be judged; "
     "name the vendor side with --seller NAME"
 )
+# Why a `grader: llm` question item has no verdict on a heuristics-only scorecard.
+NEEDS_LLM = "needs an LLM endpoint: set OPENAI_BASE_URL (or COACH_LLM=embedded) to have the LLM answer this question"
 # Why the expansion items do not apply when the customer named an open escalation and the
 # seller kept off the sale: the escalation guard judges that call, the play does not.
 PARKED = (
@@ -69,6 +77,7 @@ def _check_language(ctx: CallContext) -> None:
 
 
 def _item_result(item: RubricItem, result: DetectorResult) -> ItemResult:
+    source = VerdictSource.llm if item.detector is None else VerdictSource.heuristic
     advice = ""
     if result.verdict is Verdict.fail:
         advice = " ".join([item.advice.get(result.mode or "", ""), *result.extra_advice]).strip()
@@ -78,7 +87,7 @@ def _item_result(item: RubricItem, result: DetectorResult) -> ItemResult:
         id=item.id,
         title=item.title,
         verdict=result.verdict,
-        source=VerdictSource.heuristic,
+        source=source,
         confidence=result.confidence,
         evidence=result.evidence,
         advice=advice,
@@ -117,7 +126,18 @@ def score_transcript(
 ) -> Scorecard:
     """`call_type` (the user's `--call-type`) overrides the classifier."""
     with collector_paused():  # see coach.gcpause
-        return _score_transcript(transcript, rubric, call_type)
+        return _score_transcript(transcript, rubric or load_rubric(), call_type, None)
+
+
+def score_call(
+    transcript: Transcript, rubric: Rubric | None = None, *, call_type: CallType | str | None = None
+) -> Scorecard:
+    """The call scored with `rubric` when the user named one, else with the rubric the call-type
+    gate picks for it; `rubric.reason` on the card says which happened."""
+    with collector_paused():
+        gate = bundled_by_call_type()
+        return _score_transcript(transcript, rubric or gate[CallType.unknown], call_type,
+                                 lambda kind: rubric_for(kind, gate, rubric))  # fmt: skip
 
 
 def _account_evidence(ctx: CallContext) -> list[Evidence]:
@@ -141,12 +161,22 @@ def _not_sales_roles(transcript: Transcript, warnings: list[str]) -> None:
     warnings[:] = [w for w in warnings if not w.startswith("no seller identified")]
 
 
-def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: CallType | str | None) -> Scorecard:
-    rubric = rubric or load_rubric()
+def _score_transcript(
+    transcript: Transcript, rubric: Rubric, call_type: CallType | str | None,
+    choose: Callable[[CallType], RubricChoice] | None,
+) -> Scorecard:  # fmt: skip
+    """`choose`: the gate, asked once the call's type is known (None: `rubric` scores it, no reason given)."""
     ctx = CallContext(transcript, rubric)
     _check_language(ctx)
     warnings = list(transcript.warnings)
     kind = classify_call(transcript, call_type, account_evidence=_account_evidence(ctx))
+    chosen_because = ""
+    if choose is not None:
+        choice = choose(kind.value)
+        chosen_because = choice.reason
+        if choice.rubric is not rubric:  # the call was read with the gate's default; read it with this one
+            rubric = choice.rubric
+            ctx = CallContext(transcript, rubric)
     not_sales = kind.value is CallType.not_sales
     if not_sales:
         transcript = transcript.model_copy(deep=True)
@@ -165,6 +195,9 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
                 verdict=Verdict.not_applicable, confidence=kind.info.confidence,
                 reason=f"applies to {', '.join(t.value for t in item.applies_to)} calls; this is a "
                        f"{kind.value.value} call ({kind.info.reason})")
+        elif item.detector is None:
+            # A question only the LLM answers; the grader replaces this when one is configured.
+            result = DetectorResult(verdict=Verdict.not_applicable, reason=NEEDS_LLM, confidence=0.0)
         elif not has_seller and item.detector.type not in WORKS_WITHOUT_SELLER:
             result = DetectorResult(verdict=Verdict.not_applicable, reason=NO_SELLER, confidence=0.0)
         else:
@@ -192,7 +225,7 @@ def _score_transcript(transcript: Transcript, rubric: Rubric | None, call_type: 
                 for s in transcript.speakers
             ],
         ),
-        rubric=RubricRef(id=rubric.id, version=rubric.version),
+        rubric=RubricRef(id=rubric.id, version=rubric.version, reason=chosen_because),
         items=results,
         metrics=metrics,
         score=score,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.scorecard import CallType
 
 
 class Health(BaseModel):
@@ -27,6 +29,8 @@ class Readiness(BaseModel):
 class RubricItemPublic(BaseModel):
     id: str
     title: str | None = None
+    grader: str = Field(default="heuristic", description="heuristic, llm or both: who judges the item.")
+    question: str | None = Field(default=None, description="For a question the LLM answers (grader llm): the question.")
 
 
 class RubricPublic(BaseModel):
@@ -34,6 +38,7 @@ class RubricPublic(BaseModel):
         json_schema_extra={
             "examples": [
                 {"id": "expansion_call", "version": "1.1.0", "title": "Expansion call",
+                 "call_types": ["expansion", "unknown", "not_sales"],
                  "items": [{"id": "signal_first_opening", "title": "Signal-first opening"},
                            {"id": "ask_once", "title": "Ask once"}]}
             ]
@@ -43,4 +48,7 @@ class RubricPublic(BaseModel):
     id: str
     version: str
     title: str | None = None
+    call_types: list[CallType] = Field(
+        default=[], description="The kinds of call this rubric scores when the uploader names none (the call-type gate)."
+    )
     items: list[RubricItemPublic]

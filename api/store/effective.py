@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from coach.rubric.schema import Rubric, load_rubric
+from coach.rubric.choice import bundled_rubric
+from coach.rubric.schema import Rubric
 from coach.scorecard import ItemResult, RubricRef, Scorecard, Verdict
 from coach.scoring import score_items
 
@@ -22,9 +23,8 @@ class HumanVerdict:
 
 
 def rubric_for(ref: RubricRef) -> Rubric | None:
-    """The rubric a stored scorecard was scored with, when the server has it (the bundled one)."""
-    rubric = load_rubric()
-    return rubric if rubric.id == ref.id else None
+    """The rubric a stored scorecard was scored with, when the server has it (a bundled one)."""
+    return bundled_rubric(ref.id)
 
 
 def _advice(rubric: Rubric | None, item_id: str, verdict: Verdict) -> str:
@@ -39,7 +39,7 @@ def _advice(rubric: Rubric | None, item_id: str, verdict: Verdict) -> str:
     if verdict is Verdict.fail:
         # The manager did not say which way it failed; the detector's first failure mode is
         # the rubric's general advice for the item.
-        modes = type(item.detector.params).FAILURE_MODES
+        modes = item.failure_modes
         return item.advice.get(modes[0], "") if modes else ""
     return ""
 

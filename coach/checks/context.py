@@ -76,6 +76,26 @@ class TurnView:
         return self.turn.text[sent.start_char : sent.end_char].strip()
 
 
+def is_backchannel(ctx: CallContext, view: TurnView) -> bool:
+    """ "mm-hmm", "right, right", "yeah": the other side listening, not taking the floor."""
+    if view.words > 4:
+        return False
+    arrays = view.arrays
+    strings = ctx.lexicon.nlp.vocab.strings
+    words = [
+        strings[lower]
+        for i, lower in enumerate(arrays.lowers)
+        if arrays.is_word(i)
+    ]
+    text = " ".join(words)
+    text_joined = text.replace(" - ", "-").replace(" -", "-")
+    backchannels = ctx.lexicon.backchannels
+    if text in backchannels or text_joined in backchannels:
+        return True
+    return all(w in backchannels for w in words) if words else True
+
+
+
 class CallContext:
     def __init__(self, transcript: Transcript, rubric: Rubric, analyser: LineAnalyser | None = None):
         self.transcript = transcript

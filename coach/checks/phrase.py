@@ -24,6 +24,11 @@ _ROLES = {"seller": Role.seller, "customer": Role.customer, "any": None}
 SIDE_NAMES = {"seller": "the seller side", "customer": "the customer", "any": "anyone"}
 
 
+def side_role(side: str) -> Role | None:
+    """The role whose lines a spec's `side` reads; None: everyone's."""
+    return _ROLES[side]
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     at: tuple[int, int]  # (turn position, character offset): orders mentions in the call

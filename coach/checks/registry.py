@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from coach.checks.after_answer import after_answer
 from coach.checks.count import count
+from coach.checks.line_class import line_class
 from coach.checks.order import order
 from coach.checks.phrase import absence, presence
 from coach.checks.result import DetectorResult
@@ -24,5 +25,6 @@ ITEM_CHECKS: dict[str, ItemCheck] = {
     "order.v1": order,
     "after_answer.v1": after_answer,
     "count.v1": count,
+    "line_class.v1": line_class,
 }
 assert set(ITEM_CHECKS) == GENERAL_TYPES

@@ -1,7 +1,8 @@
 """`coach rubric check FILE` and `coach rubric try FILE CALLS...`: a rubric author's kit.
 
 `check` validates (errors name the file and field) and lints (coach/rubric_check.py);
-exit 1 on any error, 2 when the file does not load. `try` scores calls with the
+exit 1 on any error, 2 when the file does not load (or `--llm` names a model that
+cannot be had). Question items' examples are graded only with `--llm`. `try` scores calls with the
 rubric and, where `<stem>.labels.yaml` sits beside a call, prints per-item
 agreement with its labels.
 """
@@ -9,6 +10,7 @@ agreement with its labels.
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,9 @@ from coach import callfiles, pipeline
 from coach.cli import app
 from coach.errors import CoachError
 from coach.evaluation import load_labels
+from coach.llm.choice import choose_llm
+from coach.llm.grader import SkippedGrader
+from coach.llm.settings import LLMMode, load_settings
 from coach.rubric.schema import load_rubric
 from coach.rubric_check import lint_rubric
 
@@ -26,15 +31,34 @@ app.add_typer(rubric_app, name="rubric")
 
 
 @rubric_app.command("check")
-def check(file: Annotated[Path, typer.Argument(help="The rubric YAML file.")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(help="The rubric YAML file.")],
+    llm: Annotated[
+        LLMMode,
+        typer.Option("--llm", help="Check the examples of LLM question items with this LLM too: embedded (the small "
+                     "local model) or endpoint (OPENAI_BASE_URL). Default: off (they are listed as not checked)."),
+    ] = LLMMode.off,
+) -> None:
     """Validate and lint a rubric: examples get their verdicts, ids stay stable, weights make sense."""
-    issues = lint_rubric(file)
+    with ExitStack() as scope:
+        grader = None
+        if llm is not LLMMode.off:
+            from coach.llm.session import llm_grader  # the openai SDK loads only when asked for
+
+            settings = load_settings()
+            grader = scope.enter_context(llm_grader(settings, choice=choose_llm(settings, llm)))
+            if isinstance(grader, SkippedGrader):
+                print(f"coach: error: --llm {llm.value}: {grader.reason}", file=sys.stderr)
+                raise typer.Exit(2)
+        issues = lint_rubric(file, grader)
     for issue in issues:
         print(issue.line(), file=sys.stderr if issue.severity == "error" else sys.stdout)
     errors = sum(1 for i in issues if i.severity == "error")
+    warnings = sum(1 for i in issues if i.severity == "warning")
+    notes = len(issues) - errors - warnings
     rubric = load_rubric(file)
     print(f"{file}: {rubric.id} {rubric.version}: {len(rubric.items)} items, {errors} error(s), "
-          f"{len(issues) - errors} warning(s)")  # fmt: skip
+          f"{warnings} warning(s)" + (f", {notes} note(s)" if notes else ""))  # fmt: skip
     if errors:
         raise typer.Exit(1)
 

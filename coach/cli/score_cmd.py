@@ -54,7 +54,11 @@ def score_command(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one scorecard file per call into this folder.")
     ] = None,
-    rubric: Annotated[Path | None, typer.Option("--rubric", help="A rubric YAML to use instead of the bundled one.")] = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option("--rubric", help="A rubric YAML for every call. Default: the bundled rubric for the call's type "
+                     "(new_logo: first_call_discovery, others: expansion_call; the map is in rubrics/call_types.yaml)."),
+    ] = None,
     seller: Annotated[list[str], typer.Option("--seller", help="A seller-side speaker name (repeatable).")] = [],
     roles: Annotated[
         Path | None, typer.Option("--roles", help="Roles file: 'sellers: [names]' or 'Name: seller|customer' lines.")
@@ -76,10 +80,11 @@ def score_command(
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Heuristics only (same as --llm off).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no LLM line on stderr.")] = False,
 ) -> None:
-    """Score calls against the expansion rubric: verdicts with evidence and advice."""
+    """Score calls against the rubric for their type: verdicts with evidence and advice."""
     try:
         # A bad roles file or rubric stops the run before any call is read.
-        spec = pipeline.resolve(rubric=rubric, sellers=seller, roles_file=roles, call_type=call_type)
+        # None: the call-type gate picks a bundled rubric per call; they all load now
+        spec = pipeline.resolve(rubric=rubric, sellers=seller, roles_file=roles, call_type=call_type, gate=True)
         found = callfiles.scan(paths)
         files = found.files
         if out is not None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from coach.checks.context import CallContext, TurnView
+from coach.checks.context import CallContext, TurnView, is_backchannel
 from coach.checks.result import DetectorResult, not_applicable
-from coach.detectors.metrics import is_backchannel
 from coach.detectors.registry import detector
 from coach.rubric.params import AskOnceParams
 from coach.scorecard import Evidence, Verdict

@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from coach.checks.context import CallContext, TurnView
+from coach.checks.context import CallContext, TurnView, is_backchannel
 from coach.scorecard import Metrics, Stretch
 from coach.transcript import Role
-
-
-def is_backchannel(ctx: CallContext, view: TurnView) -> bool:
-    """ "mm-hmm", "right, right", "yeah": the other side listening, not taking the floor."""
-    if view.words > 4:
-        return False
-    arrays = view.arrays
-    strings = ctx.lexicon.nlp.vocab.strings
-    words = [
-        strings[lower]
-        for i, lower in enumerate(arrays.lowers)
-        if arrays.is_word(i)
-    ]
-    text = " ".join(words)
-    text_joined = text.replace(" - ", "-").replace(" -", "-")
-    backchannels = ctx.lexicon.backchannels
-    if text in backchannels or text_joined in backchannels:
-        return True
-    return all(w in backchannels for w in words) if words else True
 
 
 def _seconds(ctx: CallContext, first: TurnView, last: TurnView) -> float | None:

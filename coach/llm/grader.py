@@ -11,6 +11,10 @@ Merge policy (`grader:` on each rubric item):
   weak model (the embedded 135M one) can flag an item but never make it worse.
 Whenever both ran and disagree the item is marked `disputed` and keeps both
 opinions; a manager looks at those first.
+- a question item (`grader: llm` with `question`, `yes`, `no` and no detector):
+  the LLM's answer is the verdict (yes = pass, no = fail) when its quote checks out;
+  a dropped answer, a `not_applicable` one or a failed LLM leaves the item
+  `not_applicable` with the reason, so it never counts toward the score.
 
 Advice: every item whose final verdict is `fail` gets the LLM's advice when it
 wrote useful advice for it (`coach.llm.advice`: names something said in the call,
@@ -124,7 +128,10 @@ class SkippedGrader:
 
     def grade(self, transcript: Transcript, scorecard: Scorecard, rubric: GradedRubric) -> Scorecard:
         status = f"{'failed' if self.failed else 'skipped'}: {self.reason}"
-        return scorecard.model_copy(update={"llm": LLMRun(llm_status=status, rubric_version=rubric.version)})
+        update: dict[str, object] = {"llm": LLMRun(llm_status=status, rubric_version=rubric.version)}
+        if self.failed:  # asked for, but the model could not be reached: say so on the questions it owed
+            update["items"] = unanswered(scorecard, rubric.items, f"the LLM could not answer this question: {self.reason}")
+        return scorecard.model_copy(update=update)
 
 
 # -- the reply schema -----------------------------------------------------------------------
@@ -314,6 +321,64 @@ def merge_windows(per_window: Sequence[dict[str, LLMOutcome]], item_ids: Sequenc
 # -- merging into the heuristic scorecard ---------------------------------------------------
 def static_advice(item: GradedItem) -> str:
     return next((text for text in item.advice.values() if text.strip()), "")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def question_of(item: GradedItem) -> str:
+    """The question a `grader: llm` question item asks ("" for an item with a detector)."""
+    return getattr(item, "question", None) or ""
+
+
+def prompt_item(item: GradedItem) -> PromptItem:
+    """An item as the prompt states it; a question item by its question and what yes and no mean."""
+    question = question_of(item)
+    if not question:
+        return PromptItem(id=item.id, title=item.title, pass_when=_words(item.description), advice=static_advice(item))
+    return PromptItem(
+        id=item.id, title=item.title, question=_words(question), pass_when=_words(getattr(item, "yes", "")),
+        fail_when=_words(getattr(item, "no", "")), not_applicable_when=_words(getattr(item, "not_applicable_when", "")),
+        advice=static_advice(item),
+    )  # fmt: skip
+
+
+def answer_question(placeholder: ItemResult | None, outcome: LLMOutcome, item: GradedItem) -> ItemResult:
+    """A question item's result is the LLM's answer alone: no heuristic opinion to merge or dispute.
+
+    Yes / no count only with a quote found in the call; a dropped answer, or none, leaves
+    the item not_applicable with the reason, so it never counts toward the score.
+    """
+    base = placeholder or ItemResult(id=item.id, verdict=Verdict.not_applicable, source=VerdictSource.llm)
+    llm = outcome.opinion
+    if llm is None:
+        why = (f"the LLM's answer was dropped: its quote{'s are' if outcome.unverified > 1 else ' is'} not in the transcript"
+               if outcome.dropped else "the LLM gave no answer to this question")  # fmt: skip
+        return base.model_copy(update={"verdict": Verdict.not_applicable, "source": VerdictSource.llm, "reason": why,
+                                       "evidence": [], "advice": "", "llm_dropped_claims": outcome.dropped})  # fmt: skip
+    if llm.verdict is Verdict.not_applicable:
+        when = _words(getattr(item, "not_applicable_when", ""))
+        why = "the LLM found the question does not apply to this call" + (f" ({when})" if when else "")
+        return base.model_copy(update={"verdict": Verdict.not_applicable, "source": VerdictSource.llm, "reason": why,
+                                       "evidence": [], "llm_opinion": llm, "llm_dropped_claims": outcome.dropped})  # fmt: skip
+    answer, meaning = ("yes", getattr(item, "yes", "")) if llm.verdict is Verdict.pass_ else ("no", getattr(item, "no", ""))
+    result = ItemResult(
+        id=item.id, verdict=llm.verdict, source=VerdictSource.llm, evidence=llm.evidence, llm_opinion=llm,
+        llm_dropped_claims=outcome.dropped, reason=f"the LLM answered {answer}: {_words(meaning)}",
+        advice=item.advice.get("pass", "") if llm.verdict is Verdict.pass_ else "",
+    )  # fmt: skip
+    return _with_advice(result, outcome.advice, item)
+
+
+def unanswered(scorecard: Scorecard, items: Sequence[GradedItem], why: str) -> list[ItemResult]:
+    """The scorecard's items with each question item it owed the call not_applicable for `why`
+    (the LLM failed); one kept off this kind of call keeps its own reason."""
+    if scorecard.call_type is CallType.not_sales:
+        return scorecard.items
+    kind = scorecard.call_type
+    asked = {i.id for i in items if question_of(i) and kind in getattr(i, "applies_to", [kind])}
+    return [r.model_copy(update={"reason": why}) if r.id in asked else r for r in scorecard.items]
 
 
 def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedItem) -> ItemResult | None:
@@ -518,7 +583,8 @@ class LLMGrader:
                 "requests": requests + getattr(exc, "requests_made", 0), "windows": len(planned),
                 "structured_mode": self.model.info.structured_mode,
             })  # fmt: skip
-            return scorecard.model_copy(update={"llm": failed})
+            why = f"the LLM could not answer this question: {reason}"
+            return scorecard.model_copy(update={"llm": failed, "items": unanswered(scorecard, items, why)})
         advised = [a.id for r in planned for a in r.window.advice]
         outcomes = merge_windows(per_window, [*item_ids, *advised])
         self._keep_useful_advice(outcomes, rubric, transcript)
@@ -673,10 +739,7 @@ class LLMGrader:
             rubric_id=rubric.id,
             rubric_version=rubric.version,
             max_evidence=MAX_EVIDENCE,
-            items=[
-                PromptItem(id=i.id, title=i.title, pass_when=" ".join(i.description.split()), advice=static_advice(i))
-                for i in items
-            ],
+            items=[prompt_item(i) for i in items],
             call_name=transcript.id or transcript.source or "call",
             total_turns=len(transcript.turns),
             speakers=list(legend.values()),
@@ -697,7 +760,9 @@ class LLMGrader:
         seen: set[str] = set()
         for result in scorecard.items:
             seen.add(result.id)
-            if result.id in by_id:
+            if result.id in by_id and question_of(by_id[result.id]):
+                merged.append(answer_question(result, outcomes[result.id], by_id[result.id]))
+            elif result.id in by_id:
                 updated = merge_item(result, outcomes[result.id], by_id[result.id])
                 merged.append(updated if updated is not None else result)
             elif result.id in outcomes:  # a heuristic fail the LLM wrote advice for
@@ -705,7 +770,9 @@ class LLMGrader:
             else:
                 merged.append(result)
         for item in items:
-            if item.id not in seen:
+            if item.id not in seen and question_of(item):
+                merged.append(answer_question(None, outcomes[item.id], item))
+            elif item.id not in seen:
                 created = merge_item(None, outcomes[item.id], item)
                 if created is not None:
                     merged.append(created)

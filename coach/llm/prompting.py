@@ -28,6 +28,7 @@ class _Model(BaseModel):
 class PromptItem(_Model):
     id: str
     title: str
+    question: str = ""  # a `grader: llm` question item: pass_when / fail_when are what yes / no mean
     pass_when: str
     fail_when: str = ""
     not_applicable_when: str = ""

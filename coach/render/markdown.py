@@ -46,6 +46,8 @@ def render_markdown(
     lines.append("")
     reason = scorecard.call_type_detail.reason if scorecard.call_type_detail is not None else ""
     lines += [f"**Call type:** {md_escape(call_type_text(scorecard))}{' — ' + md_escape(reason) if reason else ''}", ""]
+    if scorecard.rubric.reason:
+        lines += [f"**Rubric chosen:** {md_escape(scorecard.rubric.reason)}", ""]
     for label, evidence_list in (("Motion", scorecard.motion_evidence), ("Trigger", scorecard.trigger_evidence)):
         for evidence in evidence_list:
             where = md_escape(evidence_label(evidence))

@@ -48,6 +48,8 @@ def print_scorecard(
         f"\nmotion {enum_label(scorecard.motion.value)} · trigger {enum_label(scorecard.trigger.value)}"
         f" · rubric {scorecard.rubric.id} v{scorecard.rubric.version}"
     )
+    if scorecard.rubric.reason:
+        header.append(f": {scorecard.rubric.reason}", style="dim")
     for label, evidence_list in (("motion", scorecard.motion_evidence), ("trigger", scorecard.trigger_evidence)):
         for evidence in evidence_list:
             header.append(f"\n{label} evidence, {evidence_label(evidence)}: “{evidence.quote}”", style="dim")
@@ -59,7 +61,7 @@ def print_scorecard(
         header.append(f"\n{practice_line(scorecard)}")
     for warning in scorecard.warnings:
         header.append(f"\nwarning: {warning}", style="yellow")
-    console.print(Panel(header, title="Expansion-call scorecard", title_align="left"))
+    console.print(Panel(header, title=f"Scorecard · {scorecard.rubric.id.replace('_', ' ')}", title_align="left"))
 
     items = Table(show_lines=True, expand=True)
     items.add_column("Item", ratio=2)

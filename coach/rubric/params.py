@@ -13,7 +13,14 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.rubric.patterns import Pattern
-from coach.rubric.shapes import AbsenceParams, AfterAnswerParams, CountParams, OrderParams, PresenceParams
+from coach.rubric.shapes import (
+    AbsenceParams,
+    AfterAnswerParams,
+    CountParams,
+    LineClassParams,
+    OrderParams,
+    PresenceParams,
+)
 
 PatternList = list[Pattern]
 
@@ -21,6 +28,9 @@ PatternList = list[Pattern]
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     FAILURE_MODES: ClassVar[tuple[str, ...]] = ()
+
+    def failure_modes(self) -> tuple[str, ...]:
+        return self.FAILURE_MODES
 
 
 class SignalFirstParams(_Params):
@@ -251,6 +261,11 @@ class CountCheck(_Detector):
     params: CountParams
 
 
+class LineClassCheck(_Detector):
+    type: Literal["line_class.v1"]
+    params: LineClassParams
+
+
 DetectorConfig = Annotated[
     Union[
         SignalFirstOpeningDetector,
@@ -270,6 +285,7 @@ DetectorConfig = Annotated[
         OrderCheck,
         AfterAnswerCheck,
         CountCheck,
+        LineClassCheck,
     ],
     Field(discriminator="type"),
 ]
@@ -292,4 +308,5 @@ DETECTOR_TYPES: tuple[str, ...] = (
     "order.v1",
     "after_answer.v1",
     "count.v1",
+    "line_class.v1",
 )

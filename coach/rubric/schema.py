@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from coach.datafiles import load_data_file, validate
 from coach.rubric.params import DetectorConfig
 from coach.rubric.patterns import Pattern
-from coach.rubric.shapes import GENERAL_TYPES, Side
+from coach.rubric.shapes import GENERAL_TYPES, LINE_CLASSES, LineClassParams, Side
 from coach.scorecard import CallType
 
 BUNDLED_RUBRIC = "expansion_call.yaml"
@@ -76,6 +76,10 @@ class Facts(_Model):
     trigger: TriggerCues
 
 
+# A question item's one failure mode: the LLM answered no.
+QUESTION_FAILURE_MODES = ("no",)
+
+
 class RubricItem(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = Field(min_length=1)
@@ -83,18 +87,38 @@ class RubricItem(_Model):
     core: bool = False
     weight: float = Field(gt=0)
     grader: Literal["heuristic", "llm", "both"] = "heuristic"
-    detector: DetectorConfig
+    # How the item is judged: a detector (a general check type or a bespoke one), or, for
+    # `grader: llm` items, a question the LLM answers yes / no / not applicable with a quote.
+    detector: DetectorConfig | None = None
+    question: str | None = Field(default=None, min_length=1)
+    yes: str = ""  # what a yes (pass) means
+    no: str = ""  # what a no (fail) means
+    not_applicable_when: str = ""  # when the question does not apply
     # Whose lines a bespoke detector's pattern groups are read from: `side` for all of them,
     # `sides` per group (`{soft_answer: customer}`). General types declare it in their params.
     side: Side = "seller"
     sides: dict[str, Side] = {}
     advice: dict[str, str]
-    examples: Examples
+    # Required with a detector (they run as tests); a question item's are checked only with an
+    # LLM (`coach rubric check --llm`), so it may leave them out.
+    examples: Examples | None = None
     # The call types the item judges; on others it is not_applicable with the reason. `unknown`
     # is listed by items that should still run when the call's type cannot be told.
     applies_to: list[CallType] = Field(
         default=[CallType.expansion, CallType.new_logo, CallType.unknown], min_length=1
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_yes_and_no(cls, data: object) -> object:
+        """YAML 1.1 reads a bare `yes:` / `no:` key as true / false: take them back as the words."""
+        if not isinstance(data, dict):
+            return data
+        words = {True: "yes", False: "no"}
+        data = {words.get(k, k) if isinstance(k, bool) else k: v for k, v in data.items()}
+        if isinstance(data.get("advice"), dict):
+            data["advice"] = {words[k] if isinstance(k, bool) else k: v for k, v in data["advice"].items()}
+        return data
 
     @field_validator("applies_to")
     @classmethod
@@ -105,13 +129,40 @@ class RubricItem(_Model):
             raise ValueError("lists a call type twice")
         return value
 
+    @property
+    def is_question(self) -> bool:
+        return self.detector is None
+
+    @property
+    def failure_modes(self) -> tuple[str, ...]:
+        return QUESTION_FAILURE_MODES if self.detector is None else self.detector.params.failure_modes()
+
     def example_call_type(self, example: Example) -> CallType | None:
         if example.call_type is not None:
             return example.call_type
         return self.applies_to[0] if len(self.applies_to) == 1 else None
 
     @model_validator(mode="after")
+    def _a_detector_or_a_question(self) -> "RubricItem":
+        if self.detector is not None:
+            if self.question is not None or self.yes or self.no or self.not_applicable_when:
+                raise ValueError("an item has a detector or a question (question, yes, no, not_applicable_when), not both")
+            if self.examples is None:
+                raise ValueError("examples: an item with a detector needs pass and fail examples (they run as tests)")
+            return self
+        if self.question is None:
+            raise ValueError("give a detector, or a question (with yes, no and grader: llm) for the LLM to answer")
+        if self.grader != "llm":
+            raise ValueError(f"a question item is answered by the LLM alone: set grader: llm (not {self.grader})")
+        missing = [name for name in ("yes", "no") if not getattr(self, name).strip()]
+        if missing:
+            raise ValueError(f"a question item says what {' and '.join(missing)} mean(s): {', '.join(missing)} missing")
+        return self
+
+    @model_validator(mode="after")
     def _sides_name_groups(self) -> "RubricItem":
+        if self.detector is None:
+            return self
         unknown = sorted(set(self.sides) - set(type(self.detector.params).model_fields))
         if unknown:
             raise ValueError(f"sides names unknown pattern group(s) {unknown} of detector {self.detector.type}")
@@ -119,9 +170,12 @@ class RubricItem(_Model):
 
     @model_validator(mode="after")
     def _advice_for_every_failure_mode(self) -> "RubricItem":
-        missing = [m for m in type(self.detector.params).FAILURE_MODES if not self.advice.get(m, "").strip()]
+        if self.detector is None and self.question is None:
+            return self  # refused above
+        missing = [m for m in self.failure_modes if not self.advice.get(m, "").strip()]
         if missing:
-            raise ValueError(f"advice is missing failure mode(s) {missing} of detector {self.detector.type}")
+            what = f"detector {self.detector.type}" if self.detector else "a question item (the LLM answered no)"
+            raise ValueError(f"advice is missing failure mode(s) {missing} of {what}")
         return self
 
 
@@ -140,13 +194,35 @@ class Rubric(_Model):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate item ids {dupes}")
-        bespoke = [i.detector.type for i in self.items if i.detector.type not in GENERAL_TYPES]
+        bespoke = [i.detector.type for i in self.items if i.detector and i.detector.type not in GENERAL_TYPES]
         twice = sorted({t for t in bespoke if bespoke.count(t) > 1})
         if twice:
             raise ValueError(
                 f"detector type(s) {twice} used by more than one item: a bespoke detector serves one item; "
                 f"use a general type ({', '.join(sorted(GENERAL_TYPES))}) for more"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _line_classes_are_computed(self) -> "Rubric":
+        """A `line_class.v1` item's class must be one this rubric computes, on the side it reads."""
+        for n, item in enumerate(self.items):
+            params = item.detector.params if item.detector else None
+            if not isinstance(params, LineClassParams):
+                continue
+            source = LINE_CLASSES[params.line_class]
+            if source is None:
+                continue
+            kind, group = source
+            provider = self.find(kind)
+            where = f"items.{n}.detector.params.class"
+            if provider is None:
+                raise ValueError(f"{where}: item {item.id} reads class {params.line_class!r}, which is computed from "
+                                 f"a {kind} item's patterns, and this rubric has none")  # fmt: skip
+            said_by = provider.sides.get(group, provider.side)
+            if params.side != "any" and said_by != "any" and said_by != params.side:
+                raise ValueError(f"{where}: item {item.id} counts {params.side} lines in class {params.line_class!r}, "
+                                 f"which is only read from {said_by} lines (item {provider.id}'s side)")  # fmt: skip
         return self
 
     def item(self, item_id: str) -> RubricItem:
@@ -158,7 +234,7 @@ class Rubric(_Model):
     def find(self, detector_type: str) -> RubricItem | None:
         """The item using a bespoke detector type (at most one per rubric, checked on load); cross-item
         signals read their patterns from it. General types are read through each item's own keys."""
-        return next((i for i in self.items if i.detector.type == detector_type), None)
+        return next((i for i in self.items if i.detector is not None and i.detector.type == detector_type), None)
 
 
 def parse_rubric(data: object, *, source: str) -> Rubric:

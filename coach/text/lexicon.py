@@ -66,6 +66,7 @@ _SIDE_AUDIENCE = {"seller": "seller", "customer": "customer", "any": None}
 def _item_audience(item: RubricItem, group: str) -> str | None:
     """Whose lines a group is matched on: a general check's phrase spec says it; a bespoke
     item's `side` / `sides` fields say it."""
+    assert item.detector is not None
     spec: object = item.detector.params
     for part in group.split(".")[:-1]:  # a nested phrase spec ("first.patterns") declares its own side
         spec = getattr(spec, part, None)
@@ -85,6 +86,8 @@ class Lexicon:
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
         groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
+            if item.detector is None:
+                continue  # a question for the LLM: no patterns
             for key, patterns in _groups(item.id, item.detector.params):
                 groups.append((key, patterns, _item_audience(item, key.split(".", 1)[1])))
         # Interrogative forms matter only in sentences without final punctuation (speech-to-text),

@@ -248,3 +248,39 @@ def test_the_upload_title_names_the_parties_on_the_scorecard(client: TestClient,
     assert (parties["customer_company"]["value"], parties["customer_company"]["source"]) == ("Halden Freight", "title")
     assert parties["seller_company"]["value"] == "Signalroom" and parties["seller_company"]["evidence"]["turn"] == 0
     assert [p["value"] for p in parties["products"]] == ["Signalroom Ads"]
+
+
+NEW_LOGO = b"""Priya Shah: Thanks for calling in. What made you reach out?
+Marcus Lee: We've been looking into test automation tools. How much does it cost?
+Priya Shah: How does your team run regression tests today?
+Marcus Lee: By hand, it takes 3 days every release.
+Priya Shah: Could we do Thursday at 10am with your VP?
+Marcus Lee: Thursday works.
+"""
+
+
+def test_an_uploaded_new_logo_call_is_scored_with_the_first_call_rubric(client: TestClient, world: World) -> None:
+    from coach.rubric.choice import bundled_rubric
+    from coach.scoring import score_call, score_items
+
+    response = upload(client, world.a1, NEW_LOGO, name="prospect.txt")
+    assert response.status_code == 201, response.text
+    call = response.json()["id"]
+    assert wait_for_status(client, world.a1, call, {"scored", "failed"})["status"] == "scored"
+    public = client.get(f"/v1/calls/{call}/scorecard", headers=world.a1.auth).json()
+    expected = score_call(read_bytes(NEW_LOGO, name="prospect.txt", sellers=SAMPLE_SELLERS))
+    rubric = bundled_rubric("first_call_discovery")
+    assert public["rubric"] == {"id": rubric.id, "version": rubric.version, "reason": expected.rubric.reason}
+    assert public["scorecard"]["call_type"] == "new_logo" and "new_logo" in public["rubric"]["reason"]
+    assert [i["id"] for i in public["items"]] == [i.id for i in rubric.items]
+    html = client.get(f"/v1/calls/{call}/scorecard?format=html", headers=world.a1.auth).text
+    assert f"first_call_discovery v{rubric.version}: the rubric for new_logo calls" in html
+    md = client.get(f"/v1/calls/{call}/scorecard?format=md", headers=world.a1.auth).text
+    assert "Rubric chosen:" in md and rubric.item("reason_for_calling").title in md  # the first-call rubric's titles
+    # a manager's override re-scores with this rubric's weights, not the expansion rubric's
+    flipped = next(i for i in expected.items if i.verdict.value == "pass")
+    url = f"/v1/calls/{call}/scorecard/items/{flipped.id}/override"
+    reviewed = client.put(url, headers=world.m1.auth, json={"verdict": "fail", "comment": "Not really"})
+    assert reviewed.status_code == 200, reviewed.text
+    items = [i.model_copy(update={"verdict": i.verdict.__class__("fail")}) if i.id == flipped.id else i for i in expected.items]
+    assert reviewed.json()["score"] == score_items(rubric, items) < expected.score

@@ -137,5 +137,15 @@ def test_rubrics_are_listed(client: TestClient, world: World) -> None:
     assert rubric["id"] == "expansion_call" and rubric["version"]
     assert {i["id"] for i in rubric["items"]} == ALL_ITEMS
     assert all(i["title"] for i in rubric["items"])
-    assert discovery["id"] == "first_call_discovery" and discovery["version"] == "0.1.0"
+    from coach.resources import data_file
+    from coach.rubric.schema import load_rubric
+
+    bundled = load_rubric(data_file("rubrics", "first_call_discovery.yaml"))
+    assert discovery["id"] == "first_call_discovery" and discovery["version"] == bundled.version
     assert "quantified_pain" in {i["id"] for i in discovery["items"]}
+    # which calls each rubric scores (the call-type gate), and the LLM's questions
+    assert discovery["call_types"] == ["new_logo"]
+    assert set(rubric["call_types"]) == {"expansion", "unknown", "not_sales"}
+    question = next(i for i in discovery["items"] if i["id"] == "reason_in_their_words")
+    assert question["grader"] == "llm" and question["question"] == bundled.item("reason_in_their_words").question
+    assert all(i["question"] is None for i in rubric["items"])

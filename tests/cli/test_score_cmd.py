@@ -31,7 +31,7 @@ def test_one_call_prints_its_json_scorecard(runner):
 def test_text_is_the_default_and_plain_when_not_a_terminal(runner):
     result = runner.invoke(app, ["score", str(sample_call()), *seller_args()])
     assert result.exit_code == 0, result.stderr
-    assert "Expansion-call scorecard" in result.stdout
+    assert "Scorecard · expansion call" in result.stdout
     assert "\x1b[" not in result.stdout
 
 
@@ -183,7 +183,7 @@ def test_demo_script_scores_the_bundled_sample(tmp_path):
     env = {**os.environ, "COACH_VENV": sys.prefix, "COACH_LLM_ENABLED": "false"}  # LLM: tests/llm/test_end_to_end.py
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh")], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "Expansion-call scorecard" in proc.stdout
+    assert "Scorecard · expansion call" in proc.stdout
     assert sample_call().name in proc.stdout and "Marcus Lee (customer" in proc.stdout
 
 
@@ -201,3 +201,33 @@ def test_call_type_option_overrides_the_classifier(runner):
     doc = json.loads(result.stdout)
     assert doc["call_type"] == "not_sales" and doc["call_type_detail"]["source"] == "user"
     assert doc["score"] is None and doc["score_reason"]
+
+
+NEW_LOGO = """AE: Thanks for calling in. What made you reach out?
+Buyer: We've been looking into test automation tools. How much does it cost?
+AE: How does your team run regression tests today?
+Buyer: By hand, it takes 3 days every release.
+AE: Could we do Thursday at 10am with your VP?
+Buyer: Thursday works.
+"""
+
+
+def test_the_call_type_picks_the_rubric_and_the_card_says_why(runner, tmp_path):
+    call = tmp_path / "prospect.txt"
+    call.write_text(NEW_LOGO)
+    text = runner.invoke(app, ["score", str(call), "--seller", "AE"])
+    assert text.exit_code == 0, text.stderr
+    assert "Scorecard · first call discovery" in text.stdout
+    flat = " ".join(text.stdout.split())
+    assert "rubric first_call_discovery v" in flat and "the rubric for new_logo calls" in flat
+    card = json.loads(runner.invoke(app, ["score", str(call), "--seller", "AE", "--format", "json"]).stdout)
+    assert card["call_type"] == "new_logo" and card["rubric"]["id"] == "first_call_discovery"
+    assert card["rubric"]["version"] and "new_logo" in card["rubric"]["reason"]
+    named = runner.invoke(app, ["score", str(call), "--seller", "AE", "--format", "json",
+                                "--rubric", str(ROOT / "rubrics/expansion_call.yaml")])  # fmt: skip
+    assert named.exit_code == 0, named.stderr
+    assert json.loads(named.stdout)["rubric"]["id"] == "expansion_call"
+    assert "--rubric" in json.loads(named.stdout)["rubric"]["reason"]
+    md = runner.invoke(app, ["score", str(call), "--seller", "AE", "--format", "md"]).stdout
+    assert "**Rubric:** first\\_call\\_discovery" in md or "**Rubric:** first_call_discovery" in md
+    assert "**Rubric chosen:** the rubric for new\\_logo calls" in md or "**Rubric chosen:** the rubric for new_logo calls" in md

@@ -48,6 +48,9 @@ CUSTOM_ITEMS = [  # one item per general check type, plus a second presence item
           "too_many",
           "AE: How is it?\nBuyer: We had a restatement.\nAE: Let's ask Dana.",
           "AE: How is it?\nBuyer: We had a restatement.\nAE: Dana? Dana! Dana. Dana, hi."),
+    _item("asks_in_a_fifth_of_lines", "line_class.v1", {"class": "question", "share_at_least": 0.2}, "too_few",
+          "AE: Hi.\nBuyer: Hi.\nAE: How is the close going?\nBuyer: Slow.",
+          "AE: Hi.\nBuyer: Hi.\nAE: The close is slow.\nBuyer: Yes.\nAE: We fix that.\nAE: It is easy."),
 ]  # fmt: skip
 
 
@@ -73,6 +76,7 @@ def test_custom_general_items_score_a_fixture_call_with_evidence(tmp_path):
         "usage_before_diagnostic": "pass",
         "echo_after_answer": "pass",  # Dan: "Eight days, okay." after Marcus's answer
         "dana_at_most_three_times": "fail",
+        "asks_in_a_fifth_of_lines": "pass",  # the per-line question class, over the seller side's lines
     }
     offsite = card.item("asks_about_offsite")
     assert "offsite" in offsite.evidence[0].quote and offsite.evidence[0].speaker == "Priya Shah"
@@ -89,6 +93,10 @@ def test_custom_general_items_score_a_fixture_call_with_evidence(tmp_path):
     dana = card.item("dana_at_most_three_times")
     assert "restatement" in dana.evidence[0].quote  # counted from the customer's restatement
     assert len(dana.evidence) - 1 > 3 and all("Dana" in e.quote for e in dana.evidence[1:])
+    asks = card.item("asks_in_a_fifth_of_lines")
+    lines, of = asks.details["lines"], asks.details["of"]
+    assert of > lines >= 0.2 * of and asks.evidence and all(e.speaker in SELLERS for e in asks.evidence)
+    assert all(e.quote.endswith("?") or "?" in e.quote for e in asks.evidence)
     assert card.score is not None
 
 
@@ -155,3 +163,36 @@ def test_who_says_a_bespoke_group_is_rubric_data(tmp_path):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(RubricError, match=r"team\.yaml.*sides names unknown pattern group\(s\) \['soft_answers'\]"):
         load_rubric(path)
+
+
+def test_adding_a_never_say_phrase_touches_only_the_rubric_file(tmp_path):
+    """One YAML edit (a phrase in a copy of the bundled rubric), no Python: the new phrase is banned,
+    cited by its id and quoted, and every other item judges the call as before."""
+    data = yaml.safe_load(data_file("rubrics", "expansion_call.yaml").read_text())
+    never = next(i for i in data["items"] if i["id"] == "never_say")
+    never["detector"]["params"]["phrases"].append({
+        "id": "no_brainer", "says": "It's a no-brainer", "instead": "Say what it changes for them.",
+        "patterns": ["(no brainer|no-brainer)"],
+        # a cross-item link, also data: left on, the phrase would put expansion on the table and
+        # make the expansion items judge this call
+        "expansion_talk": False,
+    })  # fmt: skip
+    path = tmp_path / "team.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    call = "AE: Your team crossed 212 of 250 seats.\nBuyer: Yes.\nAE: Honestly, adding seats is a no-brainer.\nBuyer: Maybe."
+    from tests.scoring.conftest import score, snippet
+
+    before, after = score(call, ("AE",)), score(call, ("AE",), load_rubric(path))
+    assert before.item("never_say").verdict.value == "pass"
+    banned = after.item("never_say")
+    assert banned.verdict.value == "fail" and "no-brainer" in banned.evidence[0].quote
+    assert "no_brainer" in str(banned.details) and "Say what it changes for them." in banned.advice
+    assert [(i.id, i.verdict) for i in after.items if i.id != "never_say"] == [
+        (i.id, i.verdict) for i in before.items if i.id != "never_say"
+    ]
+    # the first-call rubric's never-say list is an absence.v1 pattern group: the same one-line edit
+    first = yaml.safe_load(data_file("rubrics", "first_call_discovery.yaml").read_text())
+    next(i for i in first["items"] if i["id"] == "never_say")["detector"]["params"]["patterns"].append("(no brainer|no-brainer)")
+    path.write_text(yaml.safe_dump(first, sort_keys=False))
+    card = score_transcript(snippet(call, ("AE",)), load_rubric(path), call_type="new_logo")
+    assert card.item("never_say").verdict.value == "fail" and "no-brainer" in card.item("never_say").evidence[0].quote

@@ -394,3 +394,21 @@ def test_the_pages_read_the_same_on_both_databases(any_db_client: TestClient) ->
     team = client.get("/team?start=2026-01-01&end=2026-01-31").text
     assert "3 scored calls from 01 Jan 2026 to 31 Jan 2026." in team
     assert "Ann One" in team and "Abe One" in team
+
+
+def test_the_call_page_names_the_rubric_version_and_why(web_client: TestClient, web_world: World) -> None:
+    from coach.rubric.choice import bundled_rubric
+
+    sign_in(web_client, web_world.a1)
+    prospect = (b"Priya Shah: Thanks for calling in. What made you reach out?\n"
+                b"Marcus Lee: We've been looking into test automation tools. How much does it cost?\n"
+                b"Priya Shah: How does your team run regression tests today?\nMarcus Lee: By hand.\n")  # fmt: skip
+    response = upload(web_client, prospect, "prospect.txt", sellers="Priya Shah")
+    assert response.status_code == 303, response.text[:800]
+    call_id = call_id_of(response.headers["location"])
+    assert wait_scored(web_client, call_id)["status"] == "scored"
+    page = " ".join(web_client.get(f"/calls/{call_id}").text.split())
+    version = bundled_rubric("first_call_discovery").version
+    assert f"<dt>Rubric</dt><dd>first_call_discovery v{version}: the rubric for new_logo calls" in page
+    expansion = " ".join(web_client.get(f"/calls/{scored_call(web_client)}").text.split())
+    assert "<dt>Rubric</dt><dd>expansion_call v" in expansion and "the rubric for expansion calls" in expansion
