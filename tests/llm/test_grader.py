@@ -340,7 +340,9 @@ def test_heuristic_fails_the_llm_does_not_judge_get_llm_advice_from_the_same_req
     assert list(sent.schema.model_fields) == ["signal_first_opening", "advice_for"]
     assert list(sent.schema.model_fields["advice_for"].annotation.model_fields) == ["never_say", "next_step"]  # fails only
     user = sent.messages[1].content
-    assert user.index("</transcript>") < user.index("Advice needed") < user.index("- never_say: static advice")
+    # per-window advice requests come before the transcript, which is last (prefix caching)
+    assert user.index("Advice needed") < user.index("- never_say: static advice") < user.index("<transcript>")
+    assert user.rstrip().endswith("</transcript>")
     assert "ask_once" not in user and "never_say" not in sent.messages[0].content  # the system message stays static
     step, never = out.item("next_step"), out.item("never_say")
     assert (step.verdict, step.advice, step.advice_source) == (F, advice, "llm")
