@@ -24,6 +24,7 @@ class StubRubric:
     id: str = "expansion_call"
     version: str = "test-1"
     items: tuple[StubItem, ...] = ()
+    advice_slots: dict[str, str] = field(default_factory=dict)
 
 
 def make_rubric(**graders: str) -> StubRubric:
