@@ -6,6 +6,7 @@ YAML line where parsing broke, or the field path pydantic rejected.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -52,7 +53,10 @@ def validate(model: type[M], data: object, *, source: str) -> M:
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         message = first["msg"].removeprefix("Value error, ")
-        raise RubricError(f"{field_path(first['loc'])}: {message}{more}", source=source) from None
+        path = field_path(first["loc"])
+        # A whole-file check names its own place ("items[8]: ..."); "(top level)" would only precede it.
+        where = "" if path == "(top level)" and re.match(r"\w+\[\d+\]: ", message) else f"{path}: "
+        raise RubricError(f"{where}{message}{more}", source=source) from None
 
 
 @lru_cache(maxsize=16)

@@ -234,6 +234,8 @@ class Scorecard(_Model):
     warnings: list[str] = Field(default_factory=list)
     motion_evidence: list[Evidence] = Field(default_factory=list)  # why this motion
     trigger_evidence: list[Evidence] = Field(default_factory=list)  # the signal the trigger rests on
+    # The customer saying how the work is done today (tools, hand-offs, time); advice quotes it.
+    workflow_evidence: list[Evidence] = Field(default_factory=list)
     llm: LLMRun | None = None  # added by the LLM grader (issue 4); None when it never ran
     # Role-play sessions only; left out of the JSON of real calls.
     practice: PracticeInfo | None = Field(default=None, exclude_if=lambda value: value is None)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from coach.advice_slots import fill_card
 from coach.calltype import CallTypeResult, classify_call
 from coach.checks.context import CallContext
 from coach.checks.registry import ITEM_CHECKS
 from coach.checks.result import DetectorResult
 from coach.detectors.catalog import REGISTRY, WORKS_WITHOUT_SELLER
-from coach.detectors.facts import detect_motion, detect_trigger
+from coach.detectors.facts import detect_motion, detect_trigger, detect_workflow
 from coach.detectors.metrics import compute_metrics
 from coach.detectors.registry import NO_EXPANSION
 from coach.errors import TranscriptError
@@ -208,6 +209,7 @@ def _score_transcript(
         results.append(_item_result(item, result))
     motion, motion_evidence = detect_motion(ctx) if has_seller else (None, [])
     trigger, trigger_evidence = detect_trigger(ctx) if not not_sales else (Trigger.none, [])
+    workflow_evidence = detect_workflow(ctx) if not not_sales else []
     metrics = compute_metrics(ctx)
     # Without a seller only call-level items (a next step) can be judged; a score from those
     # alone would read as the rep's score, so the card says why there is none.
@@ -235,9 +237,10 @@ def _score_transcript(
         warnings=warnings,
         motion_evidence=motion_evidence,
         trigger_evidence=trigger_evidence,
+        workflow_evidence=workflow_evidence,
     )
     if motion is not None:
         card.motion = motion
     card.trigger = trigger
     card.parties = find_parties(transcript)
-    return card
+    return fill_card(card, rubric.advice_slots)  # advice naming this call's facts, now that they are known

@@ -37,7 +37,7 @@ class RubricPublic(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"id": "expansion_call", "version": "1.1.0", "title": "Expansion call",
+                {"id": "expansion_call", "version": "1.2.0", "title": "Expansion call",
                  "call_types": ["expansion", "unknown", "not_sales"],
                  "items": [{"id": "signal_first_opening", "title": "Signal-first opening"},
                            {"id": "ask_once", "title": "Ask once"}]}

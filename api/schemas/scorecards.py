@@ -18,7 +18,7 @@ _SCORECARD = {
     "call": {"id": "acme-qbr", "source": "acme-qbr.vtt", "format": "zoom_vtt", "duration_s": 1830.5,
              "speakers": [{"id": "priya-shah", "name": "Priya Shah", "role": "seller", "role_confidence": 1.0},
                           {"id": "tom-reed", "name": "Tom Reed", "role": "customer", "role_confidence": 0.92}]},
-    "rubric": {"id": "expansion_call", "version": "1.1.0"},
+    "rubric": {"id": "expansion_call", "version": "1.2.0"},
     "motion": "upsell", "trigger": "usage_threshold", "items": [_ITEM], "metrics": {}, "score": 0.0, "warnings": [],
 }
 _OVERRIDE = {"verdict": "pass", "comment": "The seat figure opens the call; the product comes after.", "by": 2,
@@ -26,7 +26,7 @@ _OVERRIDE = {"verdict": "pass", "comment": "The seat figure opens the call; the 
 _SCORECARD_PUBLIC = {
     "call_id": 42, "rep_id": 3, "team_id": 1, "occurred_at": "2026-11-30T15:00:00Z",
     "scored_at": "2026-11-30T16:02:13Z", "kind": "upload", "score": 100.0, "machine_score": 0.0, "score_reason": None,
-    "rubric": {"id": "expansion_call", "version": "1.1.0"},
+    "rubric": {"id": "expansion_call", "version": "1.2.0"},
     "items": [{"id": "signal_first_opening", "verdict": "pass", "machine_verdict": "fail", "override": _OVERRIDE}],
     "scorecard": _SCORECARD,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from coach.advice_slots import fill_card
 from coach.rubric.choice import bundled_rubric
 from coach.rubric.schema import Rubric
 from coach.scorecard import ItemResult, RubricRef, Scorecard, Verdict
@@ -85,4 +86,6 @@ def effective_scorecard(machine: Scorecard, humans: Mapping[str, HumanVerdict]) 
         return machine
     rubric = rubric_for(machine.rubric)
     items = [effective_item(i, humans.get(i.id), rubric) for i in machine.items]
-    return machine.model_copy(update={"items": items, "score": effective_score(machine, humans)})
+    card = machine.model_copy(update={"items": items, "score": effective_score(machine, humans)})
+    # The rubric's advice for a manager's verdict names this call's facts, as the machine's does.
+    return fill_card(card, rubric.advice_slots) if rubric is not None else card

@@ -1,4 +1,4 @@
-"""Call-level facts: the expansion motion and the trigger the call rests on."""
+"""Call-level facts: the expansion motion, the trigger the call rests on, and how the customer works today."""
 
 from __future__ import annotations
 
@@ -68,3 +68,11 @@ def detect_trigger(ctx: CallContext) -> tuple[Trigger, list[Evidence]]:
         if found:
             return trigger, [ctx.sentence_evidence(*found[0], f"{trigger.value.replace('_', ' ')} (said by the customer)")]
     return Trigger.none, []
+
+
+def detect_workflow(ctx: CallContext) -> list[Evidence]:
+    """The customer's first statement of how the work is done today (a question is not one)."""
+    for view, sent in ctx.key_sentences("facts.workflow", Role.customer):
+        if not sent.is_question:
+            return [ctx.sentence_evidence(view, sent, "how they work today (said by the customer)")]
+    return []

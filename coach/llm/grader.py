@@ -37,13 +37,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field, create_model
 
+from coach.advice_slots import fill, generic, slot_values
 from coach.errors import RubricError
 from coach.llm.advice import call_vocabulary, useful
 from coach.llm.advice import clean as clean_advice
@@ -108,6 +109,7 @@ class GradedItem(Protocol):
 class GradedRubric(Protocol):
     id: str
     version: str
+    advice_slots: Mapping[str, str]  # slot -> wording when the call has no value (coach.advice_slots)
 
     @property
     def items(self) -> Sequence[GradedItem]: ...
@@ -320,6 +322,7 @@ def merge_windows(per_window: Sequence[dict[str, LLMOutcome]], item_ids: Sequenc
 
 # -- merging into the heuristic scorecard ---------------------------------------------------
 def static_advice(item: GradedItem) -> str:
+    """The rubric's first advice for the item, slots unfilled: fill it with `CallAdvice` or `generic`."""
     return next((text for text in item.advice.values() if text.strip()), "")
 
 
@@ -332,19 +335,23 @@ def question_of(item: GradedItem) -> str:
     return getattr(item, "question", None) or ""
 
 
-def prompt_item(item: GradedItem) -> PromptItem:
-    """An item as the prompt states it; a question item by its question and what yes and no mean."""
+def prompt_item(item: GradedItem, slots: Mapping[str, str]) -> PromptItem:
+    """An item as the prompt states it; a question item by its question and what yes and no mean.
+    Advice slots in their fallback wording: the system message stays the same for every call."""
     question = question_of(item)
+    advice = generic(static_advice(item), slots)
     if not question:
-        return PromptItem(id=item.id, title=item.title, pass_when=_words(item.description), advice=static_advice(item))
+        return PromptItem(id=item.id, title=item.title, pass_when=_words(item.description), advice=advice)
     return PromptItem(
         id=item.id, title=item.title, question=_words(question), pass_when=_words(getattr(item, "yes", "")),
         fail_when=_words(getattr(item, "no", "")), not_applicable_when=_words(getattr(item, "not_applicable_when", "")),
-        advice=static_advice(item),
+        advice=advice,
     )  # fmt: skip
 
 
-def answer_question(placeholder: ItemResult | None, outcome: LLMOutcome, item: GradedItem) -> ItemResult:
+def answer_question(
+    placeholder: ItemResult | None, outcome: LLMOutcome, item: GradedItem, call: "CallAdvice | None" = None
+) -> ItemResult:
     """A question item's result is the LLM's answer alone: no heuristic opinion to merge or dispute.
 
     Yes / no count only with a quote found in the call; a dropped answer, or none, leaves
@@ -368,7 +375,7 @@ def answer_question(placeholder: ItemResult | None, outcome: LLMOutcome, item: G
         llm_dropped_claims=outcome.dropped, reason=f"the LLM answered {answer}: {_words(meaning)}",
         advice=item.advice.get("pass", "") if llm.verdict is Verdict.pass_ else "",
     )  # fmt: skip
-    return _with_advice(result, outcome.advice, item)
+    return _with_advice(result, outcome.advice, item, call or CallAdvice())
 
 
 def unanswered(scorecard: Scorecard, items: Sequence[GradedItem], why: str) -> list[ItemResult]:
@@ -381,7 +388,24 @@ def unanswered(scorecard: Scorecard, items: Sequence[GradedItem], why: str) -> l
     return [r.model_copy(update={"reason": why}) if r.id in asked else r for r in scorecard.items]
 
 
-def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedItem) -> ItemResult | None:
+@dataclass(frozen=True)
+class CallAdvice:
+    """What fills the rubric's advice slots for one call: its facts, else the rubric's fallback wording."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scorecard: Scorecard, rubric: GradedRubric) -> "CallAdvice":
+        return cls(values=slot_values(scorecard), fallbacks=rubric.advice_slots)
+
+    def rubric_advice(self, item: GradedItem) -> str:
+        return fill(static_advice(item), self.values, self.fallbacks)
+
+
+def merge_item(
+    heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedItem, call: CallAdvice = CallAdvice()
+) -> ItemResult | None:
     llm = outcome.opinion
     if heuristic is None:
         if llm is None:
@@ -390,9 +414,9 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
             id=item.id, title=item.title, verdict=llm.verdict, source=VerdictSource.llm, evidence=llm.evidence,
             llm_opinion=llm, llm_dropped_claims=outcome.dropped,
         )  # fmt: skip
-        return _with_advice(result, outcome.advice, item)
+        return _with_advice(result, outcome.advice, item, call)
     if llm is None:
-        return _with_advice(heuristic.model_copy(update={"llm_dropped_claims": outcome.dropped}), outcome.advice, item)
+        return _with_advice(heuristic.model_copy(update={"llm_dropped_claims": outcome.dropped}), outcome.advice, item, call)
     mine = Opinion(verdict=heuristic.verdict, evidence=heuristic.evidence, advice=heuristic.advice)
     update: dict[str, object] = {
         "heuristic_opinion": mine,
@@ -404,7 +428,7 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
         if not heuristic.evidence:
             update["evidence"] = llm.evidence  # a verdict without evidence is a bug; the LLM's checked out
         result = heuristic.model_copy(update=update)
-        return _with_advice(result, outcome.advice, item)
+        return _with_advice(result, outcome.advice, item, call)
     update["disputed"] = True
     # Only a verdict with checked evidence may overturn the heuristics; an LLM's
     # "not applicable" has none, so it is recorded but never wins.
@@ -417,7 +441,7 @@ def merge_item(heuristic: ItemResult | None, outcome: LLMOutcome, item: GradedIt
         stands="llm" if llm_wins else "heuristic", why=_why_it_stands(item.grader, llm.verdict, llm_wins),
     )  # fmt: skip
     result = heuristic.model_copy(update=update)
-    return _with_advice(result, outcome.advice, item)
+    return _with_advice(result, outcome.advice, item, call)
 
 
 def _why_it_stands(policy: str, llm_verdict: Verdict, llm_wins: bool) -> str:
@@ -432,14 +456,14 @@ def _why_it_stands(policy: str, llm_verdict: Verdict, llm_wins: bool) -> str:
     )
 
 
-def _with_advice(result: ItemResult, llm_advice: str, item: GradedItem) -> ItemResult:
-    """A failed item's advice: the LLM's when it wrote usable advice, else the rubric's."""
+def _with_advice(result: ItemResult, llm_advice: str, item: GradedItem, call: CallAdvice) -> ItemResult:
+    """A failed item's advice: the LLM's when it wrote usable advice, else the rubric's, filled for this call."""
     if result.verdict is not Verdict.fail:
         return result
     if llm_advice:
         return result.model_copy(update={"advice": llm_advice, "advice_source": "llm"})
     if not result.advice:
-        return result.model_copy(update={"advice": static_advice(item), "advice_source": "rubric"})
+        return result.model_copy(update={"advice": call.rubric_advice(item), "advice_source": "rubric"})
     return result
 
 
@@ -588,7 +612,7 @@ class LLMGrader:
         advised = [a.id for r in planned for a in r.window.advice]
         outcomes = merge_windows(per_window, [*item_ids, *advised])
         self._keep_useful_advice(outcomes, rubric, transcript)
-        merged_items = self._merge(scorecard, rubric, items, outcomes)
+        merged_items = self._merge(scorecard, rubric, items, outcomes, CallAdvice.of(scorecard, rubric))
         run = run.model_copy(update={
             "tokens_in": usage.prompt_tokens, "tokens_out": usage.completion_tokens,
             "wall_time_s": round(self.clock() - began, 3), "requests": requests, "windows": len(planned),
@@ -649,12 +673,13 @@ class LLMGrader:
         """Items the heuristics failed and the LLM does not judge, in rubric order, with the playbook's note."""
         judged = {i.id for i in self.llm_items(rubric)}
         results = {r.id: r for r in scorecard.items}
+        call = CallAdvice.of(scorecard, rubric)
         requests = []
         for item in rubric.items:
             result = results.get(item.id)
             if result is None or item.id in judged or result.verdict is not Verdict.fail:
                 continue
-            note = " ".join((result.advice or static_advice(item)).split())
+            note = " ".join((result.advice or call.rubric_advice(item)).split())
             first = min((e.turn for e in result.evidence), default=None)
             requests.append(AdviceRequest(prompt=PromptAdvice(id=item.id, title=item.title, note=note), turn=first))
         return requests
@@ -666,7 +691,7 @@ class LLMGrader:
         items = {i.id: i for i in rubric.items}
         for item_id, outcome in outcomes.items():
             item = items[item_id]
-            item_text = " ".join([item.title, item.description, *item.advice.values()])
+            item_text = " ".join([item.title, item.description, *(generic(a, rubric.advice_slots) for a in item.advice.values())])
             outcome.advice = useful(outcome.advice, item_text, call_words)
             if outcome.opinion is not None and outcome.opinion.advice:
                 outcome.opinion = outcome.opinion.model_copy(
@@ -739,7 +764,7 @@ class LLMGrader:
             rubric_id=rubric.id,
             rubric_version=rubric.version,
             max_evidence=MAX_EVIDENCE,
-            items=[prompt_item(i) for i in items],
+            items=[prompt_item(i, rubric.advice_slots) for i in items],
             call_name=transcript.id or transcript.source or "call",
             total_turns=len(transcript.turns),
             speakers=list(legend.values()),
@@ -752,7 +777,8 @@ class LLMGrader:
         return 3 + sum(self.model.count_tokens(m.content) + MESSAGE_OVERHEAD_TOKENS for m in messages)
 
     def _merge(
-        self, scorecard: Scorecard, rubric: GradedRubric, items: Sequence[GradedItem], outcomes: dict[str, LLMOutcome]
+        self, scorecard: Scorecard, rubric: GradedRubric, items: Sequence[GradedItem], outcomes: dict[str, LLMOutcome],
+        call: CallAdvice,
     ) -> list[ItemResult]:
         by_id = {i.id: i for i in items}
         every = {i.id: i for i in rubric.items}
@@ -761,19 +787,19 @@ class LLMGrader:
         for result in scorecard.items:
             seen.add(result.id)
             if result.id in by_id and question_of(by_id[result.id]):
-                merged.append(answer_question(result, outcomes[result.id], by_id[result.id]))
+                merged.append(answer_question(result, outcomes[result.id], by_id[result.id], call))
             elif result.id in by_id:
-                updated = merge_item(result, outcomes[result.id], by_id[result.id])
+                updated = merge_item(result, outcomes[result.id], by_id[result.id], call)
                 merged.append(updated if updated is not None else result)
             elif result.id in outcomes:  # a heuristic fail the LLM wrote advice for
-                merged.append(_with_advice(result, outcomes[result.id].advice, every[result.id]))
+                merged.append(_with_advice(result, outcomes[result.id].advice, every[result.id], call))
             else:
                 merged.append(result)
         for item in items:
             if item.id not in seen and question_of(item):
-                merged.append(answer_question(None, outcomes[item.id], item))
+                merged.append(answer_question(None, outcomes[item.id], item, call))
             elif item.id not in seen:
-                created = merge_item(None, outcomes[item.id], item)
+                created = merge_item(None, outcomes[item.id], item, call)
                 if created is not None:
                     merged.append(created)
         return merged

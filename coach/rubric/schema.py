@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.advice_slots import SLOTS, slot_problem, slots_in
 from coach.datafiles import load_data_file, validate
 from coach.rubric.params import DetectorConfig
 from coach.rubric.patterns import Pattern
@@ -74,6 +75,9 @@ class TriggerCues(_Model):
 class Facts(_Model):
     motion: MotionCues
     trigger: TriggerCues
+    # The customer saying how the work is done today (tools, hand-offs, time taken): the
+    # advice slot {workflow} quotes the first such sentence.
+    workflow: PatternList = []
 
 
 # A question item's one failure mode: the LLM answered no.
@@ -178,6 +182,14 @@ class RubricItem(_Model):
             raise ValueError(f"advice is missing failure mode(s) {missing} of {what}")
         return self
 
+    @model_validator(mode="after")
+    def _advice_slots_are_known(self) -> "RubricItem":
+        for mode, text in self.advice.items():
+            problem = slot_problem(text)
+            if problem:
+                raise ValueError(f"item {self.id!r} advice.{mode}: {problem}")
+        return self
+
 
 class Rubric(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
@@ -186,7 +198,31 @@ class Rubric(_Model):
     description: str = ""
     language: Language
     facts: Facts
+    # Slot name -> the wording advice shows for it when the call has no value (see coach.advice_slots).
+    advice_slots: dict[str, str] = {}
     items: list[RubricItem] = Field(min_length=1)
+
+    @field_validator("advice_slots")
+    @classmethod
+    def _fallbacks_for_known_slots(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, fallback in value.items():
+            if name not in SLOTS:
+                raise ValueError(f"{name!r} is not a slot (known slots: {', '.join(SLOTS)})")
+            if not fallback.strip() or "{" in fallback or "}" in fallback:
+                raise ValueError(f"{name}: the fallback must be plain wording (no braces, not empty)")
+        return value
+
+    @model_validator(mode="after")
+    def _every_slot_has_a_fallback(self) -> "Rubric":
+        for index, item in enumerate(self.items):
+            for mode, text in item.advice.items():
+                for name in slots_in(text):
+                    if name not in self.advice_slots:
+                        raise ValueError(
+                            f"items[{index}]: item {item.id!r} advice.{mode}: slot {{{name}}} has no fallback "
+                            f"wording; add advice_slots.{name} for calls without a value"
+                        )
+        return self
 
     @model_validator(mode="after")
     def _unique_item_ids(self) -> "Rubric":

@@ -60,6 +60,10 @@ def _with_lemmas(pattern: list[dict]) -> list[dict]:
     return out
 
 
+# Whose lines each call fact is read from (default: the seller's): a trigger is a fact whoever
+# states it; how the work is done today is what the customer says.
+_FACT_AUDIENCE: dict[str, str | None] = {"trigger": None, "workflow": "customer"}
+
 _SIDE_AUDIENCE = {"seller": "seller", "customer": "customer", "any": None}
 
 
@@ -84,7 +88,7 @@ class Lexicon:
         self.matcher = FastMatcher(lemma_ids(), fillers)
         self.keys: set[str] = set()
         groups = [(key, p, None) for key, p in _groups("language", rubric.language)]
-        groups += [(key, p, None if ".trigger." in key else "seller") for key, p in _groups("facts", rubric.facts)]
+        groups += [(key, p, _FACT_AUDIENCE.get(key.split(".")[1], "seller")) for key, p in _groups("facts", rubric.facts)]
         for item in rubric.items:
             if item.detector is None:
                 continue  # a question for the LLM: no patterns

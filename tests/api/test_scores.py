@@ -85,3 +85,19 @@ def test_a_null_score_is_not_scored_everywhere(client: TestClient, world: World)
     assert (progress["not_scored"], progress["average_score"]) == (1, 60.0)
     weeks = client.get(f"/v1/teams/{world.team_a1}/rollup?group_by=week", headers=world.m1.auth).json()["groups"]
     assert [(w["calls"], w["not_scored"], w["average_score"]) for w in weeks] == [(2, 1, 60.0)]
+
+
+def test_the_rubric_advice_for_a_managers_fail_names_the_calls_own_signal(client: TestClient, world: World) -> None:
+    # The sample call opens on its signal; a manager who fails the opening gets the rubric's advice
+    # for it with the {trigger} slot filled from the stored scorecard's evidence, never the raw slot.
+    call = upload(client, world.a1, title="Sample").json()["id"]
+    wait_for_status(client, world.a1, call, {"scored"})
+    machine = client.get(f"/v1/calls/{call}/scorecard", headers=world.a1.auth).json()["scorecard"]
+    assert next(i for i in machine["items"] if i["id"] == "signal_first_opening")["verdict"] == "pass"
+    signal = machine["trigger_evidence"][0]["quote"].rstrip(".")
+    client.put(f"/v1/calls/{call}/scorecard/items/signal_first_opening/override", headers=world.m1.auth,
+               json={"verdict": "fail", "comment": "the product came first"})
+    markdown = client.get(f"/v1/calls/{call}/scorecard?format=md", headers=world.a1.auth).text
+    flat = " ".join(markdown.replace("\\", "").split())
+    assert f'in their words: "{" ".join(signal.split())}". Lead with the signal' in flat
+    assert "{trigger}" not in markdown

@@ -24,6 +24,7 @@ class StubRubric:
     id: str = "expansion_call"
     version: str = "test-1"
     items: tuple[StubItem, ...] = ()
+    advice_slots: dict[str, str] = field(default_factory=dict)
 
 
 def make_rubric(**graders: str) -> StubRubric:
@@ -80,3 +81,16 @@ def no_llm_environment(monkeypatch):
 @pytest.fixture
 def sample_call() -> Transcript:
     return make_call(SAMPLE_LINES)
+
+
+@pytest.fixture(scope="module")
+def planning_grader():
+    """A grader that plans and renders requests with the embedded model's own tokenizer and never sends them."""
+    from coach.llm.client import OpenAIChatModel
+    from coach.llm.grader import LLMGrader
+    from coach.llm.settings import EndpointKind
+    from coach.llm.tokens import embedded_tokenizer
+
+    model = OpenAIChatModel(base_url="http://127.0.0.1:9/v1", api_key=None, model="embedded", kind=EndpointKind.embedded,
+                            tokenizer=embedded_tokenizer())  # fmt: skip
+    return LLMGrader(model)

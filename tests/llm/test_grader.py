@@ -12,7 +12,8 @@ from coach.llm.grader import PROMPT_OVERHEAD_TOKENS, LLMGrader, SkippedGrader, c
 from coach.llm.prompting import template_hash
 from coach.llm.protocol import FakeChatModel, ModelInfo
 from coach.llm.settings import EndpointKind
-from coach.scorecard import Evidence, Verdict, VerdictSource
+from coach.scorecard import Evidence, SpeakerInfo, Verdict, VerdictSource
+from coach.transcript import Role
 
 P, F, NA = Verdict.pass_, Verdict.fail, Verdict.not_applicable
 SIGNAL_QUOTE = "your team crossed 212 of your 250 licensed seats"
@@ -124,6 +125,28 @@ def test_static_advice_when_the_llm_fails_an_item_without_advice(call):
     item = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
     assert item.verdict is F
     assert item.advice == "Open with the customer's signal." and item.advice_source == "rubric"
+
+
+def test_rubric_advice_the_llm_falls_back_to_names_the_calls_facts_and_the_prompt_does_not(call):
+    # A rubric whose advice has slots: the scorecard's facts fill them on the item the LLM failed;
+    # the system message (shared by every call) shows each slot's fallback wording instead.
+    advice = {"no_diagnostic": "Ask {customer} to map it with you, starting from {trigger}."}
+    item = StubItem(id="diagnostic_framing", title="Diagnostic", description="Pass when framed as a diagnostic.",
+                    grader="llm", advice=advice)  # fmt: skip
+    rubric = StubRubric(items=(item,), advice_slots={"customer": "your contact", "trigger": "the signal you saw"})
+    card = heuristic_card(call, {"diagnostic_framing": P})
+    card.call.speakers = [SpeakerInfo(id="s1", name="Marcus Lee", role=Role.customer, role_confidence=1.0)]
+    card.trigger_evidence = [Evidence(turn=2, speaker="Priya Shah", quote="Your team crossed 212 of your 250 licensed seats.")]
+    fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement("fail", (4, DIAGNOSTIC_QUOTE))))
+    out = LLMGrader(fake).grade(call, card, rubric).item("diagnostic_framing")
+    assert out.advice == 'Ask Marcus to map it with you, starting from "Your team crossed 212 of your 250 licensed seats".'
+    assert out.advice_source == "rubric"
+    system = fake.history[0].messages[0].content
+    assert "Playbook: Ask your contact to map it with you, starting from the signal you saw." in system
+    # no facts on the scorecard: the fallback wording, never a raw slot
+    fake = FakeChatModel().enqueue(reply(diagnostic_framing=judgement("fail", (4, DIAGNOSTIC_QUOTE))))
+    bare = LLMGrader(fake).grade(call, heuristic_card(call, {"diagnostic_framing": P}), rubric).item("diagnostic_framing")
+    assert bare.advice == "Ask your contact to map it with you, starting from the signal you saw."
 
 
 def test_not_applicable_needs_no_evidence_and_items_missing_from_the_heuristics_are_added(call):
@@ -340,7 +363,9 @@ def test_heuristic_fails_the_llm_does_not_judge_get_llm_advice_from_the_same_req
     assert list(sent.schema.model_fields) == ["signal_first_opening", "advice_for"]
     assert list(sent.schema.model_fields["advice_for"].annotation.model_fields) == ["never_say", "next_step"]  # fails only
     user = sent.messages[1].content
-    assert user.index("</transcript>") < user.index("Advice needed") < user.index("- never_say: static advice")
+    # per-window advice requests come before the transcript, which is last (prefix caching)
+    assert user.index("Advice needed") < user.index("- never_say: static advice") < user.index("<transcript>")
+    assert user.rstrip().endswith("</transcript>")
     assert "ask_once" not in user and "never_say" not in sent.messages[0].content  # the system message stays static
     step, never = out.item("next_step"), out.item("never_say")
     assert (step.verdict, step.advice, step.advice_source) == (F, advice, "llm")

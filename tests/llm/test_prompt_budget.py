@@ -17,9 +17,7 @@ import pytest
 import yaml
 
 from benchmarks.bench_scoring import SELLER, fixture_lines, synthetic_call
-from coach.llm.client import OpenAIChatModel
 from coach.llm.grader import LLMGrader
-from coach.llm.settings import EndpointKind
 from coach.llm.tokens import embedded_tokenizer
 from coach.readers import read_bytes, read_path
 from coach.rubric.schema import load_rubric
@@ -41,10 +39,8 @@ def spoken_tokens(transcript: Transcript, turns: list[Turn]) -> int:
 
 
 @pytest.fixture(scope="module")
-def grader() -> LLMGrader:
-    model = OpenAIChatModel(base_url="http://127.0.0.1:9/v1", api_key=None, model="embedded", kind=EndpointKind.embedded,
-                            tokenizer=embedded_tokenizer())  # fmt: skip
-    return LLMGrader(model)
+def grader(planning_grader) -> LLMGrader:
+    return planning_grader
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
 """Every scorecard a rep can see reads as sentences: fixture calls and role-play sessions, in every format.
 
 The prose (reasons, evidence notes, advice, warnings, the practice line,
-metrics) must carry no raw data: no `{`/`}`, no `[slot]` placeholders, no
+metrics) must carry no raw data: no `{`/`}` (an unfilled `{slot}` of the rubric's
+advice included), no `[slot]` placeholders, no
 `Hits:` dumps, no field names such as `first_turn`, and the discovery details
 must not contradict themselves ("asked: none" with "in order: yes").
-Transcript words are the call's own and are left out of the check.
+Transcript words are the call's own and are left out of the check, as is a
+double-quoted stretch of the call (a filled advice slot quotes the call).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def _prose(card: Scorecard) -> list[str]:
     texts = [*card.warnings]
     for item in card.items:
         texts += [item.reason, item.advice, *(e.note for e in item.evidence)]
-    texts += [e.note for e in card.motion_evidence + card.trigger_evidence]
+    texts += [e.note for e in card.motion_evidence + card.trigger_evidence + card.workflow_evidence]
     parties = card.parties
     for fact in [parties.customer_person, parties.customer_company, parties.seller_company, *parties.products]:
         if fact is not None:
@@ -81,12 +83,16 @@ def _prose(card: Scorecard) -> list[str]:
 
 def _without_call_words(text: str, transcript: Transcript, card: Scorecard) -> str:
     words = {t.text for t in transcript.turns} | {e.quote for i in card.items for e in i.evidence}
-    words |= {e.quote for e in card.motion_evidence + card.trigger_evidence}
+    words |= {e.quote for e in card.motion_evidence + card.trigger_evidence + card.workflow_evidence}
     words |= {s.name for s in transcript.speakers} | {transcript.source or ""}
     for quote in sorted(words, key=len, reverse=True):
         if quote:
             text = text.replace(quote, " ")
-    return text
+    said = " ".join(" ".join(t.text.split()) for t in transcript.turns)
+    return _QUOTED.sub(lambda m: " " if " ".join(m[1].split()) in said else m[0], text)
+
+
+_QUOTED = re.compile(r'"([^"]{8,})"')
 
 
 class _Text(HTMLParser):
@@ -145,6 +151,7 @@ def test_the_check_sees_fixtures_and_roleplay_sessions():
 def test_the_check_catches_what_it_is_for():
     assert _raw_bits("Hits: phrase: deck") and _raw_bits("details {}") and _raw_bits("first_turn: 3")
     assert _raw_bits("how your team handles [workflow] today") and _raw_bits(r"handles \[workflow\] today")
+    assert _raw_bits("starting from how they work today, {workflow}:") and _raw_bits("Ask {customer} who signs")
     assert not _raw_bits("You asked Q1 (current workflow) and Q2 (where it hurts and what it costs).")
 
 
@@ -208,3 +215,18 @@ def test_a_discount_line_is_never_cited_as_the_customers_signal():
     assert item.verdict.value == "fail"
     assert [e.note for e in item.evidence] == ["product before any customer signal"]
     assert all("discount" not in e.quote for e in item.evidence)
+
+
+def test_advice_slots_show_the_calls_own_facts_on_real_calls():
+    """The bundled rubric's slots are filled from real calls' evidence, not only ever the fallback."""
+    from coach.advice_slots import slot_values
+    from coach.rubric import load_rubric
+
+    fallbacks = load_rubric().advice_slots
+    filled = {name: 0 for name in fallbacks}
+    for name, card, _ in all_cards():
+        values = slot_values(card)
+        advice = " ".join(i.advice for i in card.items)
+        for slot, value in values.items():
+            filled[slot] += value in advice
+    assert all(count >= 3 for count in filled.values()), filled
