@@ -54,7 +54,7 @@ from coach.readers import read_path  # noqa: E402
 from coach.roleplay.actor import CustomerLine, LLMActor  # noqa: E402
 from coach.roleplay.scenario import load_scenarios  # noqa: E402
 from coach.roleplay.session import play_turn, start_session  # noqa: E402
-from coach.rubric import load_rubric  # noqa: E402
+from coach.rubric.schema import load_rubric  # noqa: E402
 from coach.scorecard import Verdict  # noqa: E402
 from coach.scoring import score_transcript  # noqa: E402
 

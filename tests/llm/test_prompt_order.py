@@ -23,7 +23,7 @@ from coach.llm.grader import LLMGrader, PlannedRequest
 from coach.llm.tokens import embedded_tokenizer
 from coach.readers import read_bytes, read_path
 from coach.scoring import score_transcript
-from coach.rubric import load_rubric  # noqa: E402  (after coach.scoring: coach.rubric alone has an import cycle)
+from coach.rubric.schema import load_rubric  # noqa: E402
 from coach.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent.parent

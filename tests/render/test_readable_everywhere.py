@@ -220,7 +220,7 @@ def test_a_discount_line_is_never_cited_as_the_customers_signal():
 def test_advice_slots_show_the_calls_own_facts_on_real_calls():
     """The bundled rubric's slots are filled from real calls' evidence, not only ever the fallback."""
     from coach.advice_slots import slot_values
-    from coach.rubric import load_rubric
+    from coach.rubric.schema import load_rubric
 
     fallbacks = load_rubric().advice_slots
     filled = {name: 0 for name in fallbacks}

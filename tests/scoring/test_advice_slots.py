@@ -19,7 +19,7 @@ from coach.readers import read_bytes
 from coach.resources import data_file
 from coach.scorecard import SpeakerInfo, Verdict
 from coach.scoring import score_transcript
-from coach.rubric import load_rubric, parse_rubric  # noqa: E402  (after coach.scoring: import cycle)
+from coach.rubric.schema import load_rubric, parse_rubric  # noqa: E402
 from coach.transcript import Role
 
 SIGNAL = "For context, we have crossed 240 of the 250 licensed seats already."
