@@ -118,7 +118,7 @@ def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
     # What a batch worker does per file on top of read + score: read the file, render JSON, build the outcome.
     call_file = Path(tempfile.mkdtemp(prefix="coach-bench-")) / "synthetic.txt"
     call_file.write_bytes(data)
-    run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER]), format=OutputFormat.json)
+    run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER], gate=True), format=OutputFormat.json)
     stages = {
         "batch.score_file (file, read + score + JSON)": lambda: batch.score_file(run, call_file),
         "read (read_bytes)": lambda: read_bytes(data, name="synthetic.txt", sellers=[SELLER]),
@@ -186,7 +186,7 @@ def throughput(lines: list[tuple[Role, str]], args: argparse.Namespace) -> None:
         for i in range(args.calls):
             (folder / f"call_{i:04d}.txt").write_bytes(synthetic_call(lines, args.words, seed=i + 1))
         jobs = calls_in(folder)
-        run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER]), format=OutputFormat.json)
+        run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER], gate=True), format=OutputFormat.json)
         load_before = os.getloadavg()[0]
         start, parent_start = time.perf_counter(), time.process_time()
         outcomes = list(batch.run(run, jobs, workers=args.workers))

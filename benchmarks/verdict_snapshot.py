@@ -35,7 +35,7 @@ def snapshots(tmp: Path) -> dict[str, str]:
         capture_output=True, text=True, cwd=ROOT,
     )
     out["eval.json"] = f"exit {eval_run.returncode}\n{eval_run.stdout}{eval_run.stderr}"
-    run = batch.BatchRun(spec=pipeline.resolve(), format=OutputFormat.json)
+    run = batch.BatchRun(spec=pipeline.resolve(gate=True), format=OutputFormat.json)
     jobs: list[tuple[str, batch.BatchRun, Path]] = []
     for folder in FOLDERS:
         for path in calls_in(ROOT / folder):
