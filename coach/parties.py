@@ -56,6 +56,9 @@ class PartyCues(_Model):
     personal_mail_domains: list[str] = Field(default_factory=list)
     longest_domain_word: int = Field(ge=3)
     introductions: list[Cue] = Field(min_length=1)
+    # How many of a speaker's first turns may hold their self-introduction: people say who
+    # they are when they first speak, and reading every turn of an hour's call costs time.
+    introduction_turns: int = Field(default=8, ge=1)
     title_separators: list[str] = Field(min_length=1)
     title_meeting_words: str = Field(min_length=1)
     products: list[Cue] = Field(min_length=1)
@@ -155,9 +158,15 @@ def _from_metadata(transcript: Transcript, side: Role) -> PartyFact | None:
 
 def _introductions(transcript: Transcript, c: _Compiled) -> dict[Role, PartyFact]:
     found: dict[Role, PartyFact] = {}
+    spoken: Counter[str] = Counter()
     for turn in transcript.turns:
+        if len(found) == 2:
+            break
         speaker = transcript.speaker_map.get(turn.speaker)
         if speaker is None or speaker.role is Role.unknown or speaker.role in found:
+            continue
+        spoken[turn.speaker] += 1
+        if spoken[turn.speaker] > c.cues.introduction_turns:
             continue
         first_name = speaker.name.split()[0] if speaker.name.split() else ""
         for pattern, cue in c.introductions:
