@@ -173,11 +173,13 @@ def grade(spec: CallSpec, transcript: Transcript, card: Scorecard, grader: Grade
 
 
 def rubric_of(spec: CallSpec, card: Scorecard) -> Rubric:
-    """The rubric that scored `card`: with the gate, the bundled one the card names."""
+    """The rubric that scored `card`: with the gate, the bundled one the card names. By id alone,
+    as the API's overrides find it (api.store.effective): a card scored before a rubric's version
+    bump is graded with that rubric's current items, not with the default rubric's."""
     if spec.rubric_from == "gate":
         from coach.rubric.choice import bundled_rubric
 
-        return bundled_rubric(card.rubric.id, card.rubric.version) or spec.rubric
+        return bundled_rubric(card.rubric.id) or spec.rubric
     return spec.rubric
 
 

@@ -108,3 +108,18 @@ def test_a_stored_scorecard_finds_its_bundled_rubric():
     assert bundled_rubric("first_call_discovery").id == "first_call_discovery"
     assert bundled_rubric("expansion_call", "0.0.0-gone") is None
     assert bundled_rubric("team_custom") is None
+
+
+def test_the_pipeline_grades_a_gated_card_with_the_rubric_it_names_even_after_a_version_bump():
+    from coach import pipeline
+
+    spec = pipeline.resolve(gate=True)
+    card = pipeline.score(spec, snippet(NEW_LOGO_CALL, ["AE"]))
+    assert card.rubric.id == "first_call_discovery" and spec.rubric_from == "gate"
+    assert pipeline.rubric_of(spec, card).id == "first_call_discovery"
+    # a card stored under an older version of the same rubric still finds that rubric, not the default
+    older = card.model_copy(update={"rubric": card.rubric.model_copy(update={"version": "0.0.1"})})
+    assert pipeline.rubric_of(spec, older).id == "first_call_discovery"
+    # outside the gate the run's own rubric grades, whatever the card says
+    run = pipeline.resolve()
+    assert run.rubric_from == "run" and pipeline.rubric_of(run, older) is run.rubric
