@@ -2,10 +2,12 @@
 
     .venv/bin/python benchmarks/verdict_snapshot.py save DIR     # before a change
     .venv/bin/python benchmarks/verdict_snapshot.py check DIR    # after: exit 1 on any difference
+    ... save DIR --also ../shared/data/real-dev/sales_calls       # more folders (real calls), same for check
 
 Snapshots: the `coach eval --json` report of fixtures/labelled, and the JSON
 scorecard (or the one-line error) of every call in fixtures/labelled,
-fixtures/formats and fixtures/sample, scored both with roles inferred and with
+fixtures/formats, fixtures/sample, fixtures/heldout and fixtures/blind (and of
+any folder given with --also), scored both with roles inferred and with
 the labelled sellers, plus a few synthetic 60-minute calls from the benchmark.
 Run by hand (never in the test suite).
 """
@@ -25,10 +27,10 @@ from coach.callfiles import calls_in  # noqa: E402
 from coach.evaluation import load_labels  # noqa: E402
 from coach.render import OutputFormat  # noqa: E402
 
-FOLDERS = ("fixtures/labelled", "fixtures/formats", "fixtures/sample")
+FOLDERS = ("fixtures/labelled", "fixtures/formats", "fixtures/sample", "fixtures/heldout", "fixtures/blind")
 
 
-def snapshots(tmp: Path) -> dict[str, str]:
+def snapshots(tmp: Path, also: list[Path]) -> dict[str, str]:
     out: dict[str, str] = {}
     eval_run = subprocess.run(
         [sys.executable, "-m", "coach", "eval", str(ROOT / "fixtures/labelled"), "--json"],
@@ -37,9 +39,11 @@ def snapshots(tmp: Path) -> dict[str, str]:
     out["eval.json"] = f"exit {eval_run.returncode}\n{eval_run.stdout}{eval_run.stderr}"
     run = batch.BatchRun(spec=pipeline.resolve(gate=True), format=OutputFormat.json)
     jobs: list[tuple[str, batch.BatchRun, Path]] = []
-    for folder in FOLDERS:
-        for path in calls_in(ROOT / folder):
-            name = f"{folder.replace('/', '_')}__{path.name}"
+    folders = [(folder.replace("/", "_"), ROOT / folder) for folder in FOLDERS]
+    folders += [(f"also{k}_{path.name}", path) for k, path in enumerate(also)]
+    for label, folder_path in folders:
+        for path in calls_in(folder_path):
+            name = f"{label}__{path.name}"
             jobs.append((name + ".inferred.json", run, path))
             labels = path.with_name(path.stem + ".labels.yaml")
             if labels.exists():
@@ -66,9 +70,16 @@ def _with_sellers(run: batch.BatchRun, sellers: list[str]) -> batch.BatchRun:
 def main() -> None:
     import tempfile
 
-    mode, target = sys.argv[1], Path(sys.argv[2])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["save", "check"])
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--also", type=Path, action="append", default=[], help="another folder of calls")
+    args = parser.parse_args()
+    mode, target = args.mode, args.target
     with tempfile.TemporaryDirectory(prefix="snap-") as tmp:
-        snap = snapshots(Path(tmp))
+        snap = snapshots(Path(tmp), [p.resolve() for p in args.also])
     if mode == "save":
         target.mkdir(parents=True, exist_ok=True)
         for name, text in snap.items():
