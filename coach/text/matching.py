@@ -69,9 +69,11 @@ class DocArrays:
     alpha: int  # counts for the call metrics and the language check
     stop: int
     words: int
-    # This turn's rows of the call's attribute table (a numpy view, columns as in ATTRS,
-    # IDX relative to the turn's text): read by the few checks that need more than ids.
-    table: numpy.ndarray
+    # The call's attribute table (columns as in ATTRS, IDX relative to each turn's text) and
+    # where this turn's rows start in it: read by the few checks that need more than ids.
+    # (A numpy view per turn would cost more than all those reads together.)
+    rows: numpy.ndarray
+    base: int
     # pair_code(lowers[i], lowers[i + 1]) at i: the matcher's two-word index keys
     pairs: list[int]
     call: "CallWords"  # shared by every turn of the call
@@ -79,14 +81,19 @@ class DocArrays:
     # `money_in` fills it, and makes "5k" number-like in `nums`, before the matcher runs
     money: list[int] | None = None
 
+    @property
+    def table(self) -> numpy.ndarray:
+        """This turn's rows of the call's attribute table."""
+        return self.rows[self.base : self.base + len(self.lowers)]
+
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets in the turn's text of tokens [start, end)."""
         idx, length = COLUMN[IDX], COLUMN[LENGTH]
-        last = self.table[end - 1]
-        return int(self.table[start, idx]), int(last[idx] + last[length])
+        last = self.rows[self.base + end - 1]
+        return int(self.rows[self.base + start, idx]), int(last[idx] + last[length])
 
     def flag(self, attr: int, i: int) -> bool:
-        return bool(self.table[i, COLUMN[attr]])
+        return bool(self.rows[self.base + i, COLUMN[attr]])
 
     def is_word(self, i: int) -> bool:
         """Token i is neither punctuation nor whitespace."""
@@ -158,7 +165,8 @@ class DocArrays:
             out.append(
                 cls(
                     lowers[begin:end], lemmas[begin:end], nums[begin:end], doc_bounds[i], doc_chars[i], a, st, w,
-                    table[begin:end],
+                    table,
+                    begin,
                     pairs[begin:end],
                     call,
                 )
@@ -174,7 +182,7 @@ class CallWords:
     one set test."""
 
     words: set[int]
-    fitting: dict[re.Pattern[str], frozenset[int]] = field(default_factory=dict)
+    fitting: dict[str, frozenset[int]] = field(default_factory=dict)  # by regex source (see _regex_ok)
     # the call's words that may start or end an amount ("$", "dollars", "5k"), once per call
     money_words: tuple[frozenset[int], frozenset[int]] | None = None
 
@@ -186,12 +194,12 @@ class CallWords:
         return self.money_words
 
     def fit(self, regex: re.Pattern[str], strings: Any) -> frozenset[int]:
-        found = self.fitting.get(regex)
+        found = self.fitting.get(regex.pattern)
         if found is None:
             # Per process, per regex: the word ids already searched, and those that fit. A call
             # searches only the words no earlier call had; the rest is set arithmetic.
-            searched = _regex_searched.setdefault(regex, set())
-            fitting = _regex_fitting.setdefault(regex, set())
+            searched = _regex_searched.setdefault(regex.pattern, set())
+            fitting = _regex_fitting.setdefault(regex.pattern, set())
             if len(searched) >= _REGEX_MEMO_MAX:
                 searched.clear()
                 fitting.clear()
@@ -199,12 +207,12 @@ class CallWords:
             if new:
                 fitting.update(w for w in new if regex.search(strings[w]) is not None)
                 searched |= new
-            found = self.fitting[regex] = frozenset(self.words & fitting)
+            found = self.fitting[regex.pattern] = frozenset(self.words & fitting)
         return found
 
 
-_regex_searched: dict[re.Pattern[str], set[int]] = {}
-_regex_fitting: dict[re.Pattern[str], set[int]] = {}
+_regex_searched: dict[str, set[int]] = {}
+_regex_fitting: dict[str, set[int]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +428,9 @@ class FastMatcher:
         found: dict[str, list[tuple[int, int]]] = {}
         for start, end in bounds:
             lower_set = set(lowers[start:end])
-            lemma_set = set(lemmas[start:end])
+            # Few candidates test lemmas, and most words are their own lemma: the sentence's
+            # lemmas stay a list (tested in C like a set) rather than a second set per sentence.
+            lemma_set = lemmas[start:end]
             seen: set[int] = set()
             # Only the index entries the sentence has, found by set intersection (in C).
             for words, by in (
@@ -500,7 +510,7 @@ class FastMatcher:
                     spans.append((i, stop))
 
 
-def _present(compiled: Compiled, lower_set: set[int], lemma_set: set[int]) -> bool:
+def _present(compiled: Compiled, lower_set: set[int], lemma_set: list[int]) -> bool:
     """Every required word slot besides the anchor has one of its words somewhere in the sentence."""
     for values in compiled.other_lower:
         if values.isdisjoint(lower_set):
@@ -552,12 +562,15 @@ def _ok(slot: Slot, i: int, lowers: list[int], lemmas: list[int], nums: list[int
 
 # (regex, lowercase form id) -> whether it matches: a pattern with no anchor word (`<time>`)
 # is tried at every token of a call, so each distinct word is looked up and searched once.
-_regex_memo: dict[tuple[re.Pattern[str], int], bool] = {}
+_regex_memo: dict[tuple[str, int], bool] = {}
 _REGEX_MEMO_MAX = 200_000
 
 
 def _regex_ok(regex: re.Pattern[str], lower: int, strings: Any) -> bool:
-    key = (regex, lower)
+    # Keyed by the regex's source, not the Pattern: hashing a Pattern hashes its whole compiled
+    # program every time (siphash over kilobytes), while a str caches its hash. Patterns are
+    # compiled without flags (`coach.text.matching._slot`), so the source decides the match.
+    key = (regex.pattern, lower)
     hit = _regex_memo.get(key)
     if hit is None:
         if len(_regex_memo) >= _REGEX_MEMO_MAX:

@@ -48,7 +48,10 @@ _HAS_QUOTE = re.compile("[\u2019\u2018\u201c\u201d\u2032]")
 
 
 def normalise(text: str) -> str:
-    # Most turns have no typographic quote; a search is several times cheaper than translate.
+    # Most turns are plain ASCII (`isascii` reads a flag spaCy's str already holds) or have
+    # no typographic quote; a search is several times cheaper than translate.
+    if text.isascii():
+        return text
     return text.translate(_QUOTES) if _HAS_QUOTE.search(text) else text
 
 

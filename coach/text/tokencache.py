@@ -50,7 +50,11 @@ class ChunkCache:
 
     def simple(self, text: str) -> bool:
         """Whether spaCy splits `text` exactly where `str.split(" ")` does."""
-        return bool(text) and text[0] != " " and text[-1] != " " and "  " not in text and not _OTHER_SPACE.search(text)
+        if not text or text[0] == " " or text[-1] == " " or "  " in text:
+            return False
+        # In ASCII every whitespace character but the space is a control character, so a
+        # printable ASCII text has no other whitespace: one C pass instead of a regex search.
+        return (text.isascii() and text.isprintable()) or not _OTHER_SPACE.search(text)
 
     def table(self, texts: list[str]) -> tuple[numpy.ndarray, list[int]]:
         """(rows of every token of `texts`, tokens per text); every text must be `simple`."""
@@ -62,10 +66,10 @@ class ChunkCache:
             self._clear()
         chunks = " ".join(texts).split(" ")
         ids = self._id
-        numbers = [ids.get(c, -1) for c in chunks]
-        if -1 in numbers:
-            self._add(list(dict.fromkeys(c for c, n in zip(chunks, numbers) if n == -1)))
-            numbers = [ids[c] for c in chunks]
+        numbers = list(map(ids.get, chunks))  # a C loop; None for a chunk not seen before
+        if None in numbers:
+            self._add(list(dict.fromkeys(c for c, n in zip(chunks, numbers) if n is None)))
+            numbers = list(map(ids.__getitem__, chunks))
         meta = self._meta[numbers]
         first, count, length = meta[:, 0], meta[:, 1], meta[:, 2]
         # the chunks of each text: a text with k spaces has k + 1
