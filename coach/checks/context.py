@@ -17,7 +17,7 @@ from coach.scorecard import Evidence
 from coach.text.callpass import call_arrays
 from coach.text.lines import NO_SIGNALS, LineAnalyser, LineHit, LineSignals, SentenceInfo, get_analyser
 from coach.text.matching import DocArrays
-from coach.text.nlp import Pipeline, normalise
+from coach.text.nlp import normalise
 from coach.transcript import Role, Transcript, Turn
 
 Position = tuple[int, int]  # (turn position, character offset): orders events in the call
@@ -97,22 +97,38 @@ def is_backchannel(ctx: CallContext, view: TurnView) -> bool:
 
 
 class CallContext:
-    def __init__(self, transcript: Transcript, rubric: Rubric, analyser: LineAnalyser | None = None):
+    def __init__(
+        self, transcript: Transcript, rubric: Rubric, analyser: LineAnalyser | None = None,
+        arrays: list[DocArrays] | None = None,
+    ):  # fmt: skip
+        """`arrays`: the turns' token arrays from another reading of the same turns (`reread`)."""
         self.transcript = transcript
         self.rubric = rubric
         self.analyser = analyser or get_analyser(rubric)
         self.lexicon = self.analyser.lexicon
-        nlp = self.lexicon.nlp
-        texts = [normalise(t.text) for t in transcript.turns]
         with collector_paused():  # thousands of small objects, no cycles: see coach.gcpause
-            self._build(transcript, texts, nlp)
+            if arrays is None:
+                arrays = call_arrays(self.lexicon.nlp, [normalise(t.text) for t in transcript.turns])
+            self._build(transcript, arrays)
 
-    def _build(self, transcript: Transcript, texts: list[str], nlp: Pipeline) -> None:
+    def reread(self, rubric: Rubric | None = None, transcript: Transcript | None = None) -> CallContext:
+        """The same turns read with another rubric, or with other roles (`transcript`: a copy
+        with the same turns): the token arrays depend on neither, so they are reused and only
+        the rubric's matching and line analysis run again."""
+        rubric = rubric or self.rubric
+        analyser = get_analyser(rubric)
+        same_words = analyser.lexicon.nlp is self.lexicon.nlp
+        arrays = [view.arrays for view in self.turns] if same_words else None
+        return CallContext(transcript or self.transcript, rubric, analyser, arrays)
+
+    def _build(self, transcript: Transcript, call: list[DocArrays]) -> None:
         self.turns: list[TurnView] = []
         self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
         self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}
         speaker_map = transcript.speaker_map
-        for position, (turn, arrays) in enumerate(zip(transcript.turns, call_arrays(nlp, texts))):
+        if len(call) != len(transcript.turns):
+            raise ValueError("token arrays of another call")
+        for position, (turn, arrays) in enumerate(zip(transcript.turns, call)):
             speaker = speaker_map.get(turn.speaker)
             role = speaker.role if speaker else Role.unknown
             audience = role.value if role is not Role.unknown else None
