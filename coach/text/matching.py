@@ -238,6 +238,10 @@ class Compiled:
     anchor_offset: int = -1
     anchor_lower: bool = True
     anchor_values: frozenset[int] = frozenset()
+    # A variable-length pattern whose anchor is preceded by slots of bounded width: a match
+    # starts between this many tokens (min, max) before an occurrence of the anchor, so only
+    # those starts are tried instead of every token that fits the first slot.
+    before: tuple[int, int] | None = None
     # the required word slots other than the anchor (found through the index, so present)
     other_lower: tuple[frozenset[int], ...] = ()
     other_lemma: tuple[frozenset[int], ...] = ()
@@ -389,6 +393,7 @@ class FastMatcher:
                 tuple(s.values for s in slots if s.kind == _LEMMA and not s.optional and s.values),
                 simple=simple,
                 anchor_offset=at if simple else -1,
+                before=_width(slots[:at]) if anchor is not None and not simple else None,
                 anchor_lower=anchor is None or anchor.kind == _LOWER,
                 anchor_values=(anchor.values or frozenset()) if anchor is not None else frozenset(),
                 other_lower=required(_LOWER),
@@ -497,7 +502,18 @@ class FastMatcher:
     ) -> None:
         slots = compiled.slots
         size = len(slots)
-        for i in _starts(slots[0], start, end, lowers, lemmas, money):
+        before = compiled.before
+        if before is not None:
+            column = lowers if compiled.anchor_lower else lemmas
+            values, (fewest, most) = compiled.anchor_values, before
+            starts: Iterable[int] = sorted({
+                i
+                for p in range(start + fewest, end) if column[p] in values
+                for i in range(max(start, p - most), p - fewest + 1)
+            })  # fmt: skip
+        else:
+            starts = _starts(slots[0], start, end, lowers, lemmas, money)
+        for i in starts:
             if compiled.simple:
                 if i + size > end or not _fixed(slots, i, lowers, lemmas, nums, strings):
                     continue
@@ -535,6 +551,22 @@ def _fixed(slots: tuple[Slot, ...], i: int, lowers: list[int], lemmas: list[int]
             return False
         i += 1
     return True
+
+
+def _width(slots: tuple[Slot, ...]) -> tuple[int, int] | None:
+    """(fewest, most) tokens `slots` can cover; None when unbounded (an amount of money)."""
+    fewest = most = 0
+    for slot in slots:
+        if slot.kind == _MONEY:
+            return None
+        if slot.kind == _WILD:
+            most += slot.wild
+        elif slot.optional:
+            most += 1
+        else:
+            fewest += 1
+            most += 1
+    return fewest, most
 
 
 def _starts(first: Slot, start: int, end: int, lowers: list[int], lemmas: list[int], money: list[int]) -> Iterable[int]:
@@ -590,12 +622,46 @@ def _match(
     strings: Any,
     money: list[int],
 ) -> int:
-    """End token of the shortest match of slots[s:] starting at token i, or -1."""
-    if s == len(slots):
+    """End token of the shortest match of slots[s:] starting at token i, or -1.
+
+    The search is depth-first, fewest skipped tokens first; the two shortcuts below only
+    avoid calls that would fail at once, so the match found is the same."""
+    n = len(slots)
+    # Required one-token slots match in one way only: walk them without recursing.
+    while s < n:
+        slot = slots[s]
+        kind = slot.kind
+        if slot.optional or kind == _WILD or kind == _MONEY:
+            break
+        if i >= end:
+            return -1
+        if kind == _LOWER:
+            if lowers[i] not in slot.values:  # type: ignore[operator]
+                return -1
+        elif kind == _LEMMA:
+            if lemmas[i] not in slot.values:  # type: ignore[operator]
+                return -1
+        elif not _ok(slot, i, lowers, lemmas, nums, strings):
+            return -1
+        s += 1
+        i += 1
+    if s == n:
         return i
     slot = slots[s]
     if slot.kind == _WILD:
-        for skip in range(min(slot.wild, end - i) + 1):
+        limit = min(slot.wild, end - i)
+        after = slots[s + 1] if s + 1 < n else None
+        if after is not None and not after.optional and after.kind in (_LOWER, _LEMMA):
+            # Only the skips that land on a word the next slot takes can go on.
+            column = lowers if after.kind == _LOWER else lemmas
+            values = after.values
+            for j in range(i, min(i + limit + 1, end)):
+                if column[j] in values:  # type: ignore[operator]
+                    stop = _match(slots, s + 2, j + 1, end, lowers, lemmas, nums, strings, money)
+                    if stop >= 0:
+                        return stop
+            return -1
+        for skip in range(limit + 1):
             stop = _match(slots, s + 1, i + skip, end, lowers, lemmas, nums, strings, money)
             if stop >= 0:
                 return stop
