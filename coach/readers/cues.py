@@ -58,6 +58,10 @@ def clean_text(text: str) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
+    # Most lines are already single-spaced: every whitespace character but " " is unprintable,
+    # so a printable text without doubled or outer spaces is its own whitespace-collapsed form.
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
     return " ".join(text.split())
 
 

@@ -18,6 +18,7 @@ from coach.readers.timecodes import TIME, parse_time
 _TIME_PREFIX = re.compile(rf"^\s*(?:\[({TIME})\]|\(({TIME})\)|({TIME})(?=\s))\s*(?:[-–|]\s*)?")
 _NAME_TIME = re.compile(rf"^\s*(?P<name>{NAME})\s*[\[(]\s*(?P<ts>{TIME})\s*[\])]\s*:?\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*[\[(]?({TIME})[\])]?\s*$")
+_TIME_ONLY_MAX = len("[000:00:00.000]")
 OTTER_HEADER = re.compile(rf"^(?P<name>{NAME})[ \t]+(?P<ts>{TIME})[ \t]*$")
 
 
@@ -41,10 +42,14 @@ def read_plain(text: str) -> tuple[list[Cue], list[str]]:
     header = 0
     pending_time: float | None = None
     for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+        stripped = line.strip()
+        if not stripped:
             continue
-        if _TIME_ONLY.match(line):
-            pending_time = parse_time(_TIME_ONLY.match(line)[1])
+        # A bare time stamp, stripped, is no longer than `[000:00:00.000]` (`strip` and the
+        # regex's `\s` agree on whitespace): the length spares other lines a regex that fails late.
+        time_only = _TIME_ONLY.match(line) if len(stripped) <= _TIME_ONLY_MAX else None
+        if time_only:
+            pending_time = parse_time(time_only[1])
             continue
         start, rest = _prefix_time(line)
         name_time = _NAME_TIME.match(rest) if start is None and ("(" in rest or "[" in rest) else None

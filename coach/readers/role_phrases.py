@@ -79,27 +79,34 @@ class RuleSet:
                     ks.append(k)
         # first words searched as whole words (" word "): found by the word walk in `count`
         self.by_word = {first: ks for first, ks in self.by_first.items() if first.isalpha()}
+        # rule -> the walked words it starts on, to take a capped rule off them
+        self.words_of: list[list[str]] = [[w for w, ks in self.by_word.items() if k in ks] for k in range(len(self.rules))]
 
     def count(self, text: str, cap: int) -> list[int]:
-        # Space-padded, whitespace-normalised lower case: " word " finds whole words with str.find.
-        low = " " + " ".join(text.lower().split()) + " "
+        # One whitespace split gives both the words walked below and (space-joined and padded)
+        # the lower-case text the rules match in, where " word " finds whole words with str.find.
+        words = text.lower().split()
+        low = " " + " ".join(words) + " "
         hits = [0] * len(self.rules)
         rules = self.rules
         # A rule's count is capped, not ordered: walking words in text order and the other
-        # first words one by one gives each rule the same min(cap, matches).
-        words = low[1:-1].split(" ")
+        # first words one by one gives each rule the same min(cap, matches). A rule leaves
+        # `live` once capped, and a word with no rule left leaves it too, so the common words
+        # ("we", "your") stop costing pattern matches once their rules have counted all they may.
+        live = dict(self.by_word)
         start = 1
-        by_word = self.by_word
         for word in words:
-            ks = by_word.get(word)
+            ks = live.get(word)
             if ks is not None:
                 for k in ks:
-                    if hits[k] < cap and rules[k].pattern.match(low, start):
+                    if rules[k].pattern.match(low, start):
                         hits[k] += 1
+                        if hits[k] >= cap:
+                            self._retire(live, k)
             start += len(word) + 1
         vocab = set(words)
         for first, ks in self.by_first.items():
-            if first in by_word or first not in vocab:
+            if first in self.by_word or first not in vocab:
                 continue
             needle = f" {first} " if " " not in first and first.isalpha() else f" {first}"
             i = low.find(needle)
@@ -114,6 +121,17 @@ class RuleSet:
                     break
                 i = low.find(needle, start)
         return hits
+
+    def _retire(self, live: dict[str, list[int]], k: int) -> None:
+        """Drop capped rule `k` from the words it starts on (new lists: a caller may be iterating the old one)."""
+        for word in self.words_of[k]:
+            ks = live.get(word)
+            if ks is not None:
+                rest = [j for j in ks if j != k]
+                if rest:
+                    live[word] = rest
+                else:
+                    del live[word]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
