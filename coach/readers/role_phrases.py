@@ -47,17 +47,32 @@ class PhraseRule:
                 i = low.find(anchor, i + 1)
         return hits
 
-    def matches(self, text: str, low: str) -> list[re.Match[str]]:
+    def matches(self, text: str, low: str, starts: dict[str, list[int]] | None = None) -> list[re.Match[str]]:
+        """Every match, anchor by anchor in text order. `starts`: anchor -> where it starts a
+        word in `low`, shared by the rules read over the same text (several share "our ")."""
         found = []
         for anchor in self.anchors:
-            i = low.find(anchor)
-            while i != -1:
-                if i == 0 or not low[i - 1].isalnum():
-                    match = self.pattern.match(text, i)
-                    if match:
-                        found.append(match)
-                i = low.find(anchor, i + 1)
+            at = starts.get(anchor) if starts is not None else None
+            if at is None:
+                at = _word_starts(low, anchor)
+                if starts is not None:
+                    starts[anchor] = at
+            for i in at:
+                match = self.pattern.match(text, i)
+                if match:
+                    found.append(match)
         return found
+
+
+def _word_starts(low: str, anchor: str) -> list[int]:
+    """Where `anchor` occurs in `low` with no letter or digit right before it."""
+    at = []
+    i = low.find(anchor)
+    while i != -1:
+        if i == 0 or not low[i - 1].isalnum():
+            at.append(i)
+        i = low.find(anchor, i + 1)
+    return at
 
 
 class RuleSet:
@@ -80,7 +95,7 @@ class RuleSet:
         # first words searched as whole words (" word "): found by the word walk in `count`
         self.by_word = {first: ks for first, ks in self.by_first.items() if first.isalpha()}
         # rule -> the walked words it starts on, to take a capped rule off them
-        self.words_of: list[list[str]] = [[w for w, ks in self.by_word.items() if k in ks] for k in range(len(self.rules))]
+        self.words_of = [[w for w, ks in self.by_word.items() if k in ks] for k in range(len(self.rules))]
 
     def count(self, text: str, cap: int) -> list[int]:
         # One whitespace split gives both the words walked below and (space-joined and padded)
@@ -88,6 +103,8 @@ class RuleSet:
         words = text.lower().split()
         low = " " + " ".join(words) + " "
         hits = [0] * len(self.rules)
+        if cap < 1:
+            return hits
         rules = self.rules
         # A rule's count is capped, not ordered: walking words in text order and the other
         # first words one by one gives each rule the same min(cap, matches). A rule leaves
