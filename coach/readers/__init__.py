@@ -60,7 +60,7 @@ def detect_format(text: str) -> str:
     if head.startswith("WEBVTT"):
         return "vtt"
     sample = text[:50_000]
-    if _TIMING_LINE.search(sample):
+    if "-->" in sample and _TIMING_LINE.search(sample):  # the cheap test first: no arrow, no timing line
         return "srt" if _SRT_STYLE.search(sample) or "," in sample.split("-->", 1)[0][-4:] else "vtt"
     return label_format(text.split("\n", _DETECT_LINES)[:_DETECT_LINES])
 

@@ -58,6 +58,10 @@ def clean_text(text: str) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
+    # Most lines are already single-spaced: every whitespace character but " " is unprintable,
+    # so a printable text without doubled or outer spaces is its own whitespace-collapsed form.
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
     return " ".join(text.split())
 
 
@@ -111,8 +115,10 @@ def build_transcript(
     t_start = t_end = None
 
     for cue in cue_list:
-        start = _check_time(cue.start, source, cue.line)
-        end = _check_time(cue.end, source, cue.line)
+        start, end = cue.start, cue.end
+        if (start is not None and not 0 <= start <= _MAX_TIME_S) or (end is not None and not 0 <= end <= _MAX_TIME_S):
+            _check_time(start, source, cue.line)  # raises for whichever is out of range, start first
+            _check_time(end, source, cue.line)
         if start is not None and end is not None and end < start:
             end = start
         label = cue.speaker_key or cue.speaker

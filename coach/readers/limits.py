@@ -40,18 +40,22 @@ class ReadLimits(BaseModel):
                 f"transcript has {len(transcript.speakers)} speakers, over the {self.max_speakers}-speaker limit",
                 source=source,
             )
-        total = 0
-        for turn in transcript.turns:
-            # Bounded per source line or cue, not per merged turn: one speaker's hour-long
-            # monologue is many ordinary lines merged into one turn, and must still be read.
-            longest = max((len(s.text) for s in turn.sentences), default=len(turn.text))
-            if longest > self.max_turn_chars:
-                raise TranscriptError(
-                    f"turn {turn.index} has a line of {longest} characters, over the {self.max_turn_chars}-character "
-                    "limit for one line",
-                    source=source,
-                )
-            total += len(turn.text)
+        turns = transcript.turns
+        # Bounded per source line or cue, not per merged turn: one speaker's hour-long
+        # monologue is many ordinary lines merged into one turn, and must still be read.
+        # (A turn without sentences is its own one line.) One pass over every line finds
+        # whether any is too long; only then is the first such turn looked for to name it.
+        lengths = [len(line.text) for turn in turns for line in turn.sentences or (turn,)]
+        if max(lengths, default=0) > self.max_turn_chars:
+            for turn in turns:
+                longest = max((len(s.text) for s in turn.sentences), default=len(turn.text))
+                if longest > self.max_turn_chars:
+                    raise TranscriptError(
+                        f"turn {turn.index} has a line of {longest} characters, over the {self.max_turn_chars}-character "
+                        "limit for one line",
+                        source=source,
+                    )
+        total = sum([len(turn.text) for turn in turns])
         if total > self.max_call_chars:
             raise TranscriptError(
                 f"transcript has {total} characters of speech, over the {self.max_call_chars}-character limit "

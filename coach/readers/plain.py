@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 
 from coach.readers.cues import Cue, clean_text
-from coach.readers.speakers import NAME, split_label
+from coach.readers.speakers import NAME, name_ok, split_label
 from coach.readers.timecodes import TIME, parse_time
 
 _TIME_PREFIX = re.compile(rf"^\s*(?:\[({TIME})\]|\(({TIME})\)|({TIME})(?=\s))\s*(?:[-–|]\s*)?")
 _NAME_TIME = re.compile(rf"^\s*(?P<name>{NAME})\s*[\[(]\s*(?P<ts>{TIME})\s*[\])]\s*:?\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*[\[(]?({TIME})[\])]?\s*$")
+_TIME_ONLY_MAX = len("[000:00:00.000]")
 OTTER_HEADER = re.compile(rf"^(?P<name>{NAME})[ \t]+(?P<ts>{TIME})[ \t]*$")
 
 
@@ -36,15 +37,52 @@ _HEADER_KEYS = frozenset({
 })
 
 
+# The line shapes nearly every plain transcript keeps throughout: `Name: text` and
+# `[HH:MM:SS] Name: text`, with a name of at most 79 characters that starts with a letter,
+# holds no colon or bracket and ends in neither a space nor a colon; or a blank line.
+_LABELLED_LINE = re.compile(
+    r"^(?:(?:\[(\d\d:\d\d:\d\d)\] )?([^\W\d_](?:[^:\[\]()\n]{0,77}[^\s:\[\]()])?): (.*)|[^\S\n]*)$", re.MULTILINE
+)
+
+
+def _read_labelled(text: str) -> list[Cue] | None:
+    """`read_plain`'s cues for a text whose every line has one of `_LABELLED_LINE`'s shapes
+    (None for any other text), read in one regex pass instead of line by line.
+
+    The line loop would take each such line down one path: not a bare time stamp, the stamp
+    (if any) as the start, no `Name (1:23):` form (the name holds no bracket), and
+    `split_label` giving this name and text once `name_ok` accepts the name. Only a first
+    line without a stamp whose name is a header key (`Date: ...`) would go another way.
+    """
+    lines = _LABELLED_LINE.findall(text)
+    if len(lines) != text.count("\n") + 1:  # one match per line, or some line has another shape
+        return None
+    cues: list[Cue] = []
+    for lineno, (stamp, name, said) in enumerate(lines, start=1):
+        if not name:
+            continue  # a blank line
+        if not name_ok(name) or (not cues and not stamp and name.casefold() in _HEADER_KEYS):
+            return None
+        cues.append(Cue(name, clean_text(said.strip()), parse_time(stamp) if stamp else None, None, lineno))
+    return cues
+
+
 def read_plain(text: str) -> tuple[list[Cue], list[str]]:
+    labelled = _read_labelled(text)
+    if labelled is not None:
+        return labelled, []
     cues: list[Cue] = []
     header = 0
     pending_time: float | None = None
     for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+        stripped = line.strip()
+        if not stripped:
             continue
-        if _TIME_ONLY.match(line):
-            pending_time = parse_time(_TIME_ONLY.match(line)[1])
+        # A bare time stamp, stripped, is no longer than `[000:00:00.000]` (`strip` and the
+        # regex's `\s` agree on whitespace): the length spares other lines a regex that fails late.
+        time_only = _TIME_ONLY.match(line) if len(stripped) <= _TIME_ONLY_MAX else None
+        if time_only:
+            pending_time = parse_time(time_only[1])
             continue
         start, rest = _prefix_time(line)
         name_time = _NAME_TIME.match(rest) if start is None and ("(" in rest or "[" in rest) else None

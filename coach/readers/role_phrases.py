@@ -47,17 +47,32 @@ class PhraseRule:
                 i = low.find(anchor, i + 1)
         return hits
 
-    def matches(self, text: str, low: str) -> list[re.Match[str]]:
+    def matches(self, text: str, low: str, starts: dict[str, list[int]] | None = None) -> list[re.Match[str]]:
+        """Every match, anchor by anchor in text order. `starts`: anchor -> where it starts a
+        word in `low`, shared by the rules read over the same text (several share "our ")."""
         found = []
         for anchor in self.anchors:
-            i = low.find(anchor)
-            while i != -1:
-                if i == 0 or not low[i - 1].isalnum():
-                    match = self.pattern.match(text, i)
-                    if match:
-                        found.append(match)
-                i = low.find(anchor, i + 1)
+            at = starts.get(anchor) if starts is not None else None
+            if at is None:
+                at = _word_starts(low, anchor)
+                if starts is not None:
+                    starts[anchor] = at
+            for i in at:
+                match = self.pattern.match(text, i)
+                if match:
+                    found.append(match)
         return found
+
+
+def _word_starts(low: str, anchor: str) -> list[int]:
+    """Where `anchor` occurs in `low` with no letter or digit right before it."""
+    at = []
+    i = low.find(anchor)
+    while i != -1:
+        if i == 0 or not low[i - 1].isalnum():
+            at.append(i)
+        i = low.find(anchor, i + 1)
+    return at
 
 
 class RuleSet:
@@ -79,27 +94,36 @@ class RuleSet:
                     ks.append(k)
         # first words searched as whole words (" word "): found by the word walk in `count`
         self.by_word = {first: ks for first, ks in self.by_first.items() if first.isalpha()}
+        # rule -> the walked words it starts on, to take a capped rule off them
+        self.words_of = [[w for w, ks in self.by_word.items() if k in ks] for k in range(len(self.rules))]
 
     def count(self, text: str, cap: int) -> list[int]:
-        # Space-padded, whitespace-normalised lower case: " word " finds whole words with str.find.
-        low = " " + " ".join(text.lower().split()) + " "
+        # One whitespace split gives both the words walked below and (space-joined and padded)
+        # the lower-case text the rules match in, where " word " finds whole words with str.find.
+        words = text.lower().split()
+        low = " " + " ".join(words) + " "
         hits = [0] * len(self.rules)
+        if cap < 1:
+            return hits
         rules = self.rules
         # A rule's count is capped, not ordered: walking words in text order and the other
-        # first words one by one gives each rule the same min(cap, matches).
-        words = low[1:-1].split(" ")
+        # first words one by one gives each rule the same min(cap, matches). A rule leaves
+        # `live` once capped, and a word with no rule left leaves it too, so the common words
+        # ("we", "your") stop costing pattern matches once their rules have counted all they may.
+        live = dict(self.by_word)
         start = 1
-        by_word = self.by_word
         for word in words:
-            ks = by_word.get(word)
+            ks = live.get(word)
             if ks is not None:
                 for k in ks:
-                    if hits[k] < cap and rules[k].pattern.match(low, start):
+                    if rules[k].pattern.match(low, start):
                         hits[k] += 1
+                        if hits[k] >= cap:
+                            self._retire(live, k)
             start += len(word) + 1
         vocab = set(words)
         for first, ks in self.by_first.items():
-            if first in by_word or first not in vocab:
+            if first in self.by_word or first not in vocab:
                 continue
             needle = f" {first} " if " " not in first and first.isalpha() else f" {first}"
             i = low.find(needle)
@@ -114,6 +138,17 @@ class RuleSet:
                     break
                 i = low.find(needle, start)
         return hits
+
+    def _retire(self, live: dict[str, list[int]], k: int) -> None:
+        """Drop capped rule `k` from the words it starts on (new lists: a caller may be iterating the old one)."""
+        for word in self.words_of[k]:
+            ks = live.get(word)
+            if ks is not None:
+                rest = [j for j in ks if j != k]
+                if rest:
+                    live[word] = rest
+                else:
+                    del live[word]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

@@ -176,24 +176,24 @@ def score_speakers(transcript: Transcript) -> dict[str, Evidence]:
     first = _first_names(transcript.speakers)
     boosts: list[tuple[str | None, str | None, float, str]] = []
     for sid, text in texts.items():
-        low = lows[sid]
-        for match in intro["seller_intro"].matches(text, low):
+        low, at = lows[sid], {}
+        for match in intro["seller_intro"].matches(text, low, at):
             target = first.get(match[1].casefold())
             boosts.append((target, sid, 2.5, "introduced as a colleague"))
             if target and target != sid:
                 boosts.append((sid, None, 1.0, "introduces a colleague by name"))
-        for match in intro["seller_title_before"].matches(text, low):
+        for match in intro["seller_title_before"].matches(text, low, at):
             boosts.append((first.get(match[1].casefold()), sid, 3.0, "introduced with a vendor title"))
-        for match in intro["seller_title_after"].matches(text, low):
+        for match in intro["seller_title_after"].matches(text, low, at):
             name = _name_before(phrases.name_before_regex, text, match.start())
             boosts.append((first.get(name.casefold()) if name else None, sid, 3.0, "introduced with a vendor title"))
-        for match in intro["colleague_after"].matches(text, low):
+        for match in intro["colleague_after"].matches(text, low, at):
             name = _name_before(phrases.name_before_regex, text, match.start())
             boosts.append((first.get(name.casefold()) if name else None, sid, 2.5, "introduced as a colleague"))
         if evidence[sid].score < 0:
-            for match in intro["customer_title_after"].matches(text, low):
+            for match in intro["customer_title_after"].matches(text, low, at):
                 boosts.append((first.get(match[1].casefold()), sid, -2.0, "introduced by a customer as a colleague"))
-            for match in intro["customer_title_before"].matches(text, low):
+            for match in intro["customer_title_before"].matches(text, low, at):
                 name = _name_before(phrases.name_before_regex, text, match.start())
                 boosts.append((first.get(name.casefold()) if name else None, sid, -2.0,
                                "introduced by a customer as a colleague"))

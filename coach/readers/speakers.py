@@ -19,7 +19,8 @@ _MAX_LABEL = 80
 
 
 @lru_cache(maxsize=4096)
-def _name_ok(name: str) -> bool:
+def name_ok(name: str) -> bool:
+    """Whether `split_label` takes this text before a colon (already stripped) as a speaker's name."""
     return bool(_NAME_OK.fullmatch(name)) and _plausible(name)
 
 
@@ -37,7 +38,7 @@ def split_label(line: str) -> tuple[str, str] | None:
         after = line[colon + 1 : colon + 3]
         if not after[:1].isdigit() and not after.startswith("//"):
             name = line[:colon].lstrip(_LEADERS).rstrip()
-            if name and _name_ok(name):
+            if name and name_ok(name):
                 return name, line[colon + 1 :].strip()
     if "[" in line[:4]:
         match = _BRACKET.match(line)
