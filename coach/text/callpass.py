@@ -67,7 +67,7 @@ def _sent_starts(nlp: Language, table: numpy.ndarray, cuts: numpy.ndarray) -> nu
     starts[turn_first] = True
     # finals[j] = number of sentence-final tokens before token j
     finals = numpy.concatenate(([0], numpy.cumsum(final)))
-    turn_of = numpy.searchsorted(cuts, numpy.arange(n), side="right") - 1
+    turn_of = numpy.repeat(numpy.arange(len(cuts)), numpy.diff(cuts, append=n))  # each token's turn
     candidates = numpy.flatnonzero(plain)
     if len(candidates):
         # The window a final character must fall in: after the previous plain token of the
