@@ -1,6 +1,7 @@
 """What kind of call is it: expansion, new logo, not a sales call, or unknown.
 
     classify_call(transcript, override=None) -> CallTypeResult
+    decide(measure_call(transcript), account_evidence) -> CallTypeResult   # the same, in two steps
 
 Whole-call evidence, never one line: how much of the call is about something
 being sold at all (money, plans, demos, contracts, one side's product put to
@@ -144,6 +145,50 @@ def _two_sides(transcript: Transcript) -> bool:
     return Role.seller in roles and Role.customer in roles
 
 
+@dataclass
+class CallMeasure:
+    """What the cues found in a call, before any account evidence from the rubric is added:
+    the costly part of classifying, so a caller that learns the account evidence later
+    (`coach.scoring`) measures once and decides twice."""
+
+    transcript: Transcript
+    override: CallType | None
+    commercial: _Family
+    existing: _Family
+    prospect: _Family
+    meeting: _Family
+    total_words: int
+    words: int
+    named: bool
+    two_sides: bool
+    data: CallTypeData
+
+
+def measure_call(
+    transcript: Transcript, override: CallType | str | None = None, *, data: CallTypeData | None = None
+) -> CallMeasure:
+    data = data or load_cues()
+    value = CallType(override) if override is not None else None
+    if value is not None:  # the user's word decides: nothing to read
+        empty = _Family()
+        return CallMeasure(transcript, value, empty, empty, empty, empty, 0, 1, False, False, data)
+    cues = data.call_types
+    scanned = _scan(transcript, data.thresholds.scan_chars)
+    return CallMeasure(
+        transcript=transcript,
+        override=None,
+        commercial=_count(scanned, cues.commercial),
+        existing=_count(scanned, cues.existing_customer),
+        prospect=_count(scanned, cues.prospect),
+        meeting=_count(scanned, cues.not_sales),
+        total_words=_words(transcript),
+        words=max(scanned.words, 1),
+        named=_user_named_seller(transcript),
+        two_sides=_two_sides(transcript),
+        data=data,
+    )
+
+
 def classify_call(
     transcript: Transcript,
     override: CallType | str | None = None,
@@ -152,26 +197,23 @@ def classify_call(
     data: CallTypeData | None = None,
 ) -> CallTypeResult:
     """The call's type. `account_evidence`: the rubric's usage/renewal trigger quotes, if any (an existing account)."""
-    if override is not None:
-        value = CallType(override)
+    return decide(measure_call(transcript, override, data=data), account_evidence)
+
+
+def decide(measure: CallMeasure, account_evidence: list[Evidence] = ()) -> CallTypeResult:
+    """The call's type from what `measure_call` found and the rubric's account evidence."""
+    if measure.override is not None:
+        value = measure.override
         return CallTypeResult(value, CallTypeInfo(confidence=1.0, source="user", reason=f"call type given by the user ({value.value})"))
-    data = data or load_cues()
-    limits = data.thresholds
-    cues = data.call_types
-    scanned = _scan(transcript, limits.scan_chars)
-    total_words = _words(transcript)
-    words = max(scanned.words, 1)
-    commercial = _count(scanned, cues.commercial)
-    existing = _count(scanned, cues.existing_customer)
-    prospect = _count(scanned, cues.prospect)
+    transcript, limits = measure.transcript, measure.data.thresholds
+    commercial, prospect, meeting = measure.commercial, measure.prospect, measure.meeting
+    existing = _Family(measure.existing.weight, list(measure.existing.hits))  # a copy: decide may run again
+    total_words, words, named, two_sides = measure.total_words, measure.words, measure.named, measure.two_sides
     for ev in account_evidence:
         existing.weight += _TRIGGER_WEIGHT
         existing.hits.append((_TRIGGER_WEIGHT, ev.turn, ev.quote, "a usage or renewal trigger on the customer's account"))
-    meeting = _count(scanned, cues.not_sales)
     sales = commercial.weight + existing.weight + prospect.weight
     density = sales * 1000 / words
-    named = _user_named_seller(transcript)
-    two_sides = _two_sides(transcript)
 
     reason = ""
     if meeting.weight >= limits.min_meeting and meeting.weight >= limits.meeting_over_commercial * max(sales, 1.0):

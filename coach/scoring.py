@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from coach.advice_slots import fill_card
-from coach.calltype import CallTypeResult, classify_call
+from coach.calltype import CallTypeResult, decide, measure_call
 from coach.checks.context import CallContext
 from coach.checks.registry import ITEM_CHECKS
 from coach.checks.result import DetectorResult
@@ -150,6 +150,11 @@ def _account_evidence(ctx: CallContext) -> list[Evidence]:
     return found
 
 
+def _reads_triggers_alike(one: Rubric, other: Rubric) -> bool:
+    """Both rubrics find the same usage and renewal triggers (same patterns, same language)."""
+    return one.facts.trigger == other.facts.trigger and one.language == other.language
+
+
 def _not_sales_roles(transcript: Transcript, warnings: list[str]) -> None:
     """Nobody sells or buys on a meeting: heuristic roles step back to unknown, their lean kept as the guess."""
     demoted = [s for s in transcript.speakers if s.role is not Role.unknown and s.role_source is RoleSource.heuristic]
@@ -167,22 +172,33 @@ def _score_transcript(
     choose: Callable[[CallType], RubricChoice] | None,
 ) -> Scorecard:  # fmt: skip
     """`choose`: the gate, asked once the call's type is known (None: `rubric` scores it, no reason given)."""
-    ctx = CallContext(transcript, rubric)
+    # The call's type needs the account evidence the rubric finds (`_account_evidence`), and
+    # the gate's rubric needs the type. Reading a call with a rubric is most of the cost, so
+    # the cues' guess without that evidence picks the rubric to read with first: the default
+    # rubric's trigger facts are read by any rubric that states them alike, and the call is
+    # read again only when the evidence changes the type and so the rubric.
+    measure = measure_call(transcript, call_type)
+    first = rubric
+    if choose is not None:
+        guess = choose(decide(measure).value).rubric
+        if guess is not rubric and _reads_triggers_alike(guess, rubric):
+            first = guess
+    ctx = CallContext(transcript, first)
     _check_language(ctx)
     warnings = list(transcript.warnings)
-    kind = classify_call(transcript, call_type, account_evidence=_account_evidence(ctx))
+    kind = decide(measure, _account_evidence(ctx))
     chosen_because = ""
     if choose is not None:
         choice = choose(kind.value)
         chosen_because = choice.reason
-        if choice.rubric is not rubric:  # the call was read with the gate's default; read it with this one
-            rubric = choice.rubric
-            ctx = CallContext(transcript, rubric)
+        rubric = choice.rubric
+        if rubric is not ctx.rubric:
+            ctx = ctx.reread(rubric)
     not_sales = kind.value is CallType.not_sales
     if not_sales:
         transcript = transcript.model_copy(deep=True)
         _not_sales_roles(transcript, warnings)
-        ctx = CallContext(transcript, rubric)
+        ctx = ctx.reread(transcript=transcript)
     has_seller = ctx.has_seller and not not_sales
     if not has_seller and not not_sales:
         warnings.append(NO_SELLER)

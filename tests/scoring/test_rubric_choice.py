@@ -123,3 +123,57 @@ def test_the_pipeline_grades_a_gated_card_with_the_rubric_it_names_even_after_a_
     # outside the gate the run's own rubric grades, whatever the card says
     run = pipeline.resolve()
     assert run.rubric_from == "run" and pipeline.rubric_of(run, older) is run.rubric
+
+
+def _readings(monkeypatch) -> list[str]:
+    """The rubric id of every reading of a call (a line analysis of every turn) from now on."""
+    from coach.checks.context import CallContext
+
+    seen: list[str] = []
+    build = CallContext._build
+
+    def counted(self, transcript, call):
+        seen.append(self.rubric.id)
+        return build(self, transcript, call)
+
+    monkeypatch.setattr(CallContext, "_build", counted)
+    return seen
+
+
+def test_the_gate_reads_a_call_once_with_the_rubric_it_picks(monkeypatch):
+    seen = _readings(monkeypatch)
+    assert score_call(snippet(NEW_LOGO_CALL, ["AE"])).rubric.id == "first_call_discovery"
+    assert seen == ["first_call_discovery"]  # not first with the default rubric, then again
+    seen.clear()
+    assert score_call(snippet(EXPANSION_CALL, ["CSM"])).rubric.id == "expansion_call"
+    assert seen == ["expansion_call"]
+
+
+def test_account_evidence_that_changes_the_guess_reads_the_call_again_with_the_right_rubric(monkeypatch):
+    # The cues alone see a prospect ("what made you reach out", "how much does it cost"); the
+    # expansion rubric's usage trigger ("92% of your usage limit") makes it an existing account.
+    call = NEW_LOGO_CALL + "AE: You hit 92% of your usage limit last week.\n"
+    from coach.calltype import decide, measure_call
+
+    assert decide(measure_call(snippet(call, ["AE"]))).value is CallType.new_logo
+    seen = _readings(monkeypatch)
+    card = score_call(snippet(call, ["AE"]))
+    assert card.call_type is CallType.expansion and card.rubric.id == "expansion_call"
+    assert seen == ["first_call_discovery", "expansion_call"]  # guessed, then read again
+    plain = score_transcript(snippet(call, ["AE"]))  # the default rubric, read once, as before
+    assert card.call_type_detail == plain.call_type_detail
+    assert [(i.id, i.verdict, i.evidence) for i in card.items] == [(i.id, i.verdict, i.evidence) for i in plain.items]
+
+
+def test_deciding_twice_from_one_measure_gives_the_same_answer():
+    from coach.calltype import classify_call, decide, measure_call
+    from coach.scorecard import Evidence
+
+    transcript = snippet(NEW_LOGO_CALL, ["AE"])
+    measure = measure_call(transcript)
+    evidence = [Evidence(turn=0, speaker="AE", quote="92% of your usage limit")] * 3
+    with_evidence = decide(measure, evidence)
+    assert with_evidence.value is CallType.expansion  # the account evidence counts
+    assert decide(measure) == classify_call(transcript)  # and did not stick to the measure
+    assert decide(measure).value is CallType.new_logo
+    assert decide(measure, evidence) == with_evidence == classify_call(transcript, account_evidence=evidence)
