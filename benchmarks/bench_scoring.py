@@ -33,6 +33,7 @@ from coach.readers import read_bytes, read_path  # noqa: E402
 from coach.render import OutputFormat  # noqa: E402
 from coach.scoring import score_call, score_transcript  # noqa: E402
 from coach.text.nlp import get_nlp, normalise  # noqa: E402
+from coach.scorecard import CallType  # noqa: E402
 from coach.transcript import Role  # noqa: E402
 
 SELLER, CUSTOMER = "Priya Shah", "Marcus Lee"
@@ -168,6 +169,12 @@ def main() -> None:
         bare, bare_cpu = median_ms(lambda: list(nlp.pipe(texts)), args.runs)
         print(f"bare nlp.pipe over the same turns, median: wall {bare:.1f} ms, cpu {bare_cpu:.1f} ms;  "
               f"ratio wall {full / bare:.2f}x, cpu {full_cpu / bare_cpu:.2f}x   (target <= 3x)")
+        def read_and_score_new_logo() -> None:
+            # the same words typed new_logo: the gate scores them with the first-call rubric
+            score_call(read_bytes(data, name="synthetic.txt", sellers=[SELLER]), call_type=CallType.new_logo)
+
+        logo, logo_cpu = median_ms(read_and_score_new_logo, args.runs)
+        print(f"  the same call typed new_logo (first-call rubric): wall {logo:.1f} ms, cpu {logo_cpu:.1f} ms")
         if args.stages:
             print_stages(data, transcript, args.runs)
     finally:
