@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-
+from weakref import WeakKeyDictionary
 
 from coach.checks.context import CallContext, Position, TurnView
 from coach.checks.result import DetectorResult, not_applicable
@@ -73,8 +73,21 @@ def _agreed(ctx: CallContext, view: TurnView) -> bool:
     return not any(r.signals.soft_answer or r.signals.info_request for r in immediate_reply(ctx, view, len(ctx.turns)))
 
 
-def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Position, TurnView, SentenceInfo, str] | None:
+SponsorMapped = tuple[Position, TurnView, SentenceInfo, str]
+# Per call: `exec_sponsor` and `never_say` (pricing before the sponsor) both ask, and the answer
+# reads every turn. It depends on the call alone (the rubric is the context's), so it is kept
+# for as long as that context lives.
+_MAPPED: WeakKeyDictionary[CallContext, SponsorMapped | None] = WeakKeyDictionary()
+
+
+def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> SponsorMapped | None:
     """Where the customer's executive sponsor is first named, or a plan to map them is made."""
+    if ctx not in _MAPPED:
+        _MAPPED[ctx] = _sponsor_mapped_at(ctx)
+    return _MAPPED[ctx]
+
+
+def _sponsor_mapped_at(ctx: CallContext) -> SponsorMapped | None:
     item = ctx.rubric.find("exec_sponsor.v1")
     if item is None:
         return None
@@ -118,11 +131,12 @@ def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> tuple[Posi
                 return (position, entitled[0].start_char), view, entitled[0], "sponsor named by the customer"
             if named:
                 return (position, named[0].start_char), view, named[0], "sponsor named by the customer"
-            titled = [s for s in view.sentences if title in s.keys or _names_someone(view, s)]
-            replying = 0 < position - asked_sponsor_at <= 2
-            if replying and (titled or (view.signals.yes_answer and not view.signals.soft_answer)):
-                sent = titled[0] if titled else view.sentences[0]
-                return (position, sent.start_char), view, sent, "customer names who signs"
+            if 0 < position - asked_sponsor_at <= 2:  # replying to the seller's sponsor question
+                # Only a reply needs every sentence read for names: most customer turns are not one.
+                titled = [s for s in view.sentences if title in s.keys or _names_someone(view, s)]
+                if titled or (view.signals.yes_answer and not view.signals.soft_answer):
+                    sent = titled[0] if titled else view.sentences[0]
+                    return (position, sent.start_char), view, sent, "customer names who signs"
             for sent in view.sentences:
                 if plan in sent.keys:
                     return (position, sent.start_char), view, sent, "plan to meet the sponsor"

@@ -18,62 +18,53 @@ def _seconds(ctx: CallContext, first: TurnView, last: TurnView) -> float | None:
     return round(end - start, 1) if end is not None and end >= start else None
 
 
+def _stretch(ctx: CallContext, run: list[TurnView], words: int, speaker: str) -> Stretch:
+    return Stretch(words=words, seconds=_seconds(ctx, run[0], run[-1]), first_turn=run[0].turn.index,
+                   last_turn=run[-1].turn.index, speaker=speaker)  # fmt: skip
+
+
 def compute_metrics(ctx: CallContext) -> Metrics:
-    words = {role.value: 0 for role in Role}
-    questions = {role.value: 0 for role in Role}
-    for view in ctx.turns:
-        words[view.role.value] += view.words
-        questions[view.role.value] += view.signals.questions
-    total = sum(words.values())
-    ratio = round(words[Role.seller.value] / total, 3) if total and ctx.has_seller else None
-
-    longest: Stretch | None = None
+    # One pass over the turns, counting by the role itself (an enum's `.value` per turn costs
+    # more than the sum); each longest stretch is built once, when it is known.
+    words = dict.fromkeys(Role, 0)
+    questions = dict.fromkeys(Role, 0)
+    longest: list[TurnView] = []  # the seller's longest monologue so far
+    longest_words = 0
     run: list[TurnView] = []
-
-    def close_run() -> None:
-        nonlocal longest
-        if run:
-            count = sum(t.words for t in run)
-            if longest is None or count > longest.words:
-                speakers = sorted({t.speaker for t in run})
-                longest = Stretch(
-                    words=count,
-                    seconds=_seconds(ctx, run[0], run[-1]),
-                    first_turn=run[0].turn.index,
-                    last_turn=run[-1].turn.index,
-                    speaker=", ".join(speakers),
-                )
-
-    for view in ctx.turns:
-        if view.role is Role.seller:
-            run.append(view)
-        elif run and is_backchannel(ctx, view):
-            continue  # the customer's "mm-hmm" does not end the seller's monologue
-        else:
-            close_run()
-            run = []
-    close_run()
-
-    customer_longest: Stretch | None = None
-    for view in ctx.turns:
-        if view.role is Role.customer and (customer_longest is None or view.words > customer_longest.words):
-            customer_longest = Stretch(
-                words=view.words,
-                seconds=_seconds(ctx, view, view),
-                first_turn=view.turn.index,
-                last_turn=view.turn.index,
-                speaker=view.speaker,
-            )
-
+    customer_longest: TurnView | None = None
     first_speaks: dict[str, float] = {}
     for view in ctx.turns:
-        if view.role is Role.seller and view.turn.start_s is not None and view.speaker not in first_speaks:
-            first_speaks[view.speaker] = round(view.turn.start_s / 60, 1)
+        role = view.role
+        count = view.arrays.words
+        words[role] += count
+        questions[role] += view.signals.questions
+        if role is Role.seller:
+            run.append(view)
+            if view.turn.start_s is not None and view.speaker not in first_speaks:
+                first_speaks[view.speaker] = round(view.turn.start_s / 60, 1)
+            continue
+        if role is Role.customer and (customer_longest is None or count > customer_longest.arrays.words):
+            customer_longest = view
+        if run and is_backchannel(ctx, view):
+            continue  # the customer's "mm-hmm" does not end the seller's monologue
+        if run:
+            run_words = sum(t.arrays.words for t in run)
+            if not longest or run_words > longest_words:
+                longest, longest_words = run, run_words
+            run = []
+    if run:
+        run_words = sum(t.arrays.words for t in run)
+        if not longest or run_words > longest_words:
+            longest, longest_words = run, run_words
+    total = sum(words.values())
+    ratio = round(words[Role.seller] / total, 3) if total and ctx.has_seller else None
     return Metrics(
-        words={k: v for k, v in words.items() if v or k != Role.unknown.value},
+        words={k.value: v for k, v in words.items() if v or k is not Role.unknown},
         seller_talk_ratio=ratio,
-        longest_seller_monologue=longest,
-        questions={k: v for k, v in questions.items() if v or k != Role.unknown.value},
-        customer_longest_turn=customer_longest,
+        longest_seller_monologue=_stretch(ctx, longest, longest_words, ", ".join(sorted({t.speaker for t in longest})))
+        if longest else None,
+        questions={k.value: v for k, v in questions.items() if v or k is not Role.unknown},
+        customer_longest_turn=_stretch(ctx, [customer_longest], customer_longest.arrays.words, customer_longest.speaker)
+        if customer_longest is not None else None,
         seller_first_speaks_min=first_speaks,
     )
