@@ -132,7 +132,10 @@ def _evidence(transcript: Transcript, family: _Family) -> list[Evidence]:
 
 
 def _words(transcript: Transcript) -> int:
-    return sum(t.text.count(" ") + 1 for t in transcript.turns)  # near enough for a length threshold
+    # Each turn's spaces plus one (near enough for a length threshold): counted once over the
+    # turns joined by spaces, which adds the one per turn but the last.
+    turns = transcript.turns
+    return " ".join(t.text for t in turns).count(" ") + 1 if turns else 0
 
 
 def _user_named_seller(transcript: Transcript) -> bool:

@@ -16,6 +16,7 @@ e-mail domain.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -151,6 +152,33 @@ def _literal_starts(seq: Any) -> set[str] | None:
     return None if "" in out else out
 
 
+def _offsets(texts: list[str]) -> list[int]:
+    """Where each text starts in the texts joined by "\\n"."""
+    offsets, size = [], 0
+    for text in texts:
+        offsets.append(size)
+        size += len(text) + 1
+    return offsets
+
+
+def _required_words(seq: Any, flags: int) -> list[tuple[tuple[str, ...], bool]]:
+    """Alternatives of literal words one of which every match contains ("(?i:suite|module)"), each
+    with whether case is ignored; groups are looked into, repeats (maybe absent) are not."""
+    out = []
+    for op, arg in seq:
+        if op is _c.SUBPATTERN:
+            _, add, remove, sub = arg
+            out += _required_words(sub, (flags | add) & ~remove)
+        elif op is _c.BRANCH:
+            words = ["".join(chr(a) for _, a in itertools.takewhile(lambda x: x[0] is _c.LITERAL, b)) for b in arg[1]]
+            if all(words):
+                out.append((tuple(words), bool(flags & re.IGNORECASE)))
+    return out
+
+
+_MIN_REQUIRED = 3  # a required word shorter than this is in too many turns to be worth looking for
+
+
 class _Finder:
     """`finditer` of a pattern over each of many texts (a call's seller turns), the same matches, found faster.
 
@@ -167,6 +195,14 @@ class _Finder:
         self._anchors: tuple[str, ...] | None = None
         self._body: re.Pattern[str] | None = None
         plain = not self.regex.flags & (re.IGNORECASE | re.ASCII | re.LOCALE)
+        # The most telling words a match must contain: a text without any of them is not searched.
+        required = [
+            (words, fold) for words, fold in _required_words(parsed.data, parsed.state.flags)
+            if min(map(len, words)) >= _MIN_REQUIRED and all(w.isascii() for w in words)
+        ] if plain else []  # fmt: skip
+        best = max(required, key=lambda r: min(map(len, r[0])), default=None)
+        self._required = best[0] if best and not best[1] else None
+        self._required_folded = tuple(w.lower() for w in best[0]) if best and best[1] else None
         if plain and parsed.getwidth()[0] > 0:  # no empty match, whose resumption rules differ
             found = _literal_starts(parsed.data)
             self._anchors = tuple(sorted(found)) if found else None
@@ -174,14 +210,38 @@ class _Finder:
             if found is None and pattern.startswith("\\b") and parsed.data[0] == (_c.AT, _c.AT_BOUNDARY):
                 self._body = re.compile(pattern[2:])
 
+    def _holding(self, texts: list[str], offsets: list[int]) -> set[int]:
+        """Which texts hold one of the words every match contains (found in all texts at once)."""
+        if self._required is not None:
+            keep: set[int] = set()
+            joined, words = "\n".join(texts), self._required
+        else:
+            assert self._required_folded is not None
+            # Case folds are exact on ASCII text (and keep its length); any other text is searched in full.
+            keep = {k for k, text in enumerate(texts) if not text.isascii()}
+            joined = "\n".join(" " * len(texts[k]) if k in keep else texts[k] for k in range(len(texts))).lower()
+            words = self._required_folded
+        for word in words:
+            at = joined.find(word)
+            while at != -1:
+                keep.add(bisect_right(offsets, at) - 1)
+                at = joined.find(word, at + 1)
+        return keep
+
     def each(self, texts: list[str]) -> list[list[re.Match[str]]]:
         """The matches in each text, in order."""
+        if self._required is None and self._required_folded is None:
+            return self._each(texts)
+        keep = sorted(self._holding(texts, _offsets(texts)))
+        found: list[list[re.Match[str]]] = [[] for _ in texts]
+        for k, matches in zip(keep, self._each([texts[k] for k in keep])):
+            found[k] = matches
+        return found
+
+    def _each(self, texts: list[str]) -> list[list[re.Match[str]]]:
         if self._anchors is None:
             return [list(self.finditer(text)) for text in texts]
-        offsets, size = [], 0
-        for text in texts:
-            offsets.append(size)
-            size += len(text) + 1
+        offsets = _offsets(texts)
         joined = "\n".join(texts)
         starts: dict[int, list[int]] = {}  # text -> where an anchor starts in it
         for anchor in self._anchors:
@@ -270,14 +330,17 @@ def _from_metadata(transcript: Transcript, side: Role) -> PartyFact | None:
 def _introductions(transcript: Transcript, c: _Compiled) -> dict[Role, PartyFact]:
     found: dict[Role, PartyFact] = {}
     spoken: Counter[str] = Counter()
+    # Speakers who may still introduce themselves; once none is left the rest of the call is not read.
+    waiting = {i: s.role for i, s in transcript.speaker_map.items() if s.role is not Role.unknown}
     for turn in transcript.turns:
-        if len(found) == 2:
+        if len(found) == 2 or not waiting:
             break
         speaker = transcript.speaker_map.get(turn.speaker)
         if speaker is None or speaker.role is Role.unknown or speaker.role in found:
             continue
         spoken[turn.speaker] += 1
         if spoken[turn.speaker] > c.cues.introduction_turns:
+            waiting.pop(turn.speaker, None)
             continue
         first_name = speaker.name.split()[0] if speaker.name.split() else ""
         for pattern, cue in c.introductions:
@@ -287,6 +350,7 @@ def _introductions(transcript: Transcript, c: _Compiled) -> dict[Role, PartyFact
                     value=match.group("company"), source=PartySource.introduction, detail=cue.reason,
                     evidence=_evidence(transcript, turn, match.start(), match.end(), cue.reason),
                 )  # fmt: skip
+                waiting = {i: role for i, role in waiting.items() if role is not speaker.role}
                 break
     return found
 
