@@ -9,8 +9,9 @@ start/stop client requests; the figure is instructions per run. Needs
 valgrind (`apt-get install valgrind`) and gcc, both on the team machines. On
 the final main of session 5, 7.5-7.7 M instructions took about 1 ms of CPU.
 
-Stages (all by default): the whole read + `score_call` of the benchmark's
-synthetic 60-minute call, its parts, and a bare `nlp.pipe` pass for scale.
+Stages (all by default; the names it prints): those of `bench_scoring.stages`,
+the whole read + `score_call` of the benchmark's synthetic 60-minute call, its
+parts, and a bare `nlp.pipe` pass for scale.
 """
 
 from __future__ import annotations
@@ -37,45 +38,21 @@ void cg_stop(void) { CALLGRIND_TOGGLE_COLLECT; CALLGRIND_DUMP_STATS; }
 
 
 def stages() -> dict[str, object]:
+    """`bench_scoring.stages` of the benchmark's synthetic 60-minute call, by short name."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_scoring import SELLER, fixture_lines, synthetic_call
+    from bench_scoring import SELLER, fixture_lines, stages as timed_stages, synthetic_call
 
-    from coach.calltype import classify_call
-    from coach.checks.context import CallContext
-    from coach.detectors.metrics import compute_metrics
-    from coach.parties import find_parties
     from coach.readers import read_bytes
-    from coach.readers.roles import score_speakers
-    from coach.rubric.schema import load_rubric
-    from coach.scoring import score_call
-    from coach.text.callpass import call_arrays
-    from coach.text.lines import get_analyser
-    from coach.text.nlp import normalise
 
     data = synthetic_call(fixture_lines(), 9000, seed=0)
     transcript = read_bytes(data, name="synthetic.txt", sellers=[SELLER])
-    rubric = load_rubric()
-    analyser = get_analyser(rubric)
-    nlp = analyser.lexicon.nlp
-    texts = [normalise(t.text) for t in transcript.turns]
-    arrays = call_arrays(nlp, texts)
-    audiences = [transcript.role_of(t).value for t in transcript.turns]
-    ctx = CallContext(transcript, rubric)
-    return {
-        "read+score": lambda: score_call(read_bytes(data, name="synthetic.txt", sellers=[SELLER])),
-        "read": lambda: read_bytes(data, name="synthetic.txt", sellers=[SELLER]),
-        "role-heuristic": lambda: score_speakers(transcript),
-        "score": lambda: score_call(transcript),
-        "context": lambda: CallContext(transcript, rubric),
-        "token-arrays": lambda: call_arrays(nlp, texts),
-        "matcher": lambda: [analyser.lexicon.match(a, r) for a, r in zip(arrays, audiences)],
-        "line-analysis": lambda: [analyser.analyse(t.text, a, r) for t, a, r in zip(transcript.turns, arrays, audiences)],
-        "call-type": lambda: classify_call(transcript),
-        "parties": lambda: find_parties(transcript),
-        "metrics": lambda: compute_metrics(ctx),
-        "bare-nlp-pipe": lambda: list(nlp.pipe(texts)),
-    }
+    return {_short(name): fn for name, fn in timed_stages(data, transcript).items()}
+
+
+def _short(name: str) -> str:
+    """ "    token arrays (call_arrays)" -> "token-arrays": a stage's name on the command line."""
+    return "-".join(name.strip().split(" (")[0].replace("+", "plus").split())
 
 
 def child(names: list[str], runs: int, library: str) -> None:
@@ -106,7 +83,7 @@ def main() -> None:
         if shutil.which(tool) is None:
             raise SystemExit(f"bench_instructions: {tool} is not installed (apt-get install {tool})")
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    names = args.stage or list(_stage_names())
+    names = args.stage or list(stages())
     with tempfile.TemporaryDirectory(prefix="coach-cg-") as tmp:
         library = Path(tmp) / "libcgctl.so"
         source = Path(tmp) / "cgctl.c"
@@ -127,11 +104,6 @@ def main() -> None:
         for name, dump in zip(names, dumps):
             total = next(int(line.split()[1]) for line in dump.read_text().splitlines() if line.startswith("summary:"))
             print(f"{name:16s} {total / args.runs / 1e6:8.1f} M instructions per run")
-
-
-def _stage_names() -> list[str]:
-    return ["read+score", "read", "role-heuristic", "score", "context", "token-arrays", "matcher",
-            "line-analysis", "call-type", "parties", "metrics", "bare-nlp-pipe"]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Targets come from issue 3; results go in benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import os
 import random
 import re
@@ -31,10 +32,10 @@ from coach import batch, pipeline  # noqa: E402
 from coach.callfiles import calls_in  # noqa: E402
 from coach.readers import read_bytes, read_path  # noqa: E402
 from coach.render import OutputFormat  # noqa: E402
-from coach.scoring import score_call, score_transcript  # noqa: E402
+from coach.scoring import score_call  # noqa: E402
 from coach.text.nlp import get_nlp, normalise  # noqa: E402
 from coach.scorecard import CallType  # noqa: E402
-from coach.transcript import Role  # noqa: E402
+from coach.transcript import Role, Transcript  # noqa: E402
 
 SELLER, CUSTOMER = "Priya Shah", "Marcus Lee"
 
@@ -100,11 +101,15 @@ def median_ms(fn, runs: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
-def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
-    """CPU medians of the stages of read + score, each run on its own (so they need not add up
-    exactly): reading (of which the role heuristic), the call context (token arrays, then
-    the matcher and line analysis per turn), and what scoring does after it."""
+def stages(data: bytes, transcript: Transcript) -> dict[str, Callable[[], object]]:
+    """The stages of read + score of one call, each runnable on its own (so they need not add
+    up exactly): reading (of which the role heuristic), the call context (token arrays, then
+    the matcher and line analysis per turn), what scoring does after it, and a bare
+    `nlp.pipe` pass for scale. `bench_instructions.py` counts the same stages."""
+    from coach.calltype import classify_call
     from coach.checks.context import CallContext
+    from coach.detectors.metrics import compute_metrics
+    from coach.parties import find_parties
     from coach.readers.roles import score_speakers
     from coach.rubric.schema import load_rubric
     from coach.text.callpass import call_arrays
@@ -116,24 +121,35 @@ def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
     texts = [normalise(t.text) for t in transcript.turns]
     arrays = call_arrays(nlp, texts)
     audiences = [transcript.role_of(t).value for t in transcript.turns]
-    # What a batch worker does per file on top of read + score: read the file, render JSON, build the outcome.
+    ctx = CallContext(transcript, rubric)
+    return {
+        "read + score (read_bytes, score_call)": lambda: score_call(read_bytes(data, name="synthetic.txt", sellers=[SELLER])),
+        "read (read_bytes)": lambda: read_bytes(data, name="synthetic.txt", sellers=[SELLER]),
+        "  role heuristic (score_speakers)": lambda: score_speakers(transcript),
+        "score (score_call)": lambda: score_call(transcript),
+        "  call context (CallContext)": lambda: CallContext(transcript, rubric),
+        "    token arrays (call_arrays)": lambda: call_arrays(nlp, texts),
+        "    matcher (every turn)": lambda: [analyser.lexicon.match(a, r) for a, r in zip(arrays, audiences)],
+        "    line analysis (incl. matcher)": lambda: [
+            analyser.analyse(t.text, a, r) for t, a, r in zip(transcript.turns, arrays, audiences)
+        ],
+        "  call type (classify_call)": lambda: classify_call(transcript),
+        "  parties (find_parties)": lambda: find_parties(transcript),
+        "  metrics (compute_metrics)": lambda: compute_metrics(ctx),
+        "bare pipeline (nlp.pipe)": lambda: list(nlp.pipe(texts)),
+    }
+
+
+def print_stages(data: bytes, transcript: Transcript, runs: int) -> None:
+    """CPU medians of the stages (`stages`), and of what a batch worker does per file on top
+    of read + score: read the file, render JSON, build the outcome."""
     call_file = Path(tempfile.mkdtemp(prefix="coach-bench-")) / "synthetic.txt"
     call_file.write_bytes(data)
     run = batch.BatchRun(spec=pipeline.resolve(sellers=[SELLER], gate=True), format=OutputFormat.json)
-    stages = {
-        "batch.score_file (file, read + score + JSON)": lambda: batch.score_file(run, call_file),
-        "read (read_bytes)": lambda: read_bytes(data, name="synthetic.txt", sellers=[SELLER]),
-        "  role heuristic (score_speakers)": lambda: score_speakers(transcript),
-        "call context (CallContext)": lambda: CallContext(transcript, rubric),
-        "  token arrays (call_arrays)": lambda: call_arrays(nlp, texts),
-        "  matcher, every turn": lambda: [analyser.lexicon.match(a, r) for a, r in zip(arrays, audiences)],
-        "  line analysis incl. matcher": lambda: [
-            analyser.analyse(t.text, a, r) for t, a, r in zip(transcript.turns, arrays, audiences)
-        ],
-        "score_transcript (context + detectors + scorecard)": lambda: score_transcript(transcript, rubric),
-    }
+    timed = {"batch.score_file (file, read + score + JSON)": lambda: batch.score_file(run, call_file),
+             **stages(data, transcript)}  # fmt: skip
     try:
-        for name, fn in stages.items():
+        for name, fn in timed.items():
             print(f"  {name:52s} cpu {median_ms(fn, runs)[1]:6.1f} ms")
     finally:
         call_file.unlink()

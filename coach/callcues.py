@@ -13,15 +13,12 @@ import re
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
-
-# The standard library's own regex parser, to read which literal text a pattern starts with.
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser as _sre_parser  # type: ignore[attr-defined]
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.datafiles import load_data_file
+from coach.regex_start import literal_starts, parse
 from coach.scorecard import CallType
 
 BUNDLED_CUES = "call_types.yaml"
@@ -41,49 +38,6 @@ def _find_all(text: str, word: str) -> list[int]:
         found.append(i)
         i = text.find(word, i + 1)
     return found
-
-
-_MAX_CLASS_EXPANSION = 10  # a leading class of up to this many characters ([$€£], \\d) still gives anchors
-
-
-def _literal_starts(seq: Any) -> set[str] | None:
-    """The literal prefixes a parsed pattern's matches begin with; None when a branch has none."""
-    out = {""}
-    for op, arg in seq:
-        if op is _c.AT:
-            continue  # \b and friends consume nothing
-        if op is _c.LITERAL:
-            out = {p + chr(arg) for p in out}
-            continue
-        if op is _c.IN:
-            chars = _class_chars(arg)
-            if chars is None or len(out) * len(chars) > 64:
-                break
-            out = {p + c for p in out for c in chars}
-            continue
-        if op is _c.BRANCH or (op is _c.SUBPATTERN and arg[3]):
-            branches = arg[1] if op is _c.BRANCH else [arg[3]]
-            subs: set[str] = set()
-            for branch in branches:
-                got = _literal_starts(branch)
-                if got is None:
-                    return None if out == {""} else out
-                subs |= got
-            out = {p + q for p in out for q in subs}
-        break  # after a group or anything else the prefix may end at different places
-    return None if "" in out else out
-
-
-def _class_chars(items: Any) -> list[str] | None:
-    chars: list[str] = []
-    for op, arg in items:
-        if op is _c.LITERAL:
-            chars.append(chr(arg))
-        elif op is _c.CATEGORY and arg is _c.CATEGORY_DIGIT:
-            chars.extend("0123456789")
-        else:
-            return None
-    return chars if len(chars) <= _MAX_CLASS_EXPANSION else None
 
 
 class _Model(BaseModel):
@@ -116,7 +70,7 @@ class Cue(_Model):
     @cached_property
     def anchors(self) -> tuple[str, ...] | None:
         """Literal text every match starts with (None: some branch starts with a class, scan it all)."""
-        found = _literal_starts(_sre_parser.parse(self.pattern))
+        found = literal_starts(parse(self.pattern))
         return tuple(sorted(found)) if found else None
 
     @cached_property

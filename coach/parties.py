@@ -32,6 +32,7 @@ from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.datafiles import load_data_file
+from coach.regex_start import literal_starts
 from coach.scorecard import Evidence, Parties, PartyFact, PartySource
 from coach.transcript import Role, Transcript, Turn
 
@@ -125,33 +126,6 @@ def _compiled(cues: PartyCues) -> _Compiled:
     return found
 
 
-_SMALL_CLASS = 4  # a leading class of up to this many characters ("[Oo]ur") still gives literal starts
-
-
-def _literal_starts(seq: Any) -> set[str] | None:
-    """The literal text every match of a parsed pattern begins with (None: not known)."""
-    out = {""}
-    for op, arg in seq:
-        if op is _c.AT:
-            continue  # \b and friends consume nothing
-        if op is _c.LITERAL:
-            out = {p + chr(arg) for p in out}
-        elif op is _c.IN and len(arg) <= _SMALL_CLASS and all(o is _c.LITERAL for o, _ in arg):
-            out = {p + chr(a) for p in out for _, a in arg}
-        else:
-            # a group without flags of its own ("(?i:...)" would match other cases) or alternatives
-            if op is _c.BRANCH or (op is _c.SUBPATTERN and not arg[1] and not arg[2]):
-                subs: set[str] = set()
-                for branch in arg[1] if op is _c.BRANCH else [arg[3]]:
-                    got = _literal_starts(branch)
-                    if got is None:
-                        return None if out == {""} else out
-                    subs |= got
-                out = {p + q for p in out for q in subs}
-            break  # after a group or anything else the prefix may end at different places
-    return None if "" in out else out
-
-
 def _offsets(texts: list[str]) -> list[int]:
     """Where each text starts in the texts joined by "\\n"."""
     offsets, size = [], 0
@@ -204,7 +178,7 @@ class _Finder:
         self._required = best[0] if best and not best[1] else None
         self._required_folded = tuple(w.lower() for w in best[0]) if best and best[1] else None
         if plain and parsed.getwidth()[0] > 0:  # no empty match, whose resumption rules differ
-            found = _literal_starts(parsed.data)
+            found = literal_starts(parsed.data)
             self._anchors = tuple(sorted(found)) if found else None
             # `\b` alone first (not `\bx|y`)
             if found is None and pattern.startswith("\\b") and parsed.data[0] == (_c.AT, _c.AT_BOUNDARY):
