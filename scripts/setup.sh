@@ -26,7 +26,14 @@ done
 if [ "$NEED" = "1" ]; then
   if [ "$HAVE_HASH" = "$WANT" ] && [ -n "$HAVE_EXTRAS" ]; then EXTRAS="$HAVE_EXTRAS,$EXTRAS"; fi
   EXTRAS="$(printf '%s' "$EXTRAS" | tr ', ' '\n\n' | sed '/^$/d' | sort -u | paste -sd, -)"
-  case "$EXTRAS" in *local-llm*) echo "setup: installing the local-llm extra compiles llama.cpp once (about 5 minutes)" >&2 ;; esac
+  case "$EXTRAS" in *local-llm*)
+    echo "setup: installing the local-llm extra compiles llama.cpp once (about 5 minutes)" >&2
+    # A portable build (AVX2, FMA, F16C; no AVX-512 or AMX): llama.cpp tuned to the build
+    # machine (GGML_NATIVE, its default) crashed with a segmentation fault in its first
+    # multi-token decode on the team's Sapphire Rapids VMs, and a built wheel is reused from
+    # pip's cache on whatever machine shares it. CMAKE_ARGS set by the caller wins.
+    export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" ;;
+  esac
   SPEC="$ROOT"; [ -n "$EXTRAS" ] && SPEC="$ROOT[$EXTRAS]"
   # --no-compile: bytecode is written on first import instead of for every file of every
   # package (openai alone ships a thousand modules the coach never imports).
