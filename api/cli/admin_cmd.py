@@ -112,6 +112,9 @@ def requeue(
 @admin.command("rescore")
 def rescore(
     org: Annotated[int | None, typer.Option("--org", help="Only this organisation's calls (default: every organisation).")] = None,
+    rubric: Annotated[
+        str | None, typer.Option("--rubric", help="Only calls scored with this rubric (its id, e.g. expansion_call).")
+    ] = None,
     rubric_version: Annotated[
         str | None, typer.Option("--rubric-version", help="Only calls scored with this rubric version.")
     ] = None,
@@ -124,6 +127,7 @@ def rescore(
         typer.Option("--until", formats=WHEN_FORMATS, help="Only calls that happened before this date or time (UTC)."),
     ] = None,
     team: Annotated[int | None, typer.Option("--team", help="Only this team's calls.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print how many calls would be queued; queue none.")] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -139,7 +143,8 @@ def rescore(
     from coach.errors import ConfigError
 
     try:
-        wanted = RescoreRequest(rubric_version=rubric_version, since=_utc(since), until=_utc(until), team=team)
+        wanted = RescoreRequest(rubric=rubric, rubric_version=rubric_version, since=_utc(since), until=_utc(until),
+                                team=team, dry_run=dry_run)  # fmt: skip
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(first["msg"], source="--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")) from None
@@ -151,7 +156,7 @@ def rescore(
             queued = rescore_calls(session, wanted, org_id=org)
         except Invalid as exc:
             raise ConfigError(exc.detail, source="--since") from None
-    print(f"queued={queued.queued} already_waiting={queued.already_waiting}")
+    print(f"{'would_queue' if dry_run else 'queued'}={queued.queued} already_waiting={queued.already_waiting}")
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:

@@ -25,7 +25,8 @@ def queue_rescoring(session: Session, user: Principal, wanted: RescoreRequest) -
 
 def rescore_calls(session: Session, wanted: RescoreRequest, *, org_id: int | None) -> RescoreQueued:
     """Queue a rescoring job (the backfill lane) for each scored call that matches, in `org_id`
-    (None: every organisation); a call already waiting for or in scoring is left alone."""
+    (None: every organisation); a call already waiting for or in scoring is left alone. A dry
+    run counts the same calls and queues nothing."""
     if wanted.since is not None and wanted.until is not None and wanted.since >= wanted.until:
         raise Invalid("since must be before until", loc=["body", "since"])
     when = func.coalesce(Call.occurred_at, Call.created_at)
@@ -39,6 +40,8 @@ def rescore_calls(session: Session, wanted: RescoreRequest, *, org_id: int | Non
     )
     if org_id is not None:
         query = query.where(Call.org_id == org_id)
+    if wanted.rubric is not None:
+        query = query.where(ScorecardRow.rubric_id == wanted.rubric)
     if wanted.rubric_version is not None:
         query = query.where(ScorecardRow.rubric_version == wanted.rubric_version)
     if wanted.team is not None:  # an id no row can have matches nothing (api.db.bounds)
@@ -49,5 +52,6 @@ def rescore_calls(session: Session, wanted: RescoreRequest, *, org_id: int | Non
         query = query.where(when < wanted.until)
     matched = session.execute(query.order_by(Call.id)).all()
     todo = [(row.id, row.org_id) for row in matched if not row.busy]
-    add_jobs(session, todo, "score", Lane.backfill)
+    if not wanted.dry_run:
+        add_jobs(session, todo, "score", Lane.backfill)
     return RescoreQueued(queued=len(todo), already_waiting=len(matched) - len(todo))

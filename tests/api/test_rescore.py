@@ -40,7 +40,13 @@ def test_an_admin_rescores_the_calls_of_an_old_rubric_version_keeping_overrides(
                        "until": "2020-01-01T00:00:00Z"}).status_code == 422
     assert client.post("/v1/rescore", headers=world.admin_a.auth, json={"rubric_version": "0.1"}).json() == {
         "queued": 0, "already_waiting": 0}
-    answer = client.post("/v1/rescore", headers=world.admin_a.auth, json={"rubric_version": "0.9"})
+    # A dry run counts what would be queued and queues nothing; another rubric's id matches nothing.
+    dry = client.post("/v1/rescore", headers=world.admin_a.auth, json={"rubric_version": "0.9", "dry_run": True})
+    assert (dry.status_code, dry.json()) == (202, {"queued": 2, "already_waiting": 0})
+    assert all(len(_jobs(db, call_id)) == 1 for call_id in (a1[0], a2))
+    assert client.post("/v1/rescore", headers=world.admin_a.auth,
+                       json={"rubric": "first_call_discovery", "rubric_version": "0.9"}).json()["queued"] == 0
+    answer = client.post("/v1/rescore", headers=world.admin_a.auth, json={"rubric": "expansion_call", "rubric_version": "0.9"})
     assert answer.status_code == 202, answer.text
     assert answer.json() == {"queued": 2, "already_waiting": 0}  # org A's old-version calls; never org B's
 
@@ -179,7 +185,13 @@ def test_coach_admin_rescore_queues_backfill_jobs_by_rubric_version_date_and_tea
     where = ("--database-url", db.url)
 
     assert _admin("rescore", "--rubric-version", "0.1", *where) == (0, "queued=0 already_waiting=0\n", "")
-    code, out, _ = _admin("rescore", "--rubric-version", "0.9", "--org", str(world.a1.org_id), *where)
+    # A dry run prints what it would queue and queues nothing; the rubric's id filters too.
+    assert _admin("rescore", "--rubric-version", "0.9", "--org", str(world.a1.org_id), "--dry-run", *where) == (
+        0, "would_queue=2 already_waiting=0\n", "")
+    assert all(len(_jobs(db, call_id)) == 1 for call_id in (a1[0], a2))
+    assert _admin("rescore", "--rubric", "first_call_discovery", "--rubric-version", "0.9", *where)[1] == (
+        "queued=0 already_waiting=0\n")
+    code, out, _ = _admin("rescore", "--rubric", "expansion_call", "--rubric-version", "0.9", "--org", str(world.a1.org_id), *where)
     assert (code, out) == (0, "queued=2 already_waiting=0\n")  # org A's calls of the old version; not org B's
     for call_id in (a1[0], a2):
         assert [(j.status, j.priority) for j in _jobs(db, call_id)][-1] == (JobStatus.queued, Lane.backfill)
