@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.datafiles import load_data_file
-from coach.regex_start import literal_starts, parse
+from coach.regex_start import find_all, literal_starts, matches_at, parse
 from coach.scorecard import CallType
 
 BUNDLED_CUES = "call_types.yaml"
@@ -29,15 +29,6 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 
 # Anchors are looked up by this many first characters: shared by many cues, yet rare enough in text.
 _HEAD = 4
-
-
-def _find_all(text: str, word: str) -> list[int]:
-    found = []
-    i = text.find(word)
-    while i != -1:
-        found.append(i)
-        i = text.find(word, i + 1)
-    return found
 
 
 class _Model(BaseModel):
@@ -92,17 +83,9 @@ class Cue(_Model):
         for head in heads:
             positions = found_at.get(head)
             if positions is None:
-                positions = found_at[head] = _find_all(low, head)
+                positions = found_at[head] = find_all(low, head)
             starts.update(positions)
-        end = -1
-        match_at = self.regex.match
-        for i in sorted(starts):
-            if i < end:  # inside the previous match: finditer would not report it either
-                continue
-            match = match_at(low, i)
-            if match:
-                end = match.end()
-                yield match
+        yield from matches_at(self.regex, low, starts)
 
     def in_mood(self, low: str, match: re.Match[str]) -> bool:
         if self.mood == "any":

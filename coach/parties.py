@@ -32,7 +32,7 @@ from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.datafiles import load_data_file
-from coach.regex_start import literal_starts
+from coach.regex_start import find_all, literal_starts, matches_at
 from coach.scorecard import Evidence, Parties, PartyFact, PartySource
 from coach.transcript import Role, Transcript, Turn
 
@@ -196,10 +196,7 @@ class _Finder:
             joined = "\n".join(" " * len(texts[k]) if k in keep else texts[k] for k in range(len(texts))).lower()
             words = self._required_folded
         for word in words:
-            at = joined.find(word)
-            while at != -1:
-                keep.add(bisect_right(offsets, at) - 1)
-                at = joined.find(word, at + 1)
+            keep.update(bisect_right(offsets, at) - 1 for at in find_all(joined, word))
         return keep
 
     def each(self, texts: list[str]) -> list[list[re.Match[str]]]:
@@ -219,22 +216,12 @@ class _Finder:
         joined = "\n".join(texts)
         starts: dict[int, list[int]] = {}  # text -> where an anchor starts in it
         for anchor in self._anchors:
-            at = joined.find(anchor)
-            while at != -1:
+            for at in find_all(joined, anchor):
                 k = bisect_right(offsets, at) - 1
                 starts.setdefault(k, []).append(at - offsets[k])
-                at = joined.find(anchor, at + 1)
         found: list[list[re.Match[str]]] = [[] for _ in texts]
-        match_at = self.regex.match
         for k, positions in starts.items():
-            end = -1
-            for at in sorted(positions):
-                if at < end:  # inside the previous match: finditer would not report it either
-                    continue
-                match = match_at(texts[k], at)
-                if match:
-                    end = match.end()
-                    found[k].append(match)
+            found[k] = list(matches_at(self.regex, texts[k], positions))
         return found
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:

@@ -9,6 +9,8 @@ starts are read from the standard library's own parse of the pattern.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from re import _constants as _c  # type: ignore[attr-defined]
@@ -65,3 +67,28 @@ def _class_chars(items: Any) -> list[str] | None:
         else:
             return None
     return chars if len(chars) <= _MAX_CLASS_EXPANSION else None
+
+
+def find_all(text: str, word: str) -> list[int]:
+    """Every offset where `word` occurs in `text` (overlapping occurrences too)."""
+    found = []
+    i = text.find(word)
+    while i != -1:
+        found.append(i)
+        i = text.find(word, i + 1)
+    return found
+
+
+def matches_at(regex: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """What `regex.finditer(text)` finds, given every offset a match can start at (in any order,
+    repeats allowed): an anchored match is tried at each, in order, skipping those inside the
+    previous match as `finditer` does. The pattern must match no empty text."""
+    end = -1
+    match_at = regex.match
+    for i in sorted(starts):
+        if i < end:  # inside the previous match: finditer would not report it either
+            continue
+        match = match_at(text, i)
+        if match:
+            end = match.end()
+            yield match

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.datafiles import load_data_file
+from coach.regex_start import find_all
 
 BUNDLED_PHRASES = "role_heuristic.yaml"
 
@@ -66,13 +67,7 @@ class PhraseRule:
 
 def _word_starts(low: str, anchor: str) -> list[int]:
     """Where `anchor` occurs in `low` with no letter or digit right before it."""
-    at = []
-    i = low.find(anchor)
-    while i != -1:
-        if i == 0 or not low[i - 1].isalnum():
-            at.append(i)
-        i = low.find(anchor, i + 1)
-    return at
+    return [i for i in find_all(low, anchor) if i == 0 or not low[i - 1].isalnum()]
 
 
 class RuleSet:

@@ -10,7 +10,7 @@ import pytest
 
 from coach.callcues import load_cues
 from coach.parties import _SELLER_SLOT, _expand, load_party_cues
-from coach.regex_start import literal_starts, parse
+from coach.regex_start import find_all, literal_starts, matches_at, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,17 @@ def test_every_match_of_a_bundled_cue_begins_with_one_of_its_starts():
         regex = re.compile(pattern)
         for text in texts:
             for low in (text, text.lower()):
-                for match in regex.finditer(low):
-                    assert any(low.startswith(a, match.start()) for a in anchors), (pattern, match.group())
+                every = [m.span() for m in regex.finditer(low)]
+                for start, _ in every:
+                    assert any(low.startswith(a, start) for a in anchors), (pattern, low[start : start + 40])
                     checked += 1
+                # and trying the pattern only at its literal starts finds exactly what finditer finds
+                offsets = [i for anchor in anchors for i in find_all(low, anchor)]
+                assert [m.span() for m in matches_at(regex, low, offsets)] == every, pattern
     assert checked > 100  # the fixtures do exercise the cues
+
+
+def test_find_all_finds_overlapping_occurrences():
+    assert find_all("aaaa", "aa") == [0, 1, 2]
+    assert find_all("our plan, our seats", "our ") == [0, 10]
+    assert find_all("nothing here", "our") == []
