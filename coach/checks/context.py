@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from coach.gcpause import collector_paused
 from coach.rubric.params import BannedPhrase
@@ -20,6 +21,7 @@ from coach.text.matching import DocArrays
 from coach.text.nlp import normalise
 from coach.transcript import Role, Transcript, Turn
 
+T = TypeVar("T")
 Position = tuple[int, int]  # (turn position, character offset): orders events in the call
 
 # An evidence quote is the sentence that matched, cut to this many characters around the
@@ -125,6 +127,7 @@ class CallContext:
         self.turns: list[TurnView] = []
         self._hits: dict[tuple[str, Role | None], list[tuple[TurnView, LineHit]]] = {}
         self._key_sentences: dict[tuple[str, Role | None], list[tuple[TurnView, SentenceInfo]]] = {}
+        self._once: dict[Callable[[CallContext], object], object] = {}
         speaker_map = transcript.speaker_map
         if len(call) != len(transcript.turns):
             raise ValueError("token arrays of another call")
@@ -144,6 +147,13 @@ class CallContext:
                     arrays=arrays,
                 )
             )
+
+    def once(self, derive: Callable[[CallContext], T]) -> T:
+        """`derive(self)`, worked out once per reading of the call: for a fact of the call that
+        several checks ask for (where the sponsor is first mapped, say)."""
+        if derive not in self._once:
+            self._once[derive] = derive(self)
+        return self._once[derive]  # type: ignore[return-value]
 
     # -- selection ------------------------------------------------------------------------
     def by_role(self, role: Role | None) -> Iterator[TurnView]:

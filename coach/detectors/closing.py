@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from weakref import WeakKeyDictionary
+
 
 from coach.checks.context import CallContext, Position, TurnView
 from coach.checks.result import DetectorResult, not_applicable
@@ -74,17 +74,13 @@ def _agreed(ctx: CallContext, view: TurnView) -> bool:
 
 
 SponsorMapped = tuple[Position, TurnView, SentenceInfo, str]
-# Per call: `exec_sponsor` and `never_say` (pricing before the sponsor) both ask, and the answer
-# reads every turn. It depends on the call alone (the rubric is the context's), so it is kept
-# for as long as that context lives.
-_MAPPED: WeakKeyDictionary[CallContext, SponsorMapped | None] = WeakKeyDictionary()
 
 
 def sponsor_mapped_at(ctx: CallContext, params: ExecSponsorParams) -> SponsorMapped | None:
-    """Where the customer's executive sponsor is first named, or a plan to map them is made."""
-    if ctx not in _MAPPED:
-        _MAPPED[ctx] = _sponsor_mapped_at(ctx)
-    return _MAPPED[ctx]
+    """Where the customer's executive sponsor is first named, or a plan to map them is made.
+    `exec_sponsor` and `never_say` (pricing before the sponsor) both ask, and the answer reads
+    every turn: it is worked out once per reading of the call."""
+    return ctx.once(_sponsor_mapped_at)
 
 
 def _sponsor_mapped_at(ctx: CallContext) -> SponsorMapped | None:

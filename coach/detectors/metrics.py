@@ -25,37 +25,33 @@ def _stretch(ctx: CallContext, run: list[TurnView], words: int, speaker: str) ->
 
 def compute_metrics(ctx: CallContext) -> Metrics:
     # One pass over the turns, counting by the role itself (an enum's `.value` per turn costs
-    # more than the sum); each longest stretch is built once, when it is known.
+    # more than the sum); the longest stretches are built once, when they are known.
     words = dict.fromkeys(Role, 0)
     questions = dict.fromkeys(Role, 0)
-    longest: list[TurnView] = []  # the seller's longest monologue so far
-    longest_words = 0
+    runs: list[list[TurnView]] = []  # the seller's monologues, in call order
     run: list[TurnView] = []
     customer_longest: TurnView | None = None
     first_speaks: dict[str, float] = {}
     for view in ctx.turns:
         role = view.role
-        count = view.arrays.words
+        count = view.words
         words[role] += count
         questions[role] += view.signals.questions
         if role is Role.seller:
+            if not run:
+                runs.append(run)
             run.append(view)
             if view.turn.start_s is not None and view.speaker not in first_speaks:
                 first_speaks[view.speaker] = round(view.turn.start_s / 60, 1)
             continue
-        if role is Role.customer and (customer_longest is None or count > customer_longest.arrays.words):
+        if role is Role.customer and (customer_longest is None or count > customer_longest.words):
             customer_longest = view
         if run and is_backchannel(ctx, view):
             continue  # the customer's "mm-hmm" does not end the seller's monologue
-        if run:
-            run_words = sum(t.arrays.words for t in run)
-            if not longest or run_words > longest_words:
-                longest, longest_words = run, run_words
-            run = []
-    if run:
-        run_words = sum(t.arrays.words for t in run)
-        if not longest or run_words > longest_words:
-            longest, longest_words = run, run_words
+        run = []
+    # the first of the longest, as `max` picks it
+    counted = [(sum(t.words for t in run), run) for run in runs]
+    longest_words, longest = max(counted, key=lambda c: c[0], default=(0, []))
     total = sum(words.values())
     ratio = round(words[Role.seller] / total, 3) if total and ctx.has_seller else None
     return Metrics(
@@ -64,7 +60,7 @@ def compute_metrics(ctx: CallContext) -> Metrics:
         longest_seller_monologue=_stretch(ctx, longest, longest_words, ", ".join(sorted({t.speaker for t in longest})))
         if longest else None,
         questions={k.value: v for k, v in questions.items() if v or k is not Role.unknown},
-        customer_longest_turn=_stretch(ctx, [customer_longest], customer_longest.arrays.words, customer_longest.speaker)
+        customer_longest_turn=_stretch(ctx, [customer_longest], customer_longest.words, customer_longest.speaker)
         if customer_longest is not None else None,
         seller_first_speaks_min=first_speaks,
     )

@@ -23,7 +23,8 @@ _BOMS = (
 )
 
 # C0 controls other than tab, LF, VT, FF, CR; plus DEL. Text transcripts never hold these.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTE_SET = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+_CONTROL = re.compile("[" + re.escape(_CONTROL_BYTE_SET.decode("ascii")) + "]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
 
 
@@ -46,8 +47,7 @@ def _sniff_utf16(data: bytes) -> str | None:
     return None
 
 
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
-_CONTROL_BYTE_SET = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])  # the same bytes as `_CONTROL`
+_CONTROL_BYTES = re.compile(b"[" + re.escape(_CONTROL_BYTE_SET) + b"]")
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -52,9 +52,9 @@ class ChunkCache:
         """Whether spaCy splits `text` exactly where `str.split(" ")` does."""
         if not text or text[0] == " " or text[-1] == " " or "  " in text:
             return False
-        # In ASCII every whitespace character but the space is a control character, so a
-        # printable ASCII text has no other whitespace: one C pass instead of a regex search.
-        return (text.isascii() and text.isprintable()) or not _OTHER_SPACE.search(text)
+        # Every whitespace character but the space is unprintable (as `coach.readers.cues.clean_text`
+        # also relies on), so a printable text has no other: one C pass instead of a regex search.
+        return text.isprintable() or not _OTHER_SPACE.search(text)
 
     def table(self, texts: list[str]) -> tuple[numpy.ndarray, list[int]]:
         """(rows of every token of `texts`, tokens per text); every text must be `simple`."""
