@@ -435,13 +435,13 @@ class FastMatcher:
             lower_set = set(lowers[start:end])
             # Few candidates test lemmas, and most words are their own lemma: the sentence's
             # lemmas stay a list (tested in C like a set) rather than a second set per sentence.
-            lemma_set = lemmas[start:end]
+            sentence_lemmas = lemmas[start:end]
             seen: set[int] = set()
             # Only the index entries the sentence has, found by set intersection (in C).
             for words, by in (
                 (index.pair_keys.intersection(pairs[start : end - 1]), by_pair),
                 (index.lower_keys.intersection(lower_set), by_lower),
-                (index.lemma_keys.intersection(lemma_set), by_lemma),
+                (index.lemma_keys.intersection(sentence_lemmas), by_lemma),
             ):
                 for word in words:
                     for compiled in by[word]:
@@ -452,9 +452,9 @@ class FastMatcher:
                             seen.add(uid)
                         gate = compiled.gate
                         if gate is not None:
-                            if gate.isdisjoint(lower_set if compiled.gate_lower else lemma_set):
+                            if gate.isdisjoint(lower_set if compiled.gate_lower else sentence_lemmas):
                                 continue
-                            if not _present(compiled, lower_set, lemma_set):
+                            if not _present(compiled, lower_set, sentence_lemmas):
                                 continue
                         if compiled.regex is not None and lower_set.isdisjoint(call.fit(compiled.regex, strings)):
                             continue
@@ -526,13 +526,13 @@ class FastMatcher:
                     spans.append((i, stop))
 
 
-def _present(compiled: Compiled, lower_set: set[int], lemma_set: list[int]) -> bool:
+def _present(compiled: Compiled, lower_set: set[int], sentence_lemmas: list[int]) -> bool:
     """Every required word slot besides the anchor has one of its words somewhere in the sentence."""
     for values in compiled.other_lower:
         if values.isdisjoint(lower_set):
             return False
     for values in compiled.other_lemma:
-        if values.isdisjoint(lemma_set):
+        if values.isdisjoint(sentence_lemmas):
             return False
     return True
 
